@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from accounts.models import User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "role", "is_active", "is_staff", "last_login"]
+    list_filter = ["role", "is_active", "is_staff"]
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        ("Bedwatch", {"fields": ("role", "hospitals", "regions")}),
+    )
+    filter_horizontal = ["hospitals", "regions", "groups", "user_permissions"]

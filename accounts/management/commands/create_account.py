@@ -1,0 +1,37 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from accounts.models import Role
+from accounts.services import account_upsert, token_for
+
+
+class Command(BaseCommand):
+    help = (
+        "Create an account (or update an existing one) with a role and its scope. "
+        "With --token, print its API token alone on the last line."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("username")
+        parser.add_argument("--role", required=True, choices=Role.values)
+        parser.add_argument("--hospital", nargs="+", default=[], metavar="FINESS")
+        parser.add_argument("--region", nargs="+", default=[], metavar="CODE")
+        parser.add_argument("--password")
+        parser.add_argument("--token", action="store_true", help="print the API token last")
+
+    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+        try:
+            user, created = account_upsert(
+                username=options["username"],
+                role=options["role"],
+                hospitals=options["hospital"],
+                regions=options["region"],
+                password=options["password"],
+            )
+        except ValidationError as exc:
+            lines = [f"{field}: {msg}" for field, msgs in exc.message_dict.items() for msg in msgs]
+            raise CommandError("; ".join(lines)) from None
+        verb = "Created" if created else "Updated"
+        self.stdout.write(f"{verb} {user.role} account {user.username!r}.")
+        if options["token"]:
+            self.stdout.write(token_for(user=user))

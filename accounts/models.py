@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    STAFF = "staff", _("Hospital staff")
+    COORDINATOR = "coordinator", _("Regional coordinator")
+    DISPATCHER = "dispatcher", _("SAMU dispatcher")
+    ADMIN = "admin", _("Administrator")
+
+
+class User(AbstractUser):
+    """A person or a machine, with one role and the scope that role applies to.
+
+    Staff are scoped by `hospitals`, coordinators and dispatchers by `regions`
+    (dispatchers also read the whole country); admins see everything.
+    """
+
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.STAFF)
+    hospitals = models.ManyToManyField(
+        "beds.Hospital", blank=True, related_name="staff", verbose_name=_("hospitals")
+    )
+    regions = models.ManyToManyField(
+        "regions.Region", blank=True, related_name="members", verbose_name=_("regions")
+    )
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.is_superuser or self.role == Role.ADMIN

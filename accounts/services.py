@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from accounts.models import Role, User
+from beds.models import Hospital
+from regions.models import Region
+from regions.selectors import region_get
+
+
+def account_upsert(
+    *,
+    username: str,
+    role: str,
+    hospitals: Sequence[str] = (),
+    regions: Sequence[str] = (),
+    password: str | None = None,
+) -> tuple[User, bool]:
+    """Create the account, or bring an existing one to this role and scope.
+
+    Staff need at least one hospital (FINESS), coordinators at least one région; every FINESS
+    and région code must exist. Raises `ValidationError` naming what is wrong, writing nothing.
+    """
+    errors: dict[str, list[str]] = {}
+    if role not in Role.values:
+        errors["role"] = [f"Unknown role {role!r}: use one of {', '.join(Role.values)}."]
+    found_hospitals = list(Hospital.objects.filter(finess__in=hospitals))
+    missing = sorted(set(hospitals) - {h.finess for h in found_hospitals})
+    if missing:
+        errors["hospital"] = [f"No hospital with FINESS {', '.join(missing)}."]
+    found_regions: list[Region] = []
+    for code in regions:
+        region = region_get(code=code)
+        if region is None:
+            errors.setdefault("region", []).append(f"No région with code {code}.")
+        else:
+            found_regions.append(region)
+    if role == Role.STAFF and not hospitals:
+        errors["hospital"] = ["A staff account needs at least one --hospital FINESS."]
+    if role == Role.COORDINATOR and not regions:
+        errors["region"] = ["A coordinator account needs at least one --region CODE."]
+    if not username.strip():
+        errors["username"] = ["The username is empty."]
+    if errors:
+        raise ValidationError(errors)
+
+    with transaction.atomic():
+        user = User.objects.filter(username=username).first()
+        created = user is None
+        if user is None:
+            user = User(username=username)
+        user.role = role
+        user.is_staff = user.is_superuser = role == Role.ADMIN
+        if password:
+            user.set_password(password)
+        elif created:
+            user.set_unusable_password()  # a machine account: token only
+        user.full_clean(exclude=["password"])
+        user.save()
+        user.hospitals.set(found_hospitals)
+        user.regions.set(found_regions)
+    return user, created
+
+
+def token_for(*, user: User) -> str:
+    token, _created = Token.objects.get_or_create(user=user)
+    return token.key

@@ -1,0 +1,15 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+
+from beds.api import views
+
+app_name = "api"
+
+urlpatterns = [
+    path("hospitals/", views.HospitalListView.as_view(), name="hospital-list"),
+    path("units/<int:unit_id>/", views.UnitDetailView.as_view(), name="unit-detail"),
+    path("units/<int:unit_id>/reports/", views.UnitReportsView.as_view(), name="unit-reports"),
+    path("regions/<str:code>/", views.RegionDetailView.as_view(), name="region-detail"),
+    path("regions/<str:code>/summary/", views.RegionSummaryView.as_view(), name="region-summary"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+]

@@ -1,0 +1,210 @@
+"""The HTTP API (DESIGN §3): access check → validation → selector or service → response."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.scopes import (
+    hospitals_readable,
+    region_can_configure,
+    region_can_read,
+    unit_can_read,
+    unit_can_write,
+)
+from beds import selectors, services
+from beds.api import serializers as s
+from beds.api.pagination import Pagination
+from beds.capacity import tension_of
+from beds.filters import HospitalFilter
+from beds.models import FIGURES, Source, Unit
+from regions.models import Region
+from regions.selectors import region_get
+from regions.services import region_thresholds_update
+
+
+def _unit_or_404(unit_id: int) -> Unit:
+    unit = selectors.unit_get(unit_id=unit_id)
+    if unit is None:
+        raise NotFound(_("No unit with id %(id)s.") % {"id": unit_id})
+    return unit
+
+
+def _unit_detail(unit: Unit) -> dict:
+    data = selectors.unit_to_dict(unit, now=timezone.now())
+    region = unit.hospital.department.region
+    data.update(
+        hospital_name=unit.hospital.name,
+        department=unit.hospital.department_id,
+        region=region.code,
+        tension=tension_of(
+            available=unit.available,
+            occupied=unit.occupied,
+            installed=unit.installed,
+            extra=unit.extra,
+            closed=unit.closed,
+            occupancy_pct=region.tension_occupancy_pct,
+            available_max=region.tension_available_max,
+        ),
+    )
+    return data
+
+
+def _region_or_404(code: str) -> Region:
+    region = region_get(code=code)
+    if region is None:
+        raise NotFound(_("No région with code %(code)s.") % {"code": code})
+    return region
+
+
+class HospitalListView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("region", str, description="INSEE région code"),
+            OpenApiParameter("department", str, description="INSEE département code"),
+            OpenApiParameter("kind", str, enum=[k for k, _l in s.UnitKind.choices]),
+            OpenApiParameter("min_available", int, description="on units of `kind` when given"),
+            OpenApiParameter("freshness", str, enum=["fresh", "ageing", "stale", "expired"]),
+            OpenApiParameter(
+                "near", str, description="LAT,LON: sorts by distance, adds distance_km"
+            ),
+            OpenApiParameter("radius_km", float, description="with near; default 50"),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int),
+        ],
+        responses=s.HospitalSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        filters = HospitalFilter(request.query_params, queryset=hospitals_readable(request.user))
+        if not filters.is_valid():
+            raise ValidationError(filters.form.errors)
+        data = filters.form.cleaned_data
+        region = None
+        if data.get("region"):
+            region = region_get(code=data["region"])
+            if region is None:
+                raise ValidationError(
+                    {"region": [_("No région with code %(code)s.") % {"code": data["region"]}]}
+                )
+        now = timezone.now()
+        rows = selectors.hospital_rows(
+            hospitals=filters.qs,
+            region=region.code if region else None,
+            department=data.get("department") or None,
+            kind=data.get("kind") or None,
+            min_available=int(data["min_available"])
+            if data.get("min_available") is not None
+            else None,
+            freshness=data.get("freshness") or None,
+            near=data.get("near"),
+            radius_km=float(data["radius_km"]) if data.get("radius_km") is not None else None,
+            now=now,
+        )
+        paginator = Pagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        results = []
+        for row in page:
+            item = selectors.hospital_to_dict(row.hospital, now=now, units=row.units)
+            if row.distance_km is not None:
+                item["distance_km"] = round(row.distance_km, 3)
+            results.append(item)
+        return paginator.get_paginated_response(results)
+
+
+class UnitDetailView(APIView):
+    @extend_schema(responses=s.UnitDetailSerializer)
+    def get(self, request: Request, unit_id: int) -> Response:
+        unit = _unit_or_404(unit_id)
+        if not unit_can_read(request.user, unit):
+            raise PermissionDenied(_("This unit is outside your scope."))
+        return Response(_unit_detail(unit))
+
+
+class UnitReportsView(APIView):
+    @extend_schema(
+        parameters=[s.ReportHistoryQuerySerializer],
+        responses=s.ReportSerializer(many=True),
+    )
+    def get(self, request: Request, unit_id: int) -> Response:
+        unit = _unit_or_404(unit_id)
+        if not unit_can_read(request.user, unit):
+            raise PermissionDenied(_("This unit is outside your scope."))
+        query = s.ReportHistoryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        reports = selectors.unit_reports(unit=unit, **query.validated_data)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(reports, request, view=self)
+        return paginator.get_paginated_response([selectors.report_to_dict(r) for r in page])
+
+    @extend_schema(
+        request=s.ReportCreateSerializer,
+        responses={201: s.UnitDetailSerializer, 409: s.ConflictSerializer},
+    )
+    def post(self, request: Request, unit_id: int) -> Response:
+        unit = _unit_or_404(unit_id)
+        if not unit_can_write(request.user, unit):
+            raise PermissionDenied(_("You may not report for this unit."))
+        serializer = s.ReportCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        try:
+            services.unit_report_create(
+                unit_id=unit.pk,
+                user=request.user,
+                figures={name: data[name] for name in FIGURES},
+                source=Source.API,
+                version=data.get("version"),
+                note=data.get("note", ""),
+                observed_at=data.get("observed_at"),
+            )
+        except services.VersionConflict as conflict:
+            return Response(
+                {
+                    "detail": _(
+                        "The unit changed since version %(seen)s: it is now at version %(current)s."
+                    )
+                    % {"seen": data.get("version"), "current": conflict.unit.version},
+                    "current": _unit_detail(_unit_or_404(unit.pk)),
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from None
+        return Response(_unit_detail(_unit_or_404(unit.pk)), status=status.HTTP_201_CREATED)
+
+
+class RegionSummaryView(APIView):
+    @extend_schema(responses=s.RegionSummarySerializer)
+    def get(self, request: Request, code: str) -> Response:
+        region = _region_or_404(code)
+        if not region_can_read(request.user, region):
+            raise PermissionDenied(_("This région is outside your scope."))
+        return Response(selectors.region_summary(region=region))
+
+
+class RegionDetailView(APIView):
+    """A région and its alert thresholds, which its coordinators may change."""
+
+    @extend_schema(responses=s.RegionSerializer)
+    def get(self, request: Request, code: str) -> Response:
+        region = _region_or_404(code)
+        if not region_can_read(request.user, region):
+            raise PermissionDenied(_("This région is outside your scope."))
+        return Response(s.RegionSerializer(region).data)
+
+    @extend_schema(request=s.RegionSerializer, responses=s.RegionSerializer)
+    def patch(self, request: Request, code: str) -> Response:
+        region = _region_or_404(code)
+        if not region_can_configure(request.user, region):
+            raise PermissionDenied(_("You may not change this région's thresholds."))
+        serializer = s.RegionSerializer(region, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        region = region_thresholds_update(region=region, **serializer.validated_data)
+        return Response(s.RegionSerializer(region).data)

@@ -1,0 +1,97 @@
+"""Pure rules of capacity figures: invariants, freshness, tension. No database access."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from beds.models import FIGURE_MAX, FIGURES, Freshness, Tension
+
+
+def figures_errors(figures: Mapping[str, object]) -> dict[str, str]:
+    """Every broken rule of a set of figures, by field name; empty when they are acceptable.
+
+    Expects all six figures; the messages name the value and what would be accepted.
+    """
+    errors: dict[str, str] = {}
+    for name in FIGURES:
+        value = figures.get(name)
+        if value is None:
+            errors[name] = _("This figure is required.")
+        elif isinstance(value, bool) or not isinstance(value, int):
+            errors[name] = _("“%(value)s” is not a whole number.") % {"value": value}
+        elif value < 0 or value > FIGURE_MAX:
+            errors[name] = _("%(value)s is out of range: use a whole number from 0 to %(max)s.") % {
+                "value": value,
+                "max": FIGURE_MAX,
+            }
+    if errors:
+        return errors
+    f = {name: int(figures[name]) for name in FIGURES}  # type: ignore[call-overload]
+    capacity = f["installed"] + f["extra"]
+    if capacity > 0 and f["closed"] >= capacity and f["available"] > 0:
+        errors["available"] = _(
+            "Every bed is closed (%(closed)s closed of %(capacity)s): available must be 0."
+        ) % {"closed": f["closed"], "capacity": capacity}
+        return errors
+    used = f["available"] + f["occupied"] + f["reserved"] + f["closed"]
+    if used > capacity:
+        errors["available"] = _(
+            "available + occupied + reserved + closed (%(used)s) exceeds installed + extra "
+            "(%(capacity)s)."
+        ) % {"used": used, "capacity": capacity}
+    return errors
+
+
+def freshness_of(updated_at: datetime | None, *, now: datetime) -> str:
+    if updated_at is None:
+        return Freshness.EXPIRED
+    age = now - updated_at
+    if age < timedelta(hours=settings.BEDWATCH_FRESH_HOURS):
+        return Freshness.FRESH
+    if age < timedelta(hours=settings.BEDWATCH_AGEING_HOURS):
+        return Freshness.AGEING
+    if age <= timedelta(hours=settings.BEDWATCH_STALE_HOURS):
+        return Freshness.STALE
+    return Freshness.EXPIRED
+
+
+def freshness_bounds(freshness: str, *, now: datetime) -> tuple[datetime | None, datetime | None]:
+    """The (oldest, newest) `updated_at` that has this freshness; None is open-ended.
+
+    `expired` also covers units never reported, which callers must add themselves.
+    """
+    fresh = now - timedelta(hours=settings.BEDWATCH_FRESH_HOURS)
+    ageing = now - timedelta(hours=settings.BEDWATCH_AGEING_HOURS)
+    stale = now - timedelta(hours=settings.BEDWATCH_STALE_HOURS)
+    return {
+        Freshness.FRESH: (fresh, None),
+        Freshness.AGEING: (ageing, fresh),
+        Freshness.STALE: (stale, ageing),
+        Freshness.EXPIRED: (None, stale),
+    }[Freshness(freshness)]
+
+
+def tension_of(
+    *,
+    available: int,
+    occupied: int,
+    installed: int,
+    extra: int,
+    closed: int,
+    occupancy_pct: int,
+    available_max: int,
+) -> str:
+    """`saturated` with no bed available; `tension` when occupancy of the open beds reaches
+    `occupancy_pct` or few beds are left; otherwise `normal`."""
+    if available <= 0:
+        return Tension.SATURATED
+    open_beds = max(installed + extra - closed, 0)
+    if available <= available_max:
+        return Tension.TENSION
+    if open_beds and occupied * 100 >= occupancy_pct * open_beds:
+        return Tension.TENSION
+    return Tension.NORMAL

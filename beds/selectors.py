@@ -1,0 +1,232 @@
+"""Reads of capacity data, shaped as the API and the live feed publish them."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from beds.capacity import freshness_bounds, freshness_of, tension_of
+from beds.models import FIGURES, CapacityReport, Freshness, Hospital, Unit, UnitKind
+from regions.models import Region
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def unit_to_dict(unit: Unit, *, now: datetime) -> dict:
+    """A unit as the API and the live feed show it (DESIGN §3)."""
+    data = {
+        "id": unit.pk,
+        "hospital": unit.hospital.finess,
+        "kind": unit.kind,
+        "label": unit.label,
+        "ecmo": unit.ecmo,
+    }
+    for name in FIGURES:
+        data[name] = getattr(unit, name)
+    data["version"] = unit.version
+    data["updated_at"] = unit.updated_at.isoformat() if unit.updated_at else None
+    data["freshness"] = freshness_of(unit.updated_at, now=now)
+    return data
+
+
+def hospital_to_dict(hospital: Hospital, *, now: datetime, units: Iterable[Unit]) -> dict:
+    department = hospital.department
+    return {
+        "finess": hospital.finess,
+        "name": hospital.name,
+        "lat": hospital.lat,
+        "lon": hospital.lon,
+        "department": department.code,
+        "region": department.region_id,
+        "address": hospital.address,
+        "postcode": hospital.postcode,
+        "city": hospital.city,
+        "phone": hospital.phone,
+        "units": [unit_to_dict(u, now=now) for u in units],
+    }
+
+
+def units_with_freshness(qs: QuerySet[Unit], freshness: str, *, now: datetime) -> QuerySet[Unit]:
+    oldest, newest = freshness_bounds(freshness, now=now)
+    if freshness == Freshness.EXPIRED:
+        return qs.filter(Q(updated_at__isnull=True) | Q(updated_at__lt=newest))
+    if freshness == Freshness.FRESH:
+        return qs.filter(updated_at__gt=oldest)
+    if freshness == Freshness.STALE:
+        return qs.filter(updated_at__gte=oldest, updated_at__lte=newest)
+    return qs.filter(updated_at__gt=oldest, updated_at__lte=newest)
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float, float, float]:
+    """(min_lat, max_lat, min_lon, max_lon) enclosing the circle; cheap SQL prefilter."""
+    dlat = math.degrees(radius_km / EARTH_RADIUS_KM)
+    cos_lat = math.cos(math.radians(lat))
+    if cos_lat < 1e-6 or abs(lat) + dlat >= 90:
+        return lat - dlat, lat + dlat, -180.0, 180.0
+    dlon = min(180.0, math.degrees(radius_km / (EARTH_RADIUS_KM * cos_lat)))
+    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+@dataclass
+class HospitalRow:
+    hospital: Hospital
+    units: list[Unit]
+    distance_km: float | None = None
+
+
+def hospital_rows(
+    *,
+    hospitals: QuerySet[Hospital],
+    region: str | None = None,
+    department: str | None = None,
+    kind: str | None = None,
+    min_available: int | None = None,
+    freshness: str | None = None,
+    near: tuple[float, float] | None = None,
+    radius_km: float | None = None,
+    now: datetime | None = None,
+) -> list[HospitalRow]:
+    """Hospitals among `hospitals` matching the filters, each with all its units.
+
+    `kind`, `min_available` and `freshness` keep hospitals having at least one unit that matches
+    all three together; `near` keeps those within `radius_km` and sorts them nearest first.
+    """
+    now = now or timezone.now()
+    qs = hospitals.filter(active=True)
+    if region:
+        qs = qs.filter(department__region_id=region)
+    if department:
+        qs = qs.filter(department_id=department)
+    if kind or min_available is not None or freshness:
+        units = Unit.objects.all()
+        if kind:
+            units = units.filter(kind=kind)
+        if min_available is not None:
+            units = units.filter(available__gte=min_available)
+        if freshness:
+            units = units_with_freshness(units, freshness, now=now)
+        qs = qs.filter(pk__in=units.values("hospital_id"))
+    if near is not None:
+        radius = radius_km if radius_km is not None else 50.0
+        min_lat, max_lat, min_lon, max_lon = bounding_box(near[0], near[1], radius)
+        qs = qs.filter(lat__gte=min_lat, lat__lte=max_lat, lon__gte=min_lon, lon__lte=max_lon)
+    qs = qs.select_related("department").prefetch_related(
+        Prefetch("units", queryset=Unit.objects.order_by("kind", "label"))
+    )
+    rows = [
+        HospitalRow(hospital=h, units=list(h.units.all())) for h in qs.order_by("name", "finess")
+    ]
+    if near is not None:
+        radius = radius_km if radius_km is not None else 50.0
+        for row in rows:
+            row.distance_km = haversine_km(near[0], near[1], row.hospital.lat, row.hospital.lon)
+        rows = [r for r in rows if r.distance_km <= radius]  # type: ignore[operator]
+        rows.sort(key=lambda r: (r.distance_km, r.hospital.name))
+    for row in rows:
+        for unit in row.units:
+            unit.hospital = row.hospital  # already loaded: no query per unit
+    return rows
+
+
+def unit_get(*, unit_id: int) -> Unit | None:
+    return Unit.objects.select_related("hospital__department").filter(pk=unit_id).first()
+
+
+def unit_reports(
+    *, unit: Unit, since: datetime | None = None, until: datetime | None = None
+) -> QuerySet[CapacityReport]:
+    qs = CapacityReport.objects.filter(unit=unit)
+    if since:
+        qs = qs.filter(observed_at__gte=since)
+    if until:
+        qs = qs.filter(observed_at__lte=until)
+    return qs.order_by("-version")
+
+
+def report_to_dict(report: CapacityReport) -> dict:
+    data = {"id": report.pk, "unit": report.unit_id, "version": report.version}
+    for name in FIGURES:
+        data[name] = getattr(report, name)
+    data.update(
+        {
+            "observed_at": report.observed_at.isoformat(),
+            "received_at": report.received_at.isoformat(),
+            "source": report.source,
+            "reported_by": report.reporter_username,
+            "reporter_role": report.reporter_role,
+            "on_behalf": report.on_behalf,
+            "note": report.note,
+        }
+    )
+    return data
+
+
+def region_summary(*, region: Region, now: datetime | None = None) -> dict:
+    """Totals per unit kind for a région, with how many units are fresh, ageing, stale, expired."""
+    now = now or timezone.now()
+    units = Unit.objects.filter(hospital__department__region=region, hospital__active=True)
+    empty = {
+        "units": 0,
+        **{name: 0 for name in FIGURES},
+        "freshness": {f.value: 0 for f in Freshness},
+    }
+    per_kind: dict[str, dict] = defaultdict(
+        lambda: {**empty, "freshness": dict(empty["freshness"])}
+    )
+    for unit in units.only("kind", "updated_at", *FIGURES):
+        totals = per_kind[unit.kind]
+        totals["units"] += 1
+        for name in FIGURES:
+            totals[name] += getattr(unit, name)
+        totals["freshness"][freshness_of(unit.updated_at, now=now)] += 1
+    kinds = []
+    for kind in UnitKind:
+        if kind.value not in per_kind:
+            continue
+        totals = per_kind[kind.value]
+        totals["tension"] = tension_of(
+            available=totals["available"],
+            occupied=totals["occupied"],
+            installed=totals["installed"],
+            extra=totals["extra"],
+            closed=totals["closed"],
+            occupancy_pct=region.tension_occupancy_pct,
+            available_max=region.tension_available_max,
+        )
+        kinds.append({"kind": kind.value, **totals})
+    overall = {f.value: sum(k["freshness"][f.value] for k in kinds) for f in Freshness}
+    return {
+        "region": region.code,
+        "name": region.name,
+        "generated_at": now.isoformat(),
+        "thresholds": {
+            "tension_occupancy_pct": region.tension_occupancy_pct,
+            "tension_available_max": region.tension_available_max,
+        },
+        "units": sum(k["units"] for k in kinds),
+        "freshness": overall,
+        "kinds": kinds,
+    }
+
+
+def units_for_audience(*, region: str | None, unit_ids: Iterable[int] | None = None) -> list[Unit]:
+    """Units of one région (or the whole country), for snapshots and change events."""
+    qs = Unit.objects.select_related("hospital__department").filter(hospital__active=True)
+    if region is not None:
+        qs = qs.filter(hospital__department__region_id=region)
+    if unit_ids is not None:
+        qs = qs.filter(pk__in=list(unit_ids))
+    return list(qs.order_by("pk"))

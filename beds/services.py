@@ -1,0 +1,108 @@
+"""The only code that writes capacity data. Each function is one transaction and tells the
+live feed after it commits."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.scopes import role_of, unit_report_is_on_behalf
+from beds import events
+from beds.capacity import figures_errors
+from beds.models import FIGURES, CapacityReport, Hospital, Source, Unit
+
+# Clocks of hospital systems drift: accept an observation time this far in the future.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+class VersionConflict(Exception):
+    """The reporter saw an older version of the unit than the current one."""
+
+    def __init__(self, unit: Unit) -> None:
+        super().__init__(f"unit {unit.pk} is at version {unit.version}")
+        self.unit = unit
+
+
+def unit_report_create(
+    *,
+    unit_id: int,
+    user: User | None,
+    figures: Mapping[str, int],
+    source: str,
+    version: int | None = None,
+    note: str = "",
+    observed_at: datetime | None = None,
+) -> CapacityReport:
+    """Record a report and make its figures the unit's current ones.
+
+    `version` is the unit version the reporter saw: when given and no longer current, nothing
+    is written and `VersionConflict` carries the current unit. Broken invariants raise
+    `ValidationError` keyed by field. Access checks are the caller's.
+    """
+    errors = figures_errors(figures)
+    now = timezone.now()
+    observed_at = observed_at or now
+    if observed_at > now + CLOCK_SKEW:
+        errors["observed_at"] = _("The observation time is in the future.")
+    if source not in Source.values:
+        errors["source"] = _("Unknown source “%(source)s”.") % {"source": source}
+    if len(note) > 500:
+        errors["note"] = _("The note is longer than 500 characters.")
+    if errors:
+        raise ValidationError({k: [v] for k, v in errors.items()})
+    values = {name: int(figures[name]) for name in FIGURES}
+
+    with transaction.atomic():
+        unit = Unit.objects.select_for_update().select_related("hospital").get(pk=unit_id)
+        if version is not None and version != unit.version:
+            raise VersionConflict(unit)
+        # The version guard makes concurrent writers safe even where row locks are not real.
+        written = Unit.objects.filter(pk=unit.pk, version=unit.version).update(
+            **values, version=unit.version + 1, updated_at=observed_at
+        )
+        if not written:
+            unit.refresh_from_db()
+            raise VersionConflict(unit)
+        report = CapacityReport.objects.create(
+            unit=unit,
+            version=unit.version + 1,
+            reported_by=user,
+            reporter_username=user.get_username() if user else "",
+            reporter_role=(role_of(user) or "") if user else "",
+            on_behalf=bool(user) and unit_report_is_on_behalf(user, unit),
+            observed_at=observed_at,
+            received_at=now,
+            source=source,
+            note=note,
+            **values,
+        )
+        transaction.on_commit(lambda: events.units_changed(unit_ids=[unit.pk]))
+    return report
+
+
+def hospital_upsert(*, finess: str, defaults: Mapping[str, object]) -> tuple[Hospital, bool]:
+    """Create or update a hospital by FINESS, validating it first."""
+    hospital = Hospital.objects.filter(finess=finess).first()
+    created = hospital is None
+    if hospital is None:
+        hospital = Hospital(finess=finess)
+    for key, value in defaults.items():
+        setattr(hospital, key, value)
+    hospital.full_clean(validate_unique=created)
+    hospital.save()
+    return hospital, created
+
+
+def unit_get_or_create(*, hospital: Hospital, label: str, kind: str, ecmo: bool = False) -> Unit:
+    unit = Unit.objects.filter(hospital=hospital, label=label).first()
+    if unit is None:
+        unit = Unit(hospital=hospital, label=label, kind=kind, ecmo=ecmo)
+        unit.full_clean()
+        unit.save()
+    return unit

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from beds import views as beds_views
+
+urlpatterns = [
+    path("", beds_views.home, name="home"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("beds.api.urls")),
+    path("healthz", beds_views.healthz, name="healthz"),
+    path("", include("beds.urls")),
+]

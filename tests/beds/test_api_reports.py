@@ -1,0 +1,140 @@
+import json
+
+import pytest
+
+from beds.models import CapacityReport, Source, Unit
+
+FIGURES = {"installed": 10, "available": 2, "occupied": 8, "reserved": 0, "closed": 0, "extra": 0}
+
+
+def post_report(client, unit, body, **extra):  # noqa: ANN001, ANN003, ANN201
+    return client.post(f"/api/v1/units/{unit.pk}/reports/", body, format="json", **extra)
+
+
+@pytest.mark.django_db
+def test_staff_report_updates_unit_and_history(api, alice, unit_lyon):
+    response = post_report(api(alice), unit_lyon, {**FIGURES, "version": 1, "note": "2 lits"})
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["available"] == 2 and body["version"] == 2 and body["freshness"] == "fresh"
+    report = CapacityReport.objects.get(unit=unit_lyon)
+    assert report.source == Source.API
+    assert report.reporter_username == "alice" and not report.on_behalf
+    assert report.note == "2 lits" and report.version == 2
+
+
+@pytest.mark.django_db
+def test_report_without_version_is_accepted(api, alice, unit_lyon):
+    response = post_report(api(alice), unit_lyon, FIGURES)
+    assert response.status_code == 201
+    assert Unit.objects.get(pk=unit_lyon.pk).version == 2
+
+
+@pytest.mark.django_db
+def test_stale_version_gets_409_with_current_figures_and_changes_nothing(api, alice, unit_lyon):
+    response = post_report(api(alice), unit_lyon, {**FIGURES, "version": 0})
+
+    assert response.status_code == 409
+    body = response.json()
+    assert body["current"]["version"] == 1
+    assert body["current"]["available"] == unit_lyon.available
+    assert not CapacityReport.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"available": -1}, "available"),
+        ({"installed": 1000}, "installed"),
+        ({"occupied": "eight"}, "occupied"),
+        ({"occupied": "8"}, "occupied"),
+        ({"reserved": 1.5}, "reserved"),
+        ({"closed": True}, "closed"),
+        ({"extra": None}, "extra"),
+        ({"available": 5}, "available"),  # 5 + 8 > 10: beds beyond capacity
+        ({"closed": 10, "occupied": 0, "available": 1}, "available"),  # wholly closed
+        ({"version": -1}, "version"),
+        ({"note": "x" * 501}, "note"),
+        ({"observed_at": "yesterday"}, "observed_at"),
+        ({"observed_at": "2999-01-01T00:00:00Z"}, "observed_at"),
+        ({"availble": 3}, "availble"),  # a typo is named, not ignored
+    ],
+)
+def test_bad_figures_get_400_naming_the_field_and_change_nothing(
+    api, alice, unit_lyon, change, field
+):
+    response = post_report(api(alice), unit_lyon, {**FIGURES, **change})
+
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assert not CapacityReport.objects.exists()
+    assert Unit.objects.get(pk=unit_lyon.pk).version == 1
+
+
+@pytest.mark.django_db
+def test_missing_figure_gets_400_naming_it(api, alice, unit_lyon):
+    body = {k: v for k, v in FIGURES.items() if k != "reserved"}
+    response = post_report(api(alice), unit_lyon, body)
+    assert response.status_code == 400
+    assert "reserved" in response.json()
+    assert not CapacityReport.objects.exists()
+
+
+@pytest.mark.django_db
+def test_malformed_json_gets_400_naming_the_body(api, alice, unit_lyon):
+    client = api(alice)
+    response = client.generic(
+        "POST",
+        f"/api/v1/units/{unit_lyon.pk}/reports/",
+        '{"installed": 10,',
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "body" in response.json()
+    assert not CapacityReport.objects.exists()
+
+
+@pytest.mark.django_db
+def test_json_that_is_not_an_object_gets_400(api, alice, unit_lyon):
+    response = api(alice).generic(
+        "POST", f"/api/v1/units/{unit_lyon.pk}/reports/", "[1, 2]", content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "body" in response.json()
+
+
+@pytest.mark.django_db
+def test_oversized_body_gets_400_and_changes_nothing(api, alice, unit_lyon, settings):
+    body = json.dumps({**FIGURES, "note": "x" * 200_000})
+    response = api(alice).generic(
+        "POST", f"/api/v1/units/{unit_lyon.pk}/reports/", body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "body" in response.json()
+    assert "larger" in response.json()["body"][0]
+    assert not CapacityReport.objects.exists()
+
+
+@pytest.mark.django_db
+def test_unknown_unit_gets_404(api, alice):
+    response = api(alice).post("/api/v1/units/999999/reports/", FIGURES, format="json")
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_history_lists_reports_newest_first_and_filters_by_time(api, alice, unit_lyon):
+    client = api(alice)
+    for available in (1, 2, 0):
+        figures = {**FIGURES, "available": available, "occupied": 10 - available}
+        assert post_report(client, unit_lyon, figures).status_code == 201
+
+    history = client.get(f"/api/v1/units/{unit_lyon.pk}/reports/").json()
+
+    assert [r["available"] for r in history["results"]] == [0, 2, 1]
+    assert [r["version"] for r in history["results"]] == [4, 3, 2]
+    future = client.get(f"/api/v1/units/{unit_lyon.pk}/reports/", {"since": "2999-01-01T00:00:00Z"})
+    assert future.json()["results"] == []
+    bad = client.get(f"/api/v1/units/{unit_lyon.pk}/reports/", {"since": "soon"})
+    assert bad.status_code == 400 and "since" in bad.json()

@@ -1,0 +1,134 @@
+"""Shared fixtures: a small world of two régions and named people.
+
+- Lyon (région 84) has `hospital_lyon` with `unit_lyon` (adult ICU); Paris (11) has
+  `hospital_paris` with `unit_paris`.
+- alice is staff at the Lyon hospital; bob is staff at the Paris one.
+- carol coordinates région 84; dave is a dispatcher for 84 (reads everything, writes nothing);
+  erin is an admin.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from accounts.models import Role
+from regions.models import Department, Region
+from tests.factories import HospitalFactory, UnitFactory, UserFactory
+
+REQUIRE_SERVICES = os.getenv("BEDWATCH_REQUIRE_SERVICES") == "1"
+
+
+def service_missing(reason: str) -> None:
+    """Skip on a developer's machine; fail in CI, where every service must be there."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service missing: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def postgres(transactional_db):  # noqa: ANN001, ANN201
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        service_missing("PostgreSQL (set DATABASE_URL=postgres://…)")
+    return connection
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = settings.REDIS_URL
+    if not url:
+        service_missing("Redis (set REDIS_URL=redis://…)")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        service_missing(f"Redis at {url} is not answering: {exc}")
+    return url
+
+
+@pytest.fixture
+def region_ara(db) -> Region:  # noqa: ANN001
+    return Region.objects.get(code="84")
+
+
+@pytest.fixture
+def region_idf(db) -> Region:  # noqa: ANN001
+    return Region.objects.get(code="11")
+
+
+@pytest.fixture
+def hospital_lyon(db):  # noqa: ANN001, ANN201
+    return HospitalFactory(
+        finess="690783154",
+        name="Hôpital Édouard Herriot",
+        lat=45.7434,
+        lon=4.87997,
+        department=Department.objects.get(code="69"),
+    )
+
+
+@pytest.fixture
+def hospital_paris(db):  # noqa: ANN001, ANN201
+    return HospitalFactory(
+        finess="750100125",
+        name="Pitié-Salpêtrière",
+        lat=48.84024,
+        lon=2.3631,
+        department=Department.objects.get(code="75"),
+    )
+
+
+@pytest.fixture
+def unit_lyon(hospital_lyon):  # noqa: ANN001, ANN201
+    return UnitFactory(hospital=hospital_lyon, label="Réanimation médicale")
+
+
+@pytest.fixture
+def unit_paris(hospital_paris):  # noqa: ANN001, ANN201
+    return UnitFactory(hospital=hospital_paris, label="Réanimation")
+
+
+@pytest.fixture
+def alice(hospital_lyon):  # noqa: ANN001, ANN201
+    return UserFactory(username="alice", role=Role.STAFF, hospitals=[hospital_lyon])
+
+
+@pytest.fixture
+def bob(hospital_paris):  # noqa: ANN001, ANN201
+    return UserFactory(username="bob", role=Role.STAFF, hospitals=[hospital_paris])
+
+
+@pytest.fixture
+def carol(region_ara):  # noqa: ANN001, ANN201
+    return UserFactory(username="carol", role=Role.COORDINATOR, regions=[region_ara])
+
+
+@pytest.fixture
+def dave(region_ara):  # noqa: ANN001, ANN201
+    return UserFactory(username="dave", role=Role.DISPATCHER, regions=[region_ara])
+
+
+@pytest.fixture
+def erin(db):  # noqa: ANN001, ANN201
+    return UserFactory(username="erin", role=Role.ADMIN, is_staff=True, is_superuser=True)
+
+
+def token_client(user) -> APIClient:  # noqa: ANN001
+    client = APIClient()
+    if user is not None:
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def api():  # noqa: ANN201
+    """`api(user)`: an API client authenticated by token, or anonymous for None."""
+    return token_client

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import factory
+from django.utils import timezone
+
+from accounts.models import Role, User
+from beds.models import Hospital, Unit, UnitKind
+from regions.models import Department
+
+
+class HospitalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Hospital
+
+    finess = factory.Sequence(lambda n: f"69{n:07d}")
+    name = factory.Sequence(lambda n: f"Hôpital {n}")
+    department = factory.LazyFunction(lambda: Department.objects.get(code="69"))
+    lat = 45.75
+    lon = 4.85
+    phone = "04 72 00 00 00"
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    """A unit with current figures set directly (tests of reads); writes go through services."""
+
+    class Meta:
+        model = Unit
+
+    hospital = factory.SubFactory(HospitalFactory)
+    label = factory.Sequence(lambda n: f"Unité {n}")
+    kind = UnitKind.REA
+    installed = 10
+    available = 3
+    occupied = 7
+    version = 1
+    updated_at = factory.LazyFunction(timezone.now)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    role = Role.STAFF
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @factory.post_generation
+    def hospitals(self, create, extracted, **kwargs):  # noqa: ANN001, ANN003, ANN201
+        if create and extracted:
+            self.hospitals.set(extracted)
+
+    @factory.post_generation
+    def regions(self, create, extracted, **kwargs):  # noqa: ANN001, ANN003, ANN201
+        if create and extracted:
+            self.regions.set(extracted)
+        self.save()
