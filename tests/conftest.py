@@ -30,6 +30,25 @@ def service_missing(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def reference_data(request):  # noqa: ANN001, ANN201
+    """Régions and départements come from a migration; transactional tests flush them, so
+    put them back for every test that uses the database."""
+    names = set(request.fixturenames)
+    if "transactional_db" in names:
+        request.getfixturevalue("transactional_db")
+    elif "db" in names:
+        request.getfixturevalue("db")
+    elif not request.node.get_closest_marker("django_db"):
+        return
+    from regions import data
+
+    if Region.objects.count() < len(data.REGIONS) or Department.objects.count() < len(
+        data.DEPARTMENTS
+    ):
+        data.load(Region, Department)
+
+
 @pytest.fixture
 def postgres(transactional_db):  # noqa: ANN001, ANN201
     from django.db import connection
