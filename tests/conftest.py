@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -21,6 +22,8 @@ from regions.models import Department, Region
 from tests.factories import HospitalFactory, UnitFactory, UserFactory
 
 REQUIRE_SERVICES = os.getenv("BEDWATCH_REQUIRE_SERVICES") == "1"
+# The public open data and standards live beside the repository (../shared), not in it.
+SHARED_DIR = Path(os.getenv("BEDWATCH_SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared")
 
 
 def service_missing(reason: str) -> None:
@@ -47,6 +50,14 @@ def reference_data(request):  # noqa: ANN001, ANN201
         data.DEPARTMENTS
     ):
         data.load(Region, Department)
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    """../shared: read-only open data; missing on some developer machines, never in CI."""
+    if not SHARED_DIR.is_dir():
+        service_missing(f"the shared data folder {SHARED_DIR}")
+    return SHARED_DIR
 
 
 @pytest.fixture
