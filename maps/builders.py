@@ -294,7 +294,7 @@ def popup_html(hospital: Mapping, *, now: datetime, thresholds: Thresholds) -> s
     return "".join(head + table)
 
 
-def legend_html() -> str:
+def legend_html(*, dispatch: bool = False) -> str:
     items = [
         ("bw-pin bw-t-normal bw-f-fresh", "5", _("Lits libres")),
         ("bw-pin bw-t-tension bw-f-fresh", "1", _("En tension")),
@@ -303,6 +303,8 @@ def legend_html() -> str:
         ("bw-pin bw-t-normal bw-f-expired", "5", _("Chiffres expirés (> 24 h)")),
         ("bw-pin bw-none", "–", _("Pas d'unité de ce type")),
     ]
+    if dispatch:
+        items[-1] = ("bw-pin bw-t-saturated bw-f-fresh bw-out", "0", _("Sous le minimum demandé"))
     rows = "".join(
         f'<li><span class="{cls}"><span>{text}</span></span> {escape(label)}</li>'
         for cls, text, label in items
@@ -602,7 +604,9 @@ def dispatch_map(
             ).add_to(m)
         PointMarker(location=point, title=_("Point de recherche")).add_to(m)
     _add_hospitals(m, candidates, kind=kind, thresholds=thresholds, now=now)
-    HtmlControl(content=legend_html(), position="bottomright", css_class="bw-control").add_to(m)
+    HtmlControl(
+        content=legend_html(dispatch=True), position="bottomright", css_class="bw-control"
+    ).add_to(m)
     return m
 
 
