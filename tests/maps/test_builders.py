@@ -69,8 +69,14 @@ def render(hospitals, **kwargs) -> builders.RenderedMap:  # noqa: ANN001, ANN003
     return builders.render_map(m)
 
 
+def marker_rows(script: str) -> list[list]:
+    """The hospital layer's rows in a rendered script: [finess, lat, lon, name, icon, popup]."""
+    found = re.search(r"var rows = (\[.*?\]);\n", script)
+    return json.loads(found[1]) if found else []
+
+
 def registered(script: str) -> list[str]:
-    return re.findall(r'window\.bedwatchMap\.markers\["(\w+)"\]', script)
+    return [row[0] for row in marker_rows(script)]
 
 
 def test_one_marker_per_hospital_with_units():
@@ -79,9 +85,15 @@ def test_one_marker_per_hospital_with_units():
         hospital("690000002", [unit(3)], lat=45.8),
         hospital("690000003", []),  # no critical-care unit: not on the map
     ]
-    out = render(hospitals)
+    m = builders.regional_map(hospitals, kind=None, thresholds={}, now=NOW, assets=ASSETS)
+    assert [marker.finess for marker in builders.hospital_layer(m).markers] == [
+        "690000001",
+        "690000002",
+    ]
+    out = builders.render_map(m)
     assert registered(out.script) == ["690000001", "690000002"]
-    assert out.script.count("L.marker(") == 2
+    # Each is registered by FINESS for the live code.
+    assert "window.bedwatchMap.markers[r[0]] = marker" in out.script
 
 
 @pytest.mark.parametrize(
@@ -156,10 +168,17 @@ def test_popup_shows_each_units_figures_age_and_admissions_phone():
         r'data-unit-id="12" data-available="0"[^>]*class="bw-t-saturated bw-f-expired"', html
     )
     assert "jamais" in html  # never reported
-    # The popup is in the map's script, attached to the marker registered under its FINESS.
+    # The popup is in the map's script, bound to the marker registered under its FINESS.
+    rows = marker_rows(render([h]).script)
+    assert rows[0][0] == "690000001" and rows[0][5] == html
+    assert "</" not in re.search(r"var rows = .*", render([h]).script)[0]  # cannot close <script>
+
+
+def test_names_are_text_not_templates():
+    h = hospital("690000001", [unit(1)], name="{{ 7 * 7 }} {% if x %}</script>")
     script = render([h]).script
-    assert json.dumps(html)[1:40].replace("<", "\\u003c") in script
-    assert 'window.bedwatchMap.popups["690000001"]' in script
+    assert "{{ 7 * 7 }}" in marker_rows(script)[0][3]
+    assert "</script>" not in script
 
 
 def test_marker_carries_finess_and_available():
