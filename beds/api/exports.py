@@ -62,6 +62,8 @@ class EdxlHaveExportView(ExportView):
     renderer_classes = [JSONRenderer]
 
     @extend_schema(
+        operation_id="exports_edxl_have",
+        tags=["exports"],
         summary="OASIS EDXL-HAVE 1.0 HospitalStatus",
         description=(
             "One Hospital per hospital (name, FINESS, position, admissions phone), one "
@@ -94,6 +96,8 @@ class FhirLocationExportView(ExportView):
     renderer_classes = [FHIRJSONRenderer, JSONRenderer]
 
     @extend_schema(
+        operation_id="exports_fhir_location",
+        tags=["exports"],
         summary="FHIR R4 searchset Bundle of Location, with ROR's capacity extension",
         description=(
             "One Location per unit (id = unit id, meta.versionId = unit version), partOf its "
@@ -123,6 +127,8 @@ class CapacityCsvExportView(ExportView):
     renderer_classes = [JSONRenderer]
 
     @extend_schema(
+        operation_id="exports_capacity_csv",
+        tags=["exports"],
         summary="Capacity as CSV, one row per unit",
         description="Columns: " + ", ".join(csv_format.COLUMNS) + ". UTF-8, RFC 4180 quoting.",
         parameters=[REGION],

@@ -132,6 +132,8 @@ class LocationView(APIView):
         return response
 
     @extend_schema(
+        operation_id="fhir_location_read",
+        tags=["fhir"],
         summary="A unit as a FHIR Location with ROR's capacity extension",
         responses={
             (200, FHIR_JSON): OpenApiTypes.OBJECT,
@@ -146,6 +148,8 @@ class LocationView(APIView):
         return self._location(request, unit)
 
     @extend_schema(
+        operation_id="fhir_location_update",
+        tags=["fhir"],
         summary="Report all six figures of a unit (ROR capacity extension)",
         request={FHIR_JSON: OpenApiTypes.OBJECT, "application/json": OpenApiTypes.OBJECT},
         parameters=[
@@ -164,6 +168,8 @@ class LocationView(APIView):
         return self._report(request, location_id, partial=False)
 
     @extend_schema(
+        operation_id="fhir_location_patch",
+        tags=["fhir"],
         summary="Report the figures that changed (merge of ROR capacity extensions)",
         request={
             FHIR_JSON: OpenApiTypes.OBJECT,

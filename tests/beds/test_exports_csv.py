@@ -67,3 +67,20 @@ def test_csv_scope(api, carol, bob, alice, hospital_lyon, unit_paris):
     unknown = api(carol).get(URL, {"region": "00"})
     assert unknown.status_code == 400 and "region" in unknown.json()
     assert [r["unit_id"] for r in rows(api(bob).get(URL))] == [str(unit_paris.pk)]
+
+
+@pytest.mark.django_db
+def test_exports_and_fhir_writes_are_in_the_openapi_schema(api, erin):
+    schema = api(erin).get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    paths = schema["paths"]
+    for path in (
+        "/api/v1/exports/edxl-have.xml",
+        "/api/v1/exports/fhir/Location",
+        "/api/v1/exports/capacity.csv",
+    ):
+        assert "region" in [p["name"] for p in paths[path]["get"]["parameters"]]
+    assert {"get", "put", "patch"} <= set(paths["/fhir/Location/{location_id}"])
+    assert (
+        "application/xml"
+        in paths["/api/v1/exports/edxl-have.xml"]["get"]["responses"]["200"]["content"]
+    )
