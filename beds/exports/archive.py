@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import IO, Any
 
-from django.contrib.auth.hashers import identify_hasher
+from django.contrib.auth.hashers import identify_hasher, is_password_usable
 from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
 from django.db import IntegrityError, connection, transaction
@@ -464,10 +464,12 @@ def archive_restore(data: Any) -> dict[str, int]:
                 checker.add(f"{where}.regions", f"no région {code!r}")
         user = User(last_login=last_login, **values)
         if password:
-            try:
-                identify_hasher(password)
-            except ValueError:
-                checker.add(f"{where}.password", "not a password hash this installation knows")
+            # Machine accounts have an unusable password ("!…"): kept as such.
+            if is_password_usable(password):
+                try:
+                    identify_hasher(password)
+                except ValueError:
+                    checker.add(f"{where}.password", "not a password hash this installation knows")
             user.password = password
         else:
             user.set_unusable_password()

@@ -14,7 +14,7 @@ from beds.services import unit_report_create
 from regions.models import Region
 from tests.beds.exports_helpers import report, seed_lyon
 from tests.conftest import token_client
-from tests.factories import HospitalFactory
+from tests.factories import HospitalFactory, UserFactory
 
 
 def wipe() -> None:
@@ -71,6 +71,9 @@ def world(hospital_lyon, unit_paris, alice, bob, carol, dave, erin, region_ara):
     region_ara.tension_available_max = 3
     region_ara.save()
     Token.objects.create(user=dave)
+    machine = UserFactory(username="hl7-gateway", role="staff", hospitals=[hospital_lyon])
+    machine.set_unusable_password()
+    machine.save()
     return units
 
 
@@ -130,7 +133,7 @@ def test_without_credentials_accounts_come_back_without_passwords_or_tokens(worl
     wipe()
     call_command("import_all", str(path), stdout=open("/dev/null", "w"))  # noqa: SIM115
 
-    assert User.objects.count() == 5
+    assert User.objects.count() == 6
     assert not User.objects.get(username="alice").has_usable_password()
     assert not Token.objects.exists()
 
