@@ -12,7 +12,11 @@ from accounts.models import User
 from beds.models import CapacityReport, Hospital, Source, Unit
 from beds.services import unit_report_create
 from regions.models import Region
-from tests.beds.exports_helpers import report, seed_lyon
+from tests.beds.exports_helpers import (
+    fast_password_hashing,  # noqa: F401
+    report,
+    seed_lyon,
+)
 from tests.conftest import token_client
 from tests.factories import HospitalFactory, UserFactory
 

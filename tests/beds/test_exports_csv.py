@@ -4,7 +4,10 @@ import io
 import pytest
 
 from beds.exports.csv import COLUMNS, capacity_csv
-from tests.beds.exports_helpers import seed_lyon
+from tests.beds.exports_helpers import (
+    fast_password_hashing,  # noqa: F401
+    seed_lyon,
+)
 
 URL = "/api/v1/exports/capacity.csv"
 

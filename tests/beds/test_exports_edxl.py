@@ -3,7 +3,11 @@ from lxml import etree
 
 from beds.exports.edxl import BED_TYPES, HAVE, hospital_status
 from beds.models import UnitKind
-from tests.beds.exports_helpers import seed_lyon, shared_dir
+from tests.beds.exports_helpers import (
+    fast_password_hashing,  # noqa: F401
+    seed_lyon,
+    shared_dir,
+)
 from tests.conftest import service_missing
 
 URL = "/api/v1/exports/edxl-have.xml"

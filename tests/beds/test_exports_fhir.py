@@ -8,7 +8,10 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 
 from beds.exports import fhir
 from beds.models import CapacityReport, Source, Unit
-from tests.beds.exports_helpers import seed_lyon
+from tests.beds.exports_helpers import (
+    fast_password_hashing,  # noqa: F401
+    seed_lyon,
+)
 
 EXPORT = "/api/v1/exports/fhir/Location"
 FHIR_JSON = "application/fhir+json"
