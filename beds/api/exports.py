@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from accounts.scopes import hospitals_readable, region_can_read
 from beds import selectors
+from beds.api import serializers as s
 from beds.api.fhir import FHIRJSONRenderer, fhir_base_url
 from beds.exports import csv as csv_format
 from beds.exports import edxl, fhir
@@ -103,22 +104,34 @@ class FhirLocationExportView(ExportView):
             "One Location per unit (id = unit id, meta.versionId = unit version), partOf its "
             "hospital's site Location (identified by FINESS, included in the Bundle), carrying "
             "one ror-location-supported-capacity extension per capacity status (01 installed … "
-            "06 extra). Send one back to PUT/PATCH /fhir/Location/{id} to report."
+            "06 extra). Send one back to PUT/PATCH /fhir/Location/{id} to report. With "
+            "`_count`, one page of units at a time (`_page`, 1-based) with next/previous links."
         ),
-        parameters=[REGION],
+        parameters=[REGION, s.FhirPagingSerializer],
         responses={(200, "application/fhir+json"): OpenApiTypes.OBJECT, **ERRORS},
     )
     def get(self, request: Request) -> Response:
         hospitals, region = export_scope(request)
+        paging = s.FhirPagingSerializer(data=request.query_params)
+        paging.is_valid(raise_exception=True)
+        count, page = paging.validated_data.get("_count"), paging.validated_data["_page"]
         now = timezone.now()
         data = selectors.hospitals_for_export(hospitals=hospitals, region=region, now=now)
         unit_ids = [unit["id"] for hospital in data for unit in hospital["units"]]
+
+        def page_url(number: int) -> str:
+            query = request.query_params.copy()
+            query["_page"] = str(number)
+            return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
         bundle = fhir.location_bundle(
             data,
             base_url=fhir_base_url(request),
-            self_url=request.build_absolute_uri(),
             generated_at=now.isoformat(),
             sources=selectors.latest_report_sources(unit_ids=unit_ids),
+            page_url=page_url,
+            page=page,
+            count=count,
         )
         return Response(bundle)
 

@@ -9,7 +9,7 @@ beds (not places), no temporary assignment. See docs/interoperability.md for the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -181,42 +181,49 @@ def location_bundle(
     hospitals: Iterable[Mapping[str, Any]],
     *,
     base_url: str,
-    self_url: str,
     generated_at: str,
     sources: Mapping[int, str],
+    page_url: Callable[[int], str],
+    page: int = 1,
+    count: int | None = None,
 ) -> dict[str, Any]:
-    """A `searchset` Bundle: every unit (`match`), then the sites they are part of (`include`)."""
+    """A `searchset` Bundle: the units (`match`), then the sites they are part of (`include`).
+
+    With `count`, only page `page` of the units (1-based), with `next`/`previous` links built by
+    `page_url(n)`; `total` always counts every unit.
+    """
+    pairs = [(hospital, unit) for hospital in hospitals for unit in hospital["units"]]
+    window = pairs[(page - 1) * count : page * count] if count else pairs
     matches: list[dict] = []
-    includes: list[dict] = []
-    for hospital in hospitals:
-        if not hospital["units"]:
-            continue
-        for unit in hospital["units"]:
-            resource = unit_location(
-                hospital, unit, base_url=base_url, source=sources.get(unit["id"])
-            )
-            matches.append(
-                {
-                    "fullUrl": f"{base_url}/Location/{resource['id']}",
-                    "resource": resource,
-                    "search": {"mode": "match"},
-                }
-            )
-        site = site_location(hospital)
-        includes.append(
+    sites: dict[str, dict] = {}
+    for hospital, unit in window:
+        resource = unit_location(hospital, unit, base_url=base_url, source=sources.get(unit["id"]))
+        matches.append(
             {
+                "fullUrl": f"{base_url}/Location/{resource['id']}",
+                "resource": resource,
+                "search": {"mode": "match"},
+            }
+        )
+        if hospital["finess"] not in sites:
+            site = site_location(hospital)
+            sites[hospital["finess"]] = {
                 "fullUrl": f"{base_url}/Location/{site['id']}",
                 "resource": site,
                 "search": {"mode": "include"},
             }
-        )
+    links = [{"relation": "self", "url": page_url(page)}]
+    if count and page * count < len(pairs):
+        links.append({"relation": "next", "url": page_url(page + 1)})
+    if count and page > 1:
+        links.append({"relation": "previous", "url": page_url(page - 1)})
     return {
         "resourceType": "Bundle",
         "type": "searchset",
         "timestamp": generated_at,
-        "total": len(matches),
-        "link": [{"relation": "self", "url": self_url}],
-        "entry": matches + includes,
+        "total": len(pairs),
+        "link": links,
+        "entry": matches + list(sites.values()),
     }
 
 

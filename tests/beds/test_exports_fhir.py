@@ -339,3 +339,30 @@ def test_fhir_export_scope(api, carol, bob, alice, hospital_lyon, unit_paris):
     assert [e["resource"]["id"] for e in bundle["entry"] if e["search"]["mode"] == "match"] == [
         str(unit_paris.pk)
     ]
+
+
+@pytest.mark.django_db
+def test_fhir_export_pages_with_count_and_next_links(api, carol, alice, hospital_lyon):
+    seed_lyon(hospital_lyon, alice)
+    client = api(carol)
+    everything = export(client, region="84")
+    all_ids = [e["resource"]["id"] for e in everything["entry"] if e["search"]["mode"] == "match"]
+
+    seen = []
+    url = f"{EXPORT}?region=84&_count=3"
+    pages = 0
+    while url:
+        bundle = Bundle.model_validate(json.loads(client.get(url).content))
+        pages += 1
+        assert bundle.total == 4
+        matches = [e for e in bundle.entry if e.search.mode == "match"]
+        seen += [e.resource.id for e in matches]
+        # Each page includes the sites of its own units, and only those.
+        sites = {e.resource.id for e in bundle.entry if e.search.mode == "include"}
+        assert sites == {e.resource.partOf.reference.removeprefix("Location/") for e in matches}
+        nxt = [link.url for link in bundle.link if link.relation == "next"]
+        url = nxt[0].removeprefix("http://testserver") if nxt else None
+
+    assert pages == 2 and seen == all_ids
+    bad = client.get(EXPORT, {"_count": "0"})
+    assert bad.status_code == 400 and "_count" in bad.json()
