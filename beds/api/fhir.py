@@ -194,78 +194,87 @@ class LocationView(APIView):
         unit = self._unit(location_id)
         if not unit_can_write(request.user, unit):
             raise FHIRError(403, [fhir.Issue("forbidden", _("You may not report for this unit."))])
-        if_match = request.headers.get("If-Match")
-        header_version = None
-        if if_match is not None:
-            match = ETAG_RE.match(if_match)
-            if match is None:
-                raise FHIRError(
-                    400,
-                    [
-                        fhir.Issue(
-                            "invalid",
-                            _('If-Match must be W/"<version>", e.g. W/"%(v)s".')
-                            % {"v": unit.version},
-                            "If-Match",
-                        )
-                    ],
-                )
-            header_version = int(match.group(1))
+        header_version = _if_match(request, unit)
         try:
             update = fhir.capacity_from_location(request.data, location_id=location_id)
         except fhir.FHIRInputError as exc:
             raise FHIRError(400, exc.issues) from None
-        figures = dict(unit.figures()) if partial else {}
-        figures.update(update.figures)
-        missing = [name for name in FIGURES if name not in figures]
-        if missing:
-            raise FHIRError(
-                400,
-                [
-                    fhir.Issue(
-                        "required",
-                        _(
-                            "PUT replaces every figure: capacity status %(code)s (%(name)s) is missing; use PATCH to send only some."
-                        )
-                        % {"code": fhir.STATUS_CODES[name][0], "name": name},
-                        "Location.extension",
-                    )
-                    for name in missing
-                ],
-            )
         version = header_version if header_version is not None else update.version
         try:
             services.unit_report_create(
                 unit_id=unit.pk,
                 user=request.user,
-                figures=figures,
+                figures=_figures(unit, update, partial=partial),
                 source=Source.FHIR,
                 version=version,
                 observed_at=update.observed_at,
             )
         except services.VersionConflict as conflict:
-            current = conflict.unit.version
-            raise FHIRError(
-                412 if header_version is not None else 409,
-                [
-                    fhir.Issue(
-                        "conflict",
-                        _(
-                            "Location/%(id)s changed since version %(seen)s: it is now at version %(current)s. Read it again and resend."
-                        )
-                        % {"id": unit.pk, "seen": version, "current": current},
-                        "If-Match" if header_version is not None else "Location.meta.versionId",
-                    )
-                ],
-                headers={"ETag": _etag(current)},
+            raise _conflict(
+                conflict.unit, seen=version, header=header_version is not None
             ) from None
         except DjangoValidationError as exc:
-            issues = []
-            for name, messages in exc.message_dict.items():
-                if name == "observed_at":
-                    where = "Location.extension.extension.where(url='capacityUpdateDate')"
-                else:
-                    where = update.where.get(name, "Location.extension")
-                issues += [fhir.Issue("value", f"{name}: {m}", where) for m in messages]
-            raise FHIRError(400, issues) from None
+            raise FHIRError(400, _validation_issues(exc, update)) from None
         return self._location(request, selectors.unit_get(unit_id=unit.pk))
+
+
+def _if_match(request: Request, unit: Unit) -> int | None:
+    """The version in `If-Match: W/"<n>"`, None without the header."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        return None
+    match = ETAG_RE.match(header)
+    if match is None:
+        message = _('If-Match must be W/"<version>", e.g. W/"%(v)s".') % {"v": unit.version}
+        raise FHIRError(400, [fhir.Issue("invalid", message, "If-Match")])
+    return int(match.group(1))
+
+
+def _figures(unit: Unit, update: fhir.CapacityUpdate, *, partial: bool) -> dict[str, int]:
+    """PATCH merges the figures sent into the current ones; PUT must send all six."""
+    figures = dict(unit.figures()) if partial else {}
+    figures.update(update.figures)
+    missing = [name for name in FIGURES if name not in figures]
+    if missing:
+        message = _(
+            "PUT replaces every figure: capacity status %(code)s (%(name)s) is missing; "
+            "use PATCH to send only some."
+        )
+        raise FHIRError(
+            400,
+            [
+                fhir.Issue(
+                    "required",
+                    message % {"code": fhir.STATUS_CODES[name][0], "name": name},
+                    "Location.extension",
+                )
+                for name in missing
+            ],
+        )
+    return figures
+
+
+def _conflict(current: Unit, *, seen: int | None, header: bool) -> FHIRError:
+    """412 for a stale If-Match (HTTP's rule), 409 for a stale meta.versionId."""
+    message = _(
+        "Location/%(id)s changed since version %(seen)s: it is now at version %(current)s. "
+        "Read it again and resend."
+    ) % {"id": current.pk, "seen": seen, "current": current.version}
+    where = "If-Match" if header else "Location.meta.versionId"
+    return FHIRError(
+        412 if header else 409,
+        [fhir.Issue("conflict", message, where)],
+        headers={"ETag": _etag(current.version)},
+    )
+
+
+def _validation_issues(exc: DjangoValidationError, update: fhir.CapacityUpdate) -> list[fhir.Issue]:
+    """The service's errors, keyed by figure, located at the element that carried each."""
+    issues = []
+    for name, messages in exc.message_dict.items():
+        if name == "observed_at":
+            where = update.observed_at_where or "Location.extension"
+        else:
+            where = update.where.get(name, "Location.extension")
+        issues += [fhir.Issue("value", f"{name}: {m}", where) for m in messages]
+    return issues

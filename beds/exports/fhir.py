@@ -247,6 +247,7 @@ class CapacityUpdate:
     where: dict[str, str] = field(default_factory=dict)
     version: int | None = None
     observed_at: datetime | None = None
+    observed_at_where: str | None = None
 
 
 class FHIRInputError(Exception):
@@ -326,7 +327,7 @@ def capacity_from_location(body: Any, *, location_id: str) -> CapacityUpdate:
             issues + [Issue("structure", "extension must be an array.", "Location.extension")]
         )
     seen: dict[tuple[str, str | None], str] = {}
-    dates: list[datetime] = []
+    dates: list[tuple[datetime, str]] = []
     for index, extension in enumerate(extensions):
         where = f"Location.extension[{index}]"
         if not isinstance(extension, dict) or extension.get("url") != SUPPORTED_CAPACITY:
@@ -334,7 +335,7 @@ def capacity_from_location(body: Any, *, location_id: str) -> CapacityUpdate:
         parsed = _one_capacity(extension, where, issues)
         if parsed is None:
             continue
-        status, gender, value, date, value_where = parsed
+        status, gender, value, date, value_where, date_where = parsed
         if status is None:
             continue  # a forecast or places: not a figure we keep
         figure = FIGURE_OF_STATUS[status]
@@ -353,7 +354,7 @@ def capacity_from_location(body: Any, *, location_id: str) -> CapacityUpdate:
         update.figures[figure] = update.figures.get(figure, 0) + value
         update.where.setdefault(figure, value_where)
         if date:
-            dates.append(date)
+            dates.append((date, date_where))
     if not seen and not issues:
         issues.append(
             Issue(
@@ -365,14 +366,16 @@ def capacity_from_location(body: Any, *, location_id: str) -> CapacityUpdate:
         )
     if issues:
         raise FHIRInputError(issues)
-    update.observed_at = max(dates) if dates else None
+    if dates:
+        update.observed_at, update.observed_at_where = max(dates)
     return update
 
 
 def _one_capacity(
     extension: dict, where: str, issues: list[Issue]
-) -> tuple[str | None, str | None, int, datetime | None, str] | None:
-    """(status or None when not ours, gender, nbCapacity, date, element of nbCapacity)."""
+) -> tuple[str | None, str | None, int, datetime | None, str, str] | None:
+    """(status or None when not ours, gender, nbCapacity, update date, element of nbCapacity,
+    element of the date)."""
     subs = extension.get("extension")
     if not isinstance(subs, list):
         issues.append(Issue("structure", "The capacity extension has no sub-extensions.", where))
@@ -453,6 +456,7 @@ def _one_capacity(
         )
         return None
     date = None
+    date_where = path("capacityUpdateDate", "valueDateTime")
     if "capacityUpdateDate" in values:
         raw = values["capacityUpdateDate"][1].get("valueDateTime")
         date = _datetime(raw)
@@ -469,8 +473,8 @@ def _one_capacity(
     temporality = codes["temporalityCapacity"]
     nature = codes["capacityType"]
     if (temporality not in (None, CURRENT[0])) or (nature not in (None, BED[0])):
-        return None, None, number, date, number_where
-    return status, codes["genderCapacityAvailable"], number, date, number_where
+        return None, None, number, date, number_where, date_where
+    return status, codes["genderCapacityAvailable"], number, date, number_where, date_where
 
 
 def operation_outcome(issues: Iterable[Issue]) -> dict[str, Any]:

@@ -238,6 +238,15 @@ def test_fhir_capacities_split_by_gender_are_added_and_forecasts_ignored(api, al
             ).update(valueDateTime="yesterday"),
             "valueDateTime",
         ),
+        (
+            lambda loc: [
+                s.update(valueDateTime="2999-01-01T00:00:00+00:00")
+                for e in loc["extension"]
+                for s in e["extension"]
+                if s["url"] == "capacityUpdateDate"
+            ],
+            "valueDateTime",
+        ),
         (lambda loc: loc.update(extension=[]), "Location.extension"),
         (lambda loc: loc.update(extension=loc["extension"][:5]), "Location.extension"),
     ],
@@ -366,3 +375,14 @@ def test_fhir_export_pages_with_count_and_next_links(api, carol, alice, hospital
     assert pages == 2 and seen == all_ids
     bad = client.get(EXPORT, {"_count": "0"})
     assert bad.status_code == 400 and "_count" in bad.json()
+
+
+@pytest.mark.django_db
+def test_a_malformed_if_match_is_a_400_naming_the_header(api, alice, hospital_lyon):
+    units = seed_lyon(hospital_lyon, alice)
+    location = location_of(export(api(alice)), units["rea"])
+
+    response = send(api(alice), "put", units["rea"], location, HTTP_IF_MATCH="version 3")
+
+    assert response.status_code == 400
+    assert outcome(response).issue[0].expression == ["If-Match"]
