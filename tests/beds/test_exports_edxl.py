@@ -1,4 +1,7 @@
+import io
+
 import pytest
+from django.core.management import call_command
 from lxml import etree
 
 from beds.exports.edxl import BED_TYPES, HAVE, hospital_status
@@ -146,3 +149,26 @@ def test_edxl_with_nothing_in_scope_is_404_not_an_invalid_document(api, dave):
 @pytest.mark.django_db
 def test_edxl_export_refuses_anonymous(api):
     assert api(None).get(URL).status_code == 401
+
+
+@pytest.mark.django_db
+def test_edxl_of_every_seeded_region_validates_and_has_one_bed_capacity_per_unit(
+    api, erin, have_schema
+):
+    call_command("seed_demo", stdout=io.StringIO())
+    client = api(erin)
+    regions = sorted(
+        {
+            h["region"]
+            for h in client.get("/api/v1/hospitals/", {"page_size": 1000}).json()["results"]
+        }
+    )
+    assert len(regions) >= 3
+
+    for region in regions:
+        root = etree.fromstring(client.get(URL, {"region": region}).content)
+        assert have_schema.validate(root), (region, have_schema.error_log)
+        counts = [int(e.text) for e in root.iter(f"{{{HAVE}}}AvailableCount")]
+        units = api_units(client, region)
+        assert len(counts) == len(units)
+        assert sum(counts) == sum(u["available"] for _h, u in units.values())
