@@ -615,7 +615,7 @@ def _add_controls(m: folium.Map, *, kinds: Sequence[str], kind: str | None) -> N
     HtmlControl(
         content=kind_select_html(kinds, kind), position="topright", css_class="bw-control"
     ).add_to(m)
-    HtmlControl(content=legend_html(), position="bottomright", css_class="bw-control").add_to(m)
+    HtmlControl(content=legend_html(), position="bottomleft", css_class="bw-control").add_to(m)
 
 
 def kinds_present(hospitals: Iterable[Mapping]) -> list[str]:
@@ -691,7 +691,7 @@ def dispatch_map(
         PointMarker(location=point, title=_("Point de recherche")).add_to(m)
     _add_hospitals(m, candidates, kind=kind, thresholds=thresholds, now=now)
     HtmlControl(
-        content=legend_html(dispatch=True), position="bottomright", css_class="bw-control"
+        content=legend_html(dispatch=True), position="bottomleft", css_class="bw-control"
     ).add_to(m)
     return m
 

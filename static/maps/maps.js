@@ -364,8 +364,11 @@
       if (i >= 0) {
         if (hospital.units[i].version > incoming.version) return; // an older message
         hospital.units[i] = Object.assign({}, hospital.units[i], incoming);
-        touched[finess] = hospital;
+      } else {
+        hospital.units.push(Object.assign({}, incoming)); // a unit opened since the page loaded
+        unitIndex[incoming.id] = finess;
       }
+      touched[finess] = hospital;
     });
     Object.keys(touched).forEach(function (finess) {
       drawHospital(touched[finess]);
