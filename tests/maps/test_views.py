@@ -278,3 +278,19 @@ def test_dispatch_without_a_search_shows_the_form_and_map(dave):
     assert response.status_code == 200
     assert response.context["form"].errors == {}
     assert "bw-communes" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_kind_in_the_query_selects_the_kind_shown(carol, world):
+    usic = UnitFactory(
+        hospital=world[0].hospital, label="USIC", kind=UnitKind.USIC, available=4, occupied=6
+    )
+    other = HospitalFactory(name="Réa seulement")
+    UnitFactory(hospital=other, kind=UnitKind.REA, available=2, occupied=8)
+    response = client_for(carol).get("/maps/regions/84/?kind=USIC")
+    assert response.status_code == 200
+    rows = {r.hospital["finess"]: r for r in response.context["rows"]}
+    assert rows[world[0].hospital.finess].look.available == usic.available
+    assert not rows[other.finess].look.has_units  # drawn as "no unit of this kind"
+    assert response.context["page_data"]["kind"] == "USIC"
+    assert 'value="USIC" selected' in response.content.decode().replace('\\"', '"')
