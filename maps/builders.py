@@ -187,15 +187,18 @@ def _texts(language: str | None) -> dict[str, str]:
     """The words of popups and ages, translated once per language (a national map has
     thousands of popups)."""
     columns = [
-        ("available", _("Libres")),
-        ("occupied", _("Occupés")),
-        ("reserved", _("Réservés")),
-        ("closed", _("Fermés")),
-        ("installed", _("Installés")),
-        ("extra", _("Suppl.")),
+        ("available", _("Libres"), _("Lits disponibles")),
+        ("occupied", _("Occ."), _("Lits occupés")),
+        ("reserved", _("Rés."), _("Lits réservés (sous 24 h)")),
+        ("closed", _("Ferm."), _("Lits fermés")),
+        ("installed", _("Inst."), _("Lits installés")),
+        ("extra", _("Supp."), _("Lits supplémentaires ouverts")),
     ]
     head = ['<table class="bw-popup-units"><thead><tr>', f"<th>{escape(_('Unité'))}</th>"]
-    head += [f'<th data-col="{name}">{escape(label)}</th>' for name, label in columns]
+    head += [
+        f'<th data-col="{name}" title="{escape(title)}">{escape(label)}</th>'
+        for name, label, title in columns
+    ]
     head.append(f"<th>{escape(_('Âge'))}</th></tr></thead><tbody>")
     return {
         "never": _("jamais"),
@@ -348,8 +351,9 @@ def legend_html(*, dispatch: bool = False) -> str:
         for cls, text, label in items
     )
     return (
-        f'<div class="bw-legend"><strong>{escape(_("Lits libres du type choisi"))}</strong>'
-        f"<ul>{rows}</ul></div>"
+        # A <details>: one tap folds it away from the markers beneath.
+        f'<details class="bw-legend" open><summary>{escape(_("Lits libres du type choisi"))}'
+        f"</summary><ul>{rows}</ul></details>"
     )
 
 
@@ -454,7 +458,8 @@ class HospitalLayer(MacroElement):
                     }).addTo(map);
                     var popup = document.createElement("div");
                     popup.innerHTML = r[5];
-                    marker.bindPopup(popup, {maxWidth: 460, minWidth: 280});
+                    marker.bindPopup(popup, {maxWidth: 420, minWidth: 260,
+                                             autoPanPaddingTopLeft: [20, 90]});
                     window.bedwatchMap.markers[r[0]] = marker;
                     window.bedwatchMap.popups[r[0]] = popup;
                 });
@@ -579,7 +584,10 @@ def _base_map(
                 "opacity": 0.8,
             },
         ).add_to(m)
-    m.fit_bounds([list(bounds[0]), list(bounds[1])])
+    # Keep markers clear of the kind selector (top right) and the legend (bottom left).
+    m.fit_bounds(
+        [list(bounds[0]), list(bounds[1])], padding_top_left=(60, 70), padding_bottom_right=(30, 30)
+    )
     return m
 
 
