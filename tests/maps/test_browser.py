@@ -218,3 +218,25 @@ def test_a_live_change_updates_marker_popup_table_and_totals(
     assert page.locator('tr[data-total-kind="REA"] [data-total="available"]').inner_text() == "14"
     assert page.evaluate("window.bwMarkerBefore === document.querySelector('.leaflet-popup')")
     assert page.js_errors == []
+
+
+@pytest.mark.parametrize("viewport", [(1366, 768), (1024, 768), (768, 1024)])
+def test_map_and_figures_fit_control_room_screens_and_tablets(
+    chromium, live_server, carol, region_84_hospitals, viewport
+):
+    page = logged_in_page(chromium, live_server.url, carol, viewport=viewport)
+    page.goto(f"{live_server.url}/maps/regions/84/")
+    width, height = viewport
+    # Nothing wider than the screen; the map and the totals are on the first screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    box = page.locator(".bw-map").bounding_box()
+    assert box["width"] >= min(width * 0.45, 600) and box["height"] >= 320
+    totals = page.locator(".bw-totals-table").bounding_box()
+    if width >= 900:  # side by side: everything on one screen
+        assert totals["x"] >= box["x"] + box["width"] - 1
+        assert box["y"] + box["height"] <= height
+        phone = page.locator(".bw-c-phone a").first.bounding_box()
+        assert phone["x"] + phone["width"] <= width  # the phone column is in view
+    else:  # stacked: the figures follow the map
+        assert totals["y"] >= box["y"] + box["height"] - 1
+    assert page.js_errors == []
