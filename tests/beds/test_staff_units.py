@@ -217,7 +217,7 @@ def test_sharp_jump_asks_for_confirmation_before_storing(client, alice, unit_lyo
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "2 → <strong>14</strong>" in html
+    assert "Disponibles : 2 → <strong>14</strong>" in html
     assert f'name="unit-{unit_lyon.pk}-confirm_jump"' in html
     assert CapacityReport.objects.filter(unit=unit_lyon).count() == 1
 
