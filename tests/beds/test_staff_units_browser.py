@@ -153,6 +153,7 @@ def test_wrong_value_shows_error_next_to_field_and_stores_nothing(
     assert page.get_attribute(field, "aria-invalid") == "true"
     assert f"{field[1:]}_error" in page.get_attribute(field, "aria-describedby")
     assert page.input_value(field) == "1000"  # what was typed stays, to be corrected
+    assert page.evaluate("document.activeElement.id") == field[1:]  # the cursor is there
     assert not orm(CapacityReport.objects.exists)
 
 
