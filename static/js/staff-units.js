@@ -17,9 +17,14 @@
   });
 })();
 
-// After a refused save, put the cursor in the first field to correct.
-(function () {
+// After a refused save, put the cursor in the first field to correct. Once the page has
+// loaded: scrolling to the #unit-… fragment would otherwise take the focus away again.
+window.addEventListener("load", function () {
   "use strict";
   var invalid = document.querySelector('.unit [aria-invalid="true"]');
-  if (invalid) invalid.focus();
-})();
+  if (invalid) {
+    window.requestAnimationFrame(function () {
+      invalid.focus();
+    });
+  }
+});
