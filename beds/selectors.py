@@ -247,3 +247,23 @@ def hospitals_for_export(
     the API shows them: the plain data the export formats are built from."""
     rows = hospital_rows(hospitals=hospitals, region=region, now=now)
     return [hospital_to_dict(row.hospital, now=now, units=row.units) for row in rows]
+
+
+def staff_hospitals(
+    *, hospitals: QuerySet[Hospital], now: datetime | None = None
+) -> list[HospitalRow]:
+    """Active hospitals with their units, each unit carrying `last_report` (None if never
+    reported), `freshness` and `freshness_label`, for the staff page. Three queries."""
+    now = now or timezone.now()
+    rows = hospital_rows(hospitals=hospitals, now=now)
+    units = [u for row in rows for u in row.units]
+    last = {
+        r.unit_id: r
+        for r in CapacityReport.objects.filter(unit__in=units, version=F("unit__version"))
+    }
+    for row in rows:
+        for unit in row.units:
+            unit.last_report = last.get(unit.pk)
+            unit.freshness = freshness_of(unit.updated_at, now=now)
+            unit.freshness_label = Freshness(unit.freshness).label
+    return rows
