@@ -21,7 +21,7 @@ from html import escape
 import folium
 from branca.element import MacroElement
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from folium.template import Template
 
@@ -42,19 +42,6 @@ STALE: frozenset[str] = frozenset({"stale", "expired"})
 # Metropolitan France: the national map opens on it (overseas régions are listed beside it).
 FRANCE_BOUNDS: tuple[tuple[float, float], tuple[float, float]] = ((41.3, -5.2), (51.1, 9.6))
 
-# Short French names of the unit kinds, for markers, selectors and tables.
-KIND_NAMES: dict[str, object] = {
-    UnitKind.REA: gettext_lazy("Réanimation adulte"),
-    UnitKind.REA_PED: gettext_lazy("Réanimation pédiatrique"),
-    UnitKind.REA_NEO: gettext_lazy("Réanimation néonatale"),
-    UnitKind.USIP: gettext_lazy("Soins intensifs polyvalents"),
-    UnitKind.USIC: gettext_lazy("Soins intensifs de cardiologie"),
-    UnitKind.USINV: gettext_lazy("Soins intensifs neuro-vasculaires"),
-    UnitKind.USI_HEMATO: gettext_lazy("Soins intensifs d'hématologie"),
-    UnitKind.USC: gettext_lazy("Surveillance continue"),
-    UnitKind.BURN: gettext_lazy("Grands brûlés"),
-}
-
 
 def kind_name(kind: str) -> str:
     return _kind_names(get_language()).get(kind, kind)
@@ -62,7 +49,7 @@ def kind_name(kind: str) -> str:
 
 @lru_cache(maxsize=8)
 def _kind_names(language: str | None) -> dict[str, str]:
-    return {str(k): str(name) for k, name in KIND_NAMES.items()}
+    return {k.value: str(k.label) for k in UnitKind}
 
 
 @dataclass(frozen=True)
@@ -187,24 +174,24 @@ def _texts(language: str | None) -> dict[str, str]:
     """The words of popups and ages, translated once per language (a national map has
     thousands of popups)."""
     columns = [
-        ("available", _("Libres"), _("Lits disponibles")),
-        ("occupied", _("Occ."), _("Lits occupés")),
-        ("reserved", _("Rés."), _("Lits réservés (sous 24 h)")),
-        ("closed", _("Ferm."), _("Lits fermés")),
-        ("installed", _("Inst."), _("Lits installés")),
-        ("extra", _("Supp."), _("Lits supplémentaires ouverts")),
+        ("available", _("Free"), _("Available beds")),
+        ("occupied", _("Occ."), _("Occupied beds")),
+        ("reserved", _("Res."), _("Reserved beds (within 24 h)")),
+        ("closed", _("Clo."), _("Closed beds")),
+        ("installed", _("Inst."), _("Installed beds")),
+        ("extra", _("Ext."), _("Extra beds opened")),
     ]
-    head = ['<table class="bw-popup-units"><thead><tr>', f"<th>{escape(_('Unité'))}</th>"]
+    head = ['<table class="bw-popup-units"><thead><tr>', f"<th>{escape(_('Unit'))}</th>"]
     head += [
         f'<th data-col="{name}" title="{escape(title)}">{escape(label)}</th>'
         for name, label, title in columns
     ]
-    head.append(f"<th>{escape(_('Âge'))}</th></tr></thead><tbody>")
+    head.append(f"<th>{escape(_('Age'))}</th></tr></thead><tbody>")
     return {
-        "never": _("jamais"),
+        "never": _("never"),
         "min": _("%(m)d min"),
         "hours": _("%(h)d h %(m)02d"),
-        "days": _("%(d)d j"),
+        "days": _("%(d)d d"),
         "admissions": escape(_("Admissions")),
         "table_head": "".join(head),
         **{f"kind:{k.value}": escape(kind_name(k.value)) for k in UnitKind},
@@ -337,29 +324,33 @@ def popup_html(hospital: Mapping, *, now: datetime, thresholds: Thresholds) -> s
 
 def legend_html(*, dispatch: bool = False) -> str:
     items = [
-        ("bw-pin bw-t-normal bw-f-fresh", "5", _("Lits libres")),
-        ("bw-pin bw-t-tension bw-f-fresh", "1", _("En tension")),
-        ("bw-pin bw-t-saturated bw-f-fresh", "0", _("Saturé : aucun lit libre")),
-        ("bw-pin bw-t-normal bw-f-stale", "5", _("Chiffres anciens (> 12 h)")),
-        ("bw-pin bw-t-normal bw-f-expired", "5", _("Chiffres expirés (> 24 h)")),
-        ("bw-pin bw-none", "–", _("Pas d'unité de ce type")),
+        ("bw-pin bw-t-normal bw-f-fresh", "5", _("Free beds")),
+        ("bw-pin bw-t-tension bw-f-fresh", "1", _("Under strain")),
+        ("bw-pin bw-t-saturated bw-f-fresh", "0", _("Saturated: no free bed")),
+        ("bw-pin bw-t-normal bw-f-stale", "5", _("Old figures (> 12 h)")),
+        ("bw-pin bw-t-normal bw-f-expired", "5", _("Expired figures (> 24 h)")),
+        ("bw-pin bw-none", "–", _("No unit of this kind")),
     ]
     if dispatch:
-        items[-1] = ("bw-pin bw-t-saturated bw-f-fresh bw-out", "0", _("Sous le minimum demandé"))
+        items[-1] = (
+            "bw-pin bw-t-saturated bw-f-fresh bw-out",
+            "0",
+            _("Below the minimum asked for"),
+        )
     rows = "".join(
         f'<li><span class="{cls}"><span>{text}</span></span> {escape(label)}</li>'
         for cls, text, label in items
     )
     return (
         # A <details>: one tap folds it away from the markers beneath.
-        f'<details class="bw-legend" open><summary>{escape(_("Lits libres du type choisi"))}'
+        f'<details class="bw-legend" open><summary>{escape(_("Free beds of the chosen kind"))}'
         f"</summary><ul>{rows}</ul></details>"
     )
 
 
 def kind_select_html(kinds: Sequence[str], selected: str | None) -> str:
     options = [
-        f'<option value=""{"" if selected else " selected"}>{escape(_("Tous types"))}</option>'
+        f'<option value=""{"" if selected else " selected"}>{escape(_("All kinds"))}</option>'
     ]
     for kind in kinds:
         mark = " selected" if kind == selected else ""
@@ -367,7 +358,7 @@ def kind_select_html(kinds: Sequence[str], selected: str | None) -> str:
             f'<option value="{kind}"{mark}>{escape(kind)} — {escape(kind_name(kind))}</option>'
         )
     return (
-        f'<label class="bw-kind-select">{escape(_("Type d’unité"))} '
+        f'<label class="bw-kind-select">{escape(_("Unit kind"))} '
         f'<select name="kind" data-bw-kind-select>{"".join(options)}</select></label>'
     )
 
@@ -696,7 +687,7 @@ def dispatch_map(
                 dash_array="6 6",
                 interactive=False,
             ).add_to(m)
-        PointMarker(location=point, title=_("Point de recherche")).add_to(m)
+        PointMarker(location=point, title=_("Search point")).add_to(m)
     _add_hospitals(m, candidates, kind=kind, thresholds=thresholds, now=now)
     HtmlControl(
         content=legend_html(dispatch=True), position="bottomleft", css_class="bw-control"
@@ -731,6 +722,6 @@ def page_data(
             for code, t in thresholds.items()
         },
         "freshnessHours": dict(freshness_hours),
-        "labels": {"never": _("jamais"), "min": _("min"), "h": _("h"), "d": _("j")},
+        "labels": {"never": _("never"), "min": _("min"), "h": _("h"), "d": _("d")},
         **(extra or {}),
     }

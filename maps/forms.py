@@ -34,26 +34,27 @@ def kind_choices() -> list[tuple[str, str]]:
 
 class DispatchForm(forms.Form):
     place = forms.CharField(
-        label=gettext_lazy("Point de départ"),
+        label=gettext_lazy("Starting point"),
         max_length=120,
         help_text=gettext_lazy(
-            "Cliquez sur la carte, ou saisissez « latitude, longitude » ou une commune "
-            "(nom ou code postal)."
+            "Click on the map, or type “latitude, longitude” or a commune (name or postcode)."
         ),
         error_messages={
             "required": gettext_lazy(
-                "Choisissez un point : cliquez sur la carte, ou saisissez des coordonnées ou "
-                "une commune."
+                "Choose a point: click on the map, or type coordinates or a commune."
             )
         },
         widget=forms.TextInput(attrs={"list": "bw-communes", "autocomplete": "off"}),
     )
-    kind = forms.ChoiceField(label=gettext_lazy("Type d’unité"), choices=kind_choices)
+    kind = forms.ChoiceField(label=gettext_lazy("Unit kind"), choices=kind_choices)
     min_available = forms.IntegerField(
-        label=gettext_lazy("Lits libres au moins"), min_value=1, max_value=FIGURE_MAX, initial=1
+        label=gettext_lazy("At least this many free beds"),
+        min_value=1,
+        max_value=FIGURE_MAX,
+        initial=1,
     )
     radius_km = forms.FloatField(
-        label=gettext_lazy("Rayon (km)"),
+        label=gettext_lazy("Radius (km)"),
         min_value=1,
         max_value=MAX_RADIUS_KM,
         initial=DEFAULT_RADIUS_KM,
@@ -72,7 +73,7 @@ class DispatchForm(forms.Form):
             lat, lon = point
             if not (-90 <= lat <= 90 and -180 <= lon <= 180):
                 raise forms.ValidationError(
-                    _("« %(text)s » : la latitude va de -90 à 90 et la longitude de -180 à 180.")
+                    _("“%(text)s”: latitude goes from -90 to 90 and longitude from -180 to 180.")
                     % {"text": text}
                 )
             self.point, self.place_label = (lat, lon), f"{lat:.5f}, {lon:.5f}"
@@ -81,15 +82,15 @@ class DispatchForm(forms.Form):
         if not found:
             raise forms.ValidationError(
                 _(
-                    "« %(text)s » n’est ni des coordonnées (« 45.75, 4.85 ») ni une commune où se "
-                    "trouve un hôpital : choisissez-en une dans la liste ou cliquez sur la carte."
+                    "“%(text)s” is neither coordinates (“45.75, 4.85”) nor a commune with a "
+                    "hospital: pick one from the list or click on the map."
                 )
                 % {"text": text}
             )
         # One town may have several postcodes (Lyon 69003, 69437 …): one place, at their mean.
         if len({(fold(c.name), c.postcode[:2]) for c in found}) > 1:
             raise forms.ValidationError(
-                _("Plusieurs communes correspondent : %(list)s. Précisez le code postal.")
+                _("Several communes match: %(list)s. Give the postcode.")
                 % {"list": ", ".join(sorted(c.label for c in found))}
             )
         lat = sum(c.lat for c in found) / len(found)

@@ -36,7 +36,7 @@ def _kind(request: HttpRequest) -> str | None:
     kind = request.GET.get("kind", "").strip()
     if kind and kind not in UnitKind.values:
         raise ValueError(
-            _("kind : « %(kind)s » n’est pas un type d’unité ; types : %(kinds)s.")
+            _("kind: “%(kind)s” is not a unit kind; kinds: %(kinds)s.")
             % {"kind": kind, "kinds": ", ".join(UnitKind.values)}
         )
     return kind or None
@@ -104,7 +104,7 @@ def national(request: HttpRequest) -> HttpResponse:
 def regional(request: HttpRequest, code: str) -> HttpResponse:
     region = region_get(code=code)
     if region is None:
-        raise Http404(_("Aucune région de code %(code)s.") % {"code": code})
+        raise Http404(_("No région with code %(code)s.") % {"code": code})
     if not region_can_read(request.user, region):
         raise PermissionDenied
     try:

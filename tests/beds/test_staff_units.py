@@ -48,8 +48,10 @@ def test_non_staff_get_403_on_the_staff_page(client, request, who, unit_lyon):
 
 @pytest.mark.django_db
 def test_coordinator_home_offers_the_map(client, carol):
+    # Issue 5: "/" takes a coordinator straight to their map (one région: that région's map).
     client.force_login(carol)
-    response = client.get("/")
+    response = client.get("/", follow=True)
+    assert response.redirect_chain[0][0] == "/maps/regions/84/"
     assert response.status_code == 200
     assert 'href="/maps/"' in response.content.decode()
 
