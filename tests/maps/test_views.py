@@ -294,3 +294,15 @@ def test_kind_in_the_query_selects_the_kind_shown(carol, world):
     assert not rows[other.finess].look.has_units  # drawn as "no unit of this kind"
     assert response.context["page_data"]["kind"] == "USIC"
     assert 'value="USIC" selected' in response.content.decode().replace('\\"', '"')
+
+
+@pytest.mark.django_db
+def test_map_pages_are_french_by_default_and_english_on_request(dave, world):
+    french = client_for(dave).get("/maps/regions/84/").content.decode()
+    assert "Total de la zone" in french and "Lits libres du type choisi" in french
+    english = client_for(dave).get("/maps/regions/84/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Area totals" in english and "Free beds of the chosen kind" in english
+    response = client_for(dave).get(
+        "/dispatch/?place=Atlantide&kind=REA&min_available=1&radius_km=50"
+    )
+    assert "n’est ni des coordonnées" in response.content.decode()
