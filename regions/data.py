@@ -129,3 +129,16 @@ DEPARTMENTS: list[tuple[str, str, str]] = [
     ("974", "La Réunion", "04"),
     ("976", "Mayotte", "06"),
 ]
+
+
+def load(region_model, department_model) -> None:  # noqa: ANN001
+    """Create or refresh every région and département (idempotent).
+
+    Takes the model classes so that migrations can pass their historical models.
+    """
+    for code, name in REGIONS:
+        region_model.objects.update_or_create(code=code, defaults={"name": name})
+    for code, name, region in DEPARTMENTS:
+        department_model.objects.update_or_create(
+            code=code, defaults={"name": name, "region_id": region}
+        )

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -21,6 +22,10 @@ from regions.models import Department, Region
 from tests.factories import HospitalFactory, UnitFactory, UserFactory
 
 REQUIRE_SERVICES = os.getenv("BEDWATCH_REQUIRE_SERVICES") == "1"
+# The public open data and standards live beside the repository (../shared), not in it.
+SHARED_DIR = Path(
+    os.getenv("BEDWATCH_SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared"
+)
 
 
 def service_missing(reason: str) -> None:
@@ -28,6 +33,33 @@ def service_missing(reason: str) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(f"required service missing: {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def reference_data(request):  # noqa: ANN001, ANN201
+    """Régions and départements come from a migration; transactional tests flush them, so
+    put them back for every test that uses the database."""
+    names = set(request.fixturenames)
+    if "transactional_db" in names:
+        request.getfixturevalue("transactional_db")
+    elif "db" in names:
+        request.getfixturevalue("db")
+    elif not request.node.get_closest_marker("django_db"):
+        return
+    from regions import data
+
+    if Region.objects.count() < len(data.REGIONS) or Department.objects.count() < len(
+        data.DEPARTMENTS
+    ):
+        data.load(Region, Department)
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    """../shared: read-only open data; missing on some developer machines, never in CI."""
+    if not SHARED_DIR.is_dir():
+        service_missing(f"the shared data folder {SHARED_DIR}")
+    return SHARED_DIR
 
 
 @pytest.fixture

@@ -4,14 +4,9 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from regions.data import DEPARTMENTS, REGIONS
+    from regions.data import load as load_reference
 
-    Region = apps.get_model("regions", "Region")
-    Department = apps.get_model("regions", "Department")
-    for code, name in REGIONS:
-        Region.objects.update_or_create(code=code, defaults={"name": name})
-    for code, name, region in DEPARTMENTS:
-        Department.objects.update_or_create(code=code, defaults={"name": name, "region_id": region})
+    load_reference(apps.get_model("regions", "Region"), apps.get_model("regions", "Department"))
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,80 @@
+import pytest
+from django.core.management import CommandError, call_command
+from rest_framework.authtoken.models import Token
+
+from accounts.models import Role, User
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args):  # noqa: ANN002, ANN201
+    from io import StringIO
+
+    out = StringIO()
+    call_command("create_account", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_creates_staff_with_hospitals_and_prints_token_alone_on_last_line(
+    hospital_lyon, hospital_paris, api
+):
+    out = run("nurse", "--role", "staff", "--hospital", "690783154", "750100125", "--token")
+
+    user = User.objects.get(username="nurse")
+    assert user.role == Role.STAFF
+    assert set(user.hospitals.values_list("finess", flat=True)) == {"690783154", "750100125"}
+    last_line = out.strip().splitlines()[-1]
+    assert last_line == Token.objects.get(user=user).key
+    assert not user.has_usable_password()
+    # The printed token works on the API.
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {last_line}")
+    assert client.get("/api/v1/hospitals/").status_code == 200
+
+
+def test_creates_coordinator_with_password_for_browser_login(client, db):
+    run("ars", "--role", "coordinator", "--region", "84", "--password", "a-long-passphrase")
+    user = User.objects.get(username="ars")
+    assert list(user.regions.values_list("code", flat=True)) == ["84"]
+    assert client.login(username="ars", password="a-long-passphrase")
+
+
+def test_admin_role_enters_django_admin(client, db):
+    run("root", "--role", "admin", "--password", "a-long-passphrase")
+    user = User.objects.get(username="root")
+    assert user.is_staff and user.is_superuser
+
+
+def test_rerun_updates_role_and_scope_and_keeps_the_token(hospital_lyon, db):
+    first = run("machine", "--role", "dispatcher", "--token").strip().splitlines()[-1]
+    second = (
+        run("machine", "--role", "coordinator", "--region", "11", "--token")
+        .strip()
+        .splitlines()[-1]
+    )
+    user = User.objects.get(username="machine")
+    assert user.role == Role.COORDINATOR and first == second
+    assert User.objects.filter(username="machine").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--role", "staff"], "--hospital"),
+        (["--role", "staff", "--hospital", "000000000"], "000000000"),
+        (["--role", "coordinator"], "--region"),
+        (["--role", "coordinator", "--region", "99"], "99"),
+    ],
+)
+def test_bad_arguments_fail_with_a_message_and_create_nothing(db, args, message):
+    with pytest.raises(CommandError, match=message):
+        run("someone", *args)
+    assert not User.objects.filter(username="someone").exists()
+
+
+def test_unknown_role_is_refused(db):
+    with pytest.raises(CommandError):
+        run("someone", "--role", "nurse")
+    assert not User.objects.exists()
