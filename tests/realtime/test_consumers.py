@@ -15,7 +15,7 @@ from tests.factories import HospitalFactory, UnitFactory, UserFactory
 from tests.realtime.conftest import FIGURES, receive, report, socket
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("fresh_hub"),
 ]
 
