@@ -54,7 +54,8 @@ def test_report_is_stored_with_201_when_redis_is_unreachable(settings, api, alic
     settings.REDIS_URL = DEAD_REDIS
 
     response = api(alice).post(
-        f"/api/v1/units/{unit_lyon.pk}/reports/", {**FIGURES, "available": 1, "occupied": 9},
+        f"/api/v1/units/{unit_lyon.pk}/reports/",
+        {**FIGURES, "available": 1, "occupied": 9},
         format="json",
     )
 

@@ -35,7 +35,9 @@ def test_unknown_region_is_404(client, erin):
 
 
 @pytest.mark.django_db
-def test_rows_carry_unit_id_and_available_and_the_page_goes_live(client, carol, unit_lyon, unit_paris):
+def test_rows_carry_unit_id_and_available_and_the_page_goes_live(
+    client, carol, unit_lyon, unit_paris
+):
     client.force_login(carol)
 
     response = client.get("/regions/84/table/")
