@@ -34,7 +34,10 @@ RESYNC_BODY = '{"type":"resync"}'
 _lock = threading.Lock()
 _local_seq: dict[str, int] = {}
 _pending_resync: set[str] = set()
-_state: dict[str, Any] = {"last_error": "", "failed_at": None, "ok_at": None}
+_state: dict[str, Any] = {"last_error": "", "failed_at": None, "ok_at": None, "retry_at": 0.0}
+# After a failure, publishes skip Redis this long: a Redis that hangs (rather than refusing)
+# must not add a timeout to every report while it is away.
+RETRY_AFTER_SECONDS = 2.0
 _clients: dict[str, Any] = {}
 
 
@@ -119,6 +122,10 @@ def publish(audiences: list[str], event: dict) -> bool:
         for audience in audiences:
             _publish_local(audience, body)
         return True
+    with _lock:
+        if time.monotonic() < _state["retry_at"]:
+            _pending_resync.update(audiences)
+            return False
     try:
         client = _client(url)
         _flush_pending_resync(client, url)
@@ -132,6 +139,7 @@ def publish(audiences: list[str], event: dict) -> bool:
             first = _state["failed_at"] is None
             _state["last_error"] = f"{type(exc).__name__}: {exc}"
             _state["failed_at"] = _state["failed_at"] or time.time()
+            _state["retry_at"] = time.monotonic() + RETRY_AFTER_SECONDS
         log = logger.error if first else logger.warning
         log("realtime publish to %s failed, sockets will resync: %s", audiences, exc)
         return False
@@ -192,6 +200,11 @@ def health() -> dict[str, Any]:
     except Exception as exc:
         info.update(state="degraded", error=f"{type(exc).__name__}: {exc}")
         return info
+    from realtime.hub import current_hub_state
+
+    # This worker's subscription is still reconnecting: its sockets are not being fed.
+    if current_hub_state() == "degraded":
+        info.update(state="degraded", error="the live subscription is reconnecting")
     # Redis answers again: ask the workers to resync what failed, then the path is whole.
     flush_pending_resync()
     with _lock:
@@ -206,7 +219,7 @@ def reset_for_tests() -> None:
     with _lock:
         _local_seq.clear()
         _pending_resync.clear()
-        _state.update(last_error="", failed_at=None, ok_at=None)
+        _state.update(last_error="", failed_at=None, ok_at=None, retry_at=0.0)
     for client in _clients.values():
         client.connection_pool.disconnect()
     _clients.clear()
