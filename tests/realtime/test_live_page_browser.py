@@ -4,6 +4,7 @@ report, and the page says it is reconnecting when the server goes away."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 
 import pytest
@@ -78,7 +79,13 @@ def test_table_updates_live_and_says_reconnecting_when_server_goes(
         unit_id = str(unit["id"])
         assert page.locator(f'tr[data-unit-id="{unit_id}"]').count() == 1
         new_available = 0 if unit["available"] else 1
-        page.evaluate("window.__notReloaded = true")
+        page.evaluate(
+            """() => {
+                window.__notReloaded = true;
+                window.__events = [];
+                document.addEventListener("bedwatch:units", (e) => window.__events.push(e.detail));
+            }"""
+        )
 
         # A nurse reports through the API …
         status, body = server.request(
@@ -105,10 +112,18 @@ def test_table_updates_live_and_says_reconnecting_when_server_goes(
             unit["installed"] - new_available
         )
         assert page.evaluate("window.__notReloaded") is True
+        # Pages (the map) hear of it through a DOM event carrying the units and the seq.
+        events = page.evaluate("window.__events")
+        assert [e["kind"] for e in events] == ["changed"]
+        assert events[0]["units"][0]["id"] == unit["id"]
+        assert events[0]["units"][0]["available"] == new_available
+        assert isinstance(events[0]["seq"], int)
 
-    # The server went away: the page says so.
+    # The server went away: the page says so, then how old its figures are.
     page.wait_for_selector('#live-status[data-live-state="reconnecting"]')
     assert page.inner_text("#live-status") == "reconnexion…"
+    page.wait_for_selector('#live-status[data-live-state="offline"]', timeout=60000)
+    assert re.fullmatch(r"chiffres de \d\d:\d\d", page.inner_text("#live-status"))
 
     # It comes back on the same port: the page is live again by itself.
     with daphne(env, port=port, log_dir=tmp_path):
