@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from beds.capacity import freshness_bounds, freshness_of, tension_of
@@ -230,3 +230,20 @@ def units_for_audience(*, region: str | None, unit_ids: Iterable[int] | None = N
     if unit_ids is not None:
         qs = qs.filter(pk__in=list(unit_ids))
     return list(qs.order_by("pk"))
+
+
+def latest_report_sources(*, unit_ids: Iterable[int]) -> dict[int, str]:
+    """The source (`web`, `api`, `fhir`, `import`) of each unit's current report, by unit id."""
+    rows = CapacityReport.objects.filter(
+        unit_id__in=list(unit_ids), version=F("unit__version")
+    ).values_list("unit_id", "source")
+    return dict(rows)
+
+
+def hospitals_for_export(
+    *, hospitals: QuerySet[Hospital], region: str | None, now: datetime
+) -> list[dict]:
+    """Active hospitals among `hospitals` (of one région, or all), each with all its units, as
+    the API shows them: the plain data the export formats are built from."""
+    rows = hospital_rows(hospitals=hospitals, region=region, now=now)
+    return [hospital_to_dict(row.hospital, now=now, units=row.units) for row in rows]
