@@ -142,18 +142,17 @@ class Hub:
         member.buffering = True
         await self._sync(member.audience, [member])
 
-    async def resync_audience(self, audience: str) -> None:
+    def schedule_resync(self, audience: str) -> None:
+        """A fresh snapshot for every local socket of an audience, one database read for all."""
         members = list(self.members.get(audience, ()))
         for member in members:
-            member.buffering = True
+            member.buffering = True  # from now on, messages wait for the snapshot
         if members:
-            await self._sync(audience, members)
+            self.loop.create_task(self._sync(audience, members))
 
     def resync_all(self) -> None:
         for audience in list(self.members):
-            for member in self.members[audience]:
-                member.buffering = True  # from now on, messages wait for the snapshot
-            self.loop.create_task(self.resync_audience(audience))
+            self.schedule_resync(audience)
 
     async def _sync(self, audience: str, members: list[Member]) -> None:
         generations = {}
@@ -174,7 +173,7 @@ class Hub:
             alive = await self._send(member, text)
             # Flush what arrived meanwhile; new messages keep landing in the buffer until the
             # flag drops, with no await between the last check and the drop.
-            while alive and member.buffer:
+            while alive and member.buffer and member.generation == generations[member]:
                 batch, member.buffer = member.buffer, []
                 for msg_seq, msg_text in batch:
                     if msg_seq > seq and not await self._send(member, msg_text):
@@ -258,7 +257,7 @@ class Hub:
             audience, seq, text = await self.queue.get()
             try:
                 if seq is None:
-                    await self.resync_audience(audience)
+                    self.schedule_resync(audience)
                     continue
                 for member in self._route(audience, seq, text):
                     await self._send(member, text)
@@ -273,7 +272,7 @@ class Hub:
         if last is not None and seq != last + 1:
             # Something was lost on the way (it should not be): resend a snapshot instead.
             logger.warning("realtime: %s jumped from seq %s to %s, resyncing", audience, last, seq)
-            self.loop.create_task(self.resync_audience(audience))
+            self.schedule_resync(audience)
             return []
         live = []
         for member in self.members.get(audience, ()):

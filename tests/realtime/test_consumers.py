@@ -332,3 +332,32 @@ async def test_change_committed_while_the_snapshot_is_read_is_not_lost(alice, ca
     assert changed["type"] == "units.changed" and changed["seq"] == snapshot["seq"] + 1
     assert changed["units"][0]["available"] == 0 and changed["units"][0]["version"] == 2
     await ws.disconnect()
+
+
+async def test_audience_resync_sends_every_socket_a_snapshot_then_changes(
+    alice, carol, dave, unit_lyon
+):
+    # What happens to the sockets of a worker when Redis comes back.
+    from realtime.hub import get_hub
+
+    first = await socket("/ws/regions/84/", carol)
+    second = await socket("/ws/regions/84/", dave)
+    for ws in (first, second):
+        await ws.connect()
+        await receive(ws)
+    await report(unit_lyon, alice, available=1, occupied=9)
+    for ws in (first, second):
+        assert (await receive(ws))["type"] == "units.changed"
+
+    get_hub().schedule_resync("region.84")
+    snapshots = [await receive(ws) for ws in (first, second)]
+    await report(unit_lyon, alice, available=0, occupied=10)
+    changes = [await receive(ws) for ws in (first, second)]
+
+    for snapshot, change in zip(snapshots, changes, strict=True):
+        assert snapshot["type"] == "snapshot"
+        assert snapshot["units"][0]["available"] == 1 and snapshot["units"][0]["version"] == 2
+        assert change["type"] == "units.changed" and change["seq"] == snapshot["seq"] + 1
+        assert change["units"][0]["available"] == 0
+    for ws in (first, second):
+        await ws.disconnect()
