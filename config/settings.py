@@ -175,6 +175,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else []
+# Daphne serves /static/ itself unless a reverse proxy does (then set BEDWATCH_SERVE_STATIC=0).
+BEDWATCH_SERVE_STATIC = envbool("BEDWATCH_SERVE_STATIC", "1")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("healthz", beds_views.healthz, name="healthz"),
     path("fhir/", include("beds.api.fhir_urls")),
     path("", include("beds.urls")),
+    path("regions/", include("regions.urls")),
 ]
 
 # Daphne does not serve static files: in DEBUG (`make run`) Django does; in production the
