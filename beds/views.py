@@ -15,6 +15,7 @@ from beds import selectors, services
 from beds.forms import UnitReportForm, UnitUnchangedForm
 from beds.models import Source, Unit
 from maps.views import map_home_url
+from realtime import publisher
 
 
 @login_required
@@ -94,7 +95,21 @@ def unit_report(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness for the reverse proxy: the database answers."""
+    """Liveness for the reverse proxy: the database answers (else 500).
+
+    `realtime` is `ok`, `local` (no Redis: one process) or `degraded` (Redis unreachable:
+    reports are still stored, live sockets will resync). Degraded stays HTTP 200 on purpose:
+    every worker shares the same Redis, so taking them out of rotation would stop the reports
+    too (docs/realtime.md).
+    """
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok", "database": "ok"})
+    realtime = publisher.health()
+    body = {
+        "status": "ok" if realtime["state"] != "degraded" else "degraded",
+        "database": "ok",
+        "realtime": realtime["state"],
+    }
+    if "error" in realtime:
+        body["realtime_error"] = realtime["error"]
+    return JsonResponse(body)
