@@ -408,12 +408,25 @@
   }
   window.setInterval(tick, 30000);
 
-  // Connect to the live feed when the realtime module is on the page.
-  var status = document.querySelector("[data-bw-live-status]");
-  if (status && window.BedwatchLive && status.getAttribute("data-sockets")) {
-    status.getAttribute("data-sockets").split(" ").filter(Boolean).forEach(function (url) {
-      window.BedwatchLive.connect({ url: url, statusElement: status });
-    });
+  // A page with several audiences (a coordinator of several régions) connects to each; a
+  // single one is connected by the realtime module itself (templates/maps/_live.html). Its
+  // script is deferred: it runs before DOMContentLoaded, after this one.
+  function connectAudiences() {
+    var holder = document.querySelector("[data-bw-sockets]");
+    if (!holder || !window.BedwatchLive) return;
+    var status = document.getElementById("live-status");
+    holder
+      .getAttribute("data-bw-sockets")
+      .split(" ")
+      .filter(Boolean)
+      .forEach(function (url) {
+        window.BedwatchLive.connect({ url: url, statusElement: status });
+      });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", connectAudiences);
+  } else {
+    connectAudiences();
   }
 
   redrawAll();

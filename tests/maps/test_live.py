@@ -8,10 +8,7 @@ import time
 
 import pytest
 
-# Until the realtime branch (tests/servers.py, static/realtime/live.js) is merged.
-servers = pytest.importorskip("tests.servers", reason="needs the realtime module")
-daphne, free_port, manage = servers.daphne, servers.free_port, servers.manage
-server_database = servers.server_database
+from tests.servers import daphne, free_port, manage, server_database  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
