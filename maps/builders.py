@@ -181,12 +181,13 @@ def _texts(language: str | None) -> dict[str, str]:
         ("installed", _("Inst."), _("Installed beds")),
         ("extra", _("Ext."), _("Extra beds opened")),
     ]
-    head = ['<table class="bw-popup-units"><thead><tr>', f"<th>{escape(_('Unit'))}</th>"]
+    unit_title, age_title = _("Unit"), _("Age")
+    head = ['<table class="bw-popup-units"><thead><tr>', f"<th>{escape(unit_title)}</th>"]
     head += [
         f'<th data-col="{name}" title="{escape(title)}">{escape(label)}</th>'
         for name, label, title in columns
     ]
-    head.append(f"<th>{escape(_('Age'))}</th></tr></thead><tbody>")
+    head.append(f"<th>{escape(age_title)}</th></tr></thead><tbody>")
     return {
         "never": _("never"),
         "min": _("%(m)d min"),
@@ -341,24 +342,25 @@ def legend_html(*, dispatch: bool = False) -> str:
         f'<li><span class="{cls}"><span>{text}</span></span> {escape(label)}</li>'
         for cls, text, label in items
     )
+    title = _("Free beds of the chosen kind")
     return (
         # A <details>: one tap folds it away from the markers beneath.
-        f'<details class="bw-legend" open><summary>{escape(_("Free beds of the chosen kind"))}'
+        f'<details class="bw-legend" open><summary>{escape(title)}'
         f"</summary><ul>{rows}</ul></details>"
     )
 
 
 def kind_select_html(kinds: Sequence[str], selected: str | None) -> str:
-    options = [
-        f'<option value=""{"" if selected else " selected"}>{escape(_("All kinds"))}</option>'
-    ]
+    # Outside the f-strings, so that makemessages finds them.
+    all_kinds, unit_kind = _("All kinds"), _("Unit kind")
+    options = [f'<option value=""{"" if selected else " selected"}>{escape(all_kinds)}</option>']
     for kind in kinds:
         mark = " selected" if kind == selected else ""
         options.append(
             f'<option value="{kind}"{mark}>{escape(kind)} — {escape(kind_name(kind))}</option>'
         )
     return (
-        f'<label class="bw-kind-select">{escape(_("Unit kind"))} '
+        f'<label class="bw-kind-select">{escape(unit_kind)} '
         f'<select name="kind" data-bw-kind-select>{"".join(options)}</select></label>'
     )
 

@@ -82,7 +82,8 @@ class Hub:
         if not self.url:
             self.ready.set()
         self.tasks: list[asyncio.Task] = []
-        self._snapshots: dict[str, tuple[int, float, str]] = {}
+        # audience -> (seq, read at, unpublished count when read, text)
+        self._snapshots: dict[str, tuple[int, float, int, str]] = {}
         self._inflight: dict[tuple[str, int], asyncio.Future[str]] = {}
         self._started = False
 
@@ -219,10 +220,17 @@ class Hub:
     async def _snapshot_text(self, audience: str, seq: int) -> str:
         # Reuse is safe only while seq is authoritative: with Redis down it cannot move, and
         # figures may change under an unchanged seq.
+        # A change this process failed to publish did not move seq either.
         cached = self._snapshots.get(audience) if self.connected else None
         now = time.monotonic()
-        if cached and cached[0] == seq and now - cached[1] < SNAPSHOT_REUSE_SECONDS:
-            return cached[2]
+        unpublished = publisher.unpublished_count()
+        if (
+            cached
+            and cached[0] == seq
+            and cached[2] == unpublished
+            and now - cached[1] < SNAPSHOT_REUSE_SECONDS
+        ):
+            return cached[3]
         key = (audience, seq)
         future = self._inflight.get(key) if self.connected else None
         if future is not None:  # another socket is reading the same snapshot: share it
@@ -242,7 +250,7 @@ class Hub:
             self._inflight.pop(key, None)
         future.set_result(text)
         if self.connected:
-            self._snapshots[audience] = (seq, time.monotonic(), text)
+            self._snapshots[audience] = (seq, time.monotonic(), unpublished, text)
         return text
 
     # -- messages --------------------------------------------------------------------------

@@ -34,7 +34,15 @@ RESYNC_BODY = '{"type":"resync"}'
 _lock = threading.Lock()
 _local_seq: dict[str, int] = {}
 _pending_resync: set[str] = set()
-_state: dict[str, Any] = {"last_error": "", "failed_at": None, "ok_at": None, "retry_at": 0.0}
+_state: dict[str, Any] = {
+    "last_error": "",
+    "failed_at": None,
+    "ok_at": None,
+    "retry_at": 0.0,
+    # Changes this process stored but could not publish: a snapshot read before one of them
+    # (under the same seq) is out of date.
+    "unpublished": 0,
+}
 # After a failure, publishes skip Redis this long: a Redis that hangs (rather than refusing)
 # must not add a timeout to every report while it is away.
 RETRY_AFTER_SECONDS = 2.0
@@ -125,6 +133,7 @@ def publish(audiences: list[str], event: dict) -> bool:
     with _lock:
         if time.monotonic() < _state["retry_at"]:
             _pending_resync.update(audiences)
+            _state["unpublished"] += 1
             return False
     try:
         client = _client(url)
@@ -136,6 +145,7 @@ def publish(audiences: list[str], event: dict) -> bool:
     except Exception as exc:  # Redis down or refusing: the figures are stored, the feed degrades
         with _lock:
             _pending_resync.update(audiences)
+            _state["unpublished"] += 1
             first = _state["failed_at"] is None
             _state["last_error"] = f"{type(exc).__name__}: {exc}"
             _state["failed_at"] = _state["failed_at"] or time.time()
@@ -149,6 +159,11 @@ def publish(audiences: list[str], event: dict) -> bool:
     return True
 
 
+def unpublished_count() -> int:
+    """How many changes this process could not publish so far (only ever grows)."""
+    return _state["unpublished"]
+
+
 def _flush_pending_resync(client: Any, url: str) -> None:
     with _lock:
         pending = sorted(_pending_resync)
@@ -160,7 +175,11 @@ def _flush_pending_resync(client: Any, url: str) -> None:
 
 
 def flush_pending_resync() -> None:
-    """Retry the resync requests left by failed publishes (the hub calls it from a thread)."""
+    """Retry the resync requests left by failed publishes (the hub calls it from a thread,
+    once its subscription is back: Redis answers again, so publishing resumes at once instead
+    of skipping changes until the back-off window ends)."""
+    with _lock:
+        _state["retry_at"] = 0.0
     url = redis_url()
     if not url or not _pending_resync:
         return

@@ -36,6 +36,17 @@ def service_missing(reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
+def default_language():  # noqa: ANN201
+    """Each test starts in the site's default language: a request handled by LocaleMiddleware
+    leaves its language active in the thread."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def reference_data(request):  # noqa: ANN001, ANN201
     """Régions and départements come from a migration; transactional tests flush them, so
     put them back for every test that uses the database."""
