@@ -65,6 +65,35 @@ def reference_data(request):  # noqa: ANN001, ANN201
         data.load(Region, Department)
 
 
+# Debian's Chromium, never a downloaded browser; the flags keep it off the (closed) network.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser():  # noqa: ANN201
+    """Chromium driven by Playwright; skips locally and fails in CI when it is missing."""
+    if os.getenv("BEDWATCH_BROWSER_TESTS") == "0":
+        pytest.skip("browser tests switched off (BEDWATCH_BROWSER_TESTS=0)")
+    path = os.getenv("BEDWATCH_CHROMIUM", "/usr/bin/chromium")
+    if not Path(path).exists():
+        service_missing(f"Chromium at {path}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
 @pytest.fixture
 def shared_dir() -> Path:
     """../shared: read-only open data; missing on some developer machines, never in CI."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
@@ -17,40 +17,14 @@ from django.core.management import call_command
 from django.db import connections
 
 from beds.models import CapacityReport, Source, Unit
-from tests.conftest import service_missing
 
 # Transactional (the live server reads over its own connection); tests/conftest.py puts the
 # régions and départements back after each flush.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = os.getenv("BEDWATCH_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "correct-horse-battery"  # tests/factories.py
 REPO = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
-
-
-@pytest.fixture
-def browser() -> Iterator:
-    if os.getenv("BEDWATCH_BROWSER_TESTS") == "0":
-        pytest.skip("browser tests switched off (BEDWATCH_BROWSER_TESTS=0)")
-    if not Path(CHROMIUM).exists():
-        service_missing(f"Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def orm(query: Callable[[], T]) -> T:

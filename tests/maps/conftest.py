@@ -2,45 +2,19 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
 from django.test import Client
 
-from tests.conftest import service_missing
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 
 @pytest.fixture
-def chromium() -> Iterator[object]:
-    if os.getenv("BEDWATCH_BROWSER_TESTS") == "0":
-        pytest.skip("browser tests switched off (BEDWATCH_BROWSER_TESTS=0)")
-    path = os.getenv("BEDWATCH_CHROMIUM", "/usr/bin/chromium")
-    if not os.path.exists(path):
-        service_missing(f"Chromium at {path}")
-    from playwright.sync_api import sync_playwright
-
+def chromium(browser, monkeypatch) -> object:  # noqa: ANN001
     # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
     # plain synchronous code all the same.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    return browser
 
 
 def logged_in_page(browser, base_url: str, user, *, viewport=(1366, 768)):  # noqa: ANN001, ANN201

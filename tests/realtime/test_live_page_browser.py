@@ -3,41 +3,15 @@ report, and the page says it is reconnecting when the server goes away."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 
 import pytest
 
-from tests.conftest import service_missing
 from tests.servers import daphne, free_port, manage
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 LYON = "690783154"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def browser():  # noqa: ANN201
-    chromium = os.getenv("BEDWATCH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not os.path.exists(chromium) or os.getenv("BEDWATCH_BROWSER_TESTS") == "0":
-        service_missing(f"Chromium at {chromium}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def test_table_updates_live_and_says_reconnecting_when_server_goes(
