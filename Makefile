@@ -35,3 +35,8 @@ migrations-check: install
 test: install migrations-check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The performance benchmark (docs/performance.md): PostgreSQL and Redis must be running.
+.PHONY: bench
+bench: install
+	$(PY) -m bench all $(BENCH_ARGS)

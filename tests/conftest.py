@@ -23,7 +23,9 @@ from tests.factories import HospitalFactory, UnitFactory, UserFactory
 
 REQUIRE_SERVICES = os.getenv("BEDWATCH_REQUIRE_SERVICES") == "1"
 # The public open data and standards live beside the repository (../shared), not in it.
-SHARED_DIR = Path(os.getenv("BEDWATCH_SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared")
+SHARED_DIR = Path(
+    os.getenv("BEDWATCH_SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared"
+)
 
 
 def service_missing(reason: str) -> None:
