@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 
 from accounts.models import Role
 from accounts.scopes import role_of
+from realtime import publisher
 
 
 @login_required
@@ -26,7 +27,21 @@ def staff_units(request: HttpRequest) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness for the reverse proxy: the database answers."""
+    """Liveness for the reverse proxy: the database answers (else 500).
+
+    `realtime` is `ok`, `local` (no Redis: one process) or `degraded` (Redis unreachable:
+    reports are still stored, live sockets will resync). Degraded stays HTTP 200 on purpose:
+    every worker shares the same Redis, so taking them out of rotation would stop the reports
+    too (docs/realtime.md).
+    """
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok", "database": "ok"})
+    realtime = publisher.health()
+    body = {
+        "status": "ok" if realtime["state"] != "degraded" else "degraded",
+        "database": "ok",
+        "realtime": realtime["state"],
+    }
+    if "error" in realtime:
+        body["realtime_error"] = realtime["error"]
+    return JsonResponse(body)

@@ -1,34 +1,212 @@
-"""Publish an event to an audience. Knows nothing of beds: callers decide what an event holds."""
+"""Publish an event to an audience. Knows nothing of beds: callers decide what an event holds.
+
+Every message of an audience gets a `seq` one higher than the previous one, assigned once at
+publish time: with Redis by a Lua script that INCRs the audience's counter and PUBLISHes in one
+atomic step (so every worker sees the same seq, in order); without Redis by a counter in this
+process. See docs/realtime.md.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
+import time
+from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
 NATIONAL = "national"
+
+# Keys and channels live under one prefix that includes the Redis database number: pub/sub
+# channels are shared by every database of a server, keys are not.
+_PUBLISH_LUA = """
+local seq = redis.call('INCR', KEYS[1])
+redis.call('PUBLISH', KEYS[2], seq .. ' ' .. ARGV[1])
+return seq
+"""
+# Sent on a control channel when this process failed to publish: every worker then resends a
+# snapshot to the sockets of that audience once Redis answers again.
+RESYNC_BODY = '{"type":"resync"}'
+
+_lock = threading.Lock()
+_local_seq: dict[str, int] = {}
+_pending_resync: set[str] = set()
+_state: dict[str, Any] = {"last_error": "", "failed_at": None, "ok_at": None}
+_clients: dict[str, Any] = {}
 
 
 def region_audience(code: str) -> str:
     return f"region.{code}"
 
 
+def redis_url() -> str:
+    return getattr(settings, "REDIS_URL", "") or ""
+
+
+def max_connections() -> int:
+    return int(getattr(settings, "REDIS_MAX_CONNECTIONS", 0) or 1000)
+
+
+def key_prefix(url: str | None = None) -> str:
+    """`bedwatch:<db>`: the namespace of this installation's realtime keys and channels."""
+    from redis.connection import parse_url
+
+    url = url if url is not None else redis_url()
+    db = parse_url(url).get("db", 0) if url else 0
+    return f"{getattr(settings, 'BEDWATCH_REALTIME_PREFIX', 'bedwatch')}:{db}"
+
+
+def seq_key(audience: str, url: str | None = None) -> str:
+    return f"{key_prefix(url)}:seq:{audience}"
+
+
+def channel_of(audience: str, url: str | None = None) -> str:
+    return f"{key_prefix(url)}:a:{audience}"
+
+
+def control_channel(url: str | None = None) -> str:
+    return f"{key_prefix(url)}:control"
+
+
+def _client(url: str):  # noqa: ANN202
+    """A sync Redis client per URL, with a bounded pool that waits instead of failing."""
+    import redis
+
+    client = _clients.get(url)
+    if client is None:
+        pool = redis.BlockingConnectionPool.from_url(
+            url,
+            max_connections=max_connections(),
+            timeout=2,
+            socket_connect_timeout=1,
+            socket_timeout=2,
+        )
+        client = redis.Redis(connection_pool=pool)
+        client._bedwatch_publish = client.register_script(_PUBLISH_LUA)
+        _clients[url] = client
+    return client
+
+
+def encode(event: dict) -> str:
+    """The event as JSON text, serialised once; the seq is spliced in by `with_seq`."""
+    if not event.get("type"):
+        raise ValueError("an event needs a type")
+    return json.dumps(event, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def with_seq(body: str, seq: int) -> str:
+    """`{"type":…,…}` + seq → `{"type":…,…,"seq":N}` without parsing the body again."""
+    return f'{body[:-1]},"seq":{seq}}}'
+
+
 def publish(audiences: list[str], event: dict) -> bool:
     """Send `event` to every socket of each audience; never raises. Call after commit.
 
-    Returns False (and logs) when the channel layer could not be reached: the change is
-    stored all the same, and sockets catch up with a snapshot.
+    Returns False (and logs) when Redis could not be reached: the change is stored all the
+    same, `/healthz` says the feed is degraded, and sockets get a fresh snapshot when Redis
+    answers again.
     """
-    layer = get_channel_layer()
-    if layer is None:
-        return False
     try:
-        for audience in audiences:
-            async_to_sync(layer.group_send)(audience, {"type": "audience.event", "event": event})
-    except Exception:  # the layer is down: the figures are stored, the feed is degraded
-        logger.exception("realtime publish failed for %s", audiences)
+        body = encode(event)
+    except (TypeError, ValueError):
+        logger.exception("realtime event for %s cannot be serialised", audiences)
         return False
+    url = redis_url()
+    if not url:
+        for audience in audiences:
+            _publish_local(audience, body)
+        return True
+    try:
+        client = _client(url)
+        _flush_pending_resync(client, url)
+        for audience in audiences:
+            client._bedwatch_publish(
+                keys=[seq_key(audience, url), channel_of(audience, url)], args=[body]
+            )
+    except Exception as exc:  # Redis down or refusing: the figures are stored, the feed degrades
+        with _lock:
+            _pending_resync.update(audiences)
+            first = _state["failed_at"] is None
+            _state["last_error"] = f"{type(exc).__name__}: {exc}"
+            _state["failed_at"] = _state["failed_at"] or time.time()
+        log = logger.error if first else logger.warning
+        log("realtime publish to %s failed, sockets will resync: %s", audiences, exc)
+        return False
+    with _lock:
+        _state["failed_at"] = None
+        _state["ok_at"] = time.time()
     return True
+
+
+def _flush_pending_resync(client: Any, url: str) -> None:
+    with _lock:
+        pending = sorted(_pending_resync)
+    for audience in pending:
+        client.publish(control_channel(url), f"{audience} {RESYNC_BODY}")
+        with _lock:
+            _pending_resync.discard(audience)
+        logger.info("realtime: asked every worker to resync %s", audience)
+
+
+def flush_pending_resync() -> None:
+    """Retry the resync requests left by failed publishes (the hub calls it from a thread)."""
+    url = redis_url()
+    if not url or not _pending_resync:
+        return
+    try:
+        _flush_pending_resync(_client(url), url)
+    except Exception as exc:  # still down: try again later
+        logger.debug("realtime resync request still failing: %s", exc)
+
+
+def _publish_local(audience: str, body: str) -> None:
+    from realtime import hub
+
+    # One lock around increment and hand-over keeps the delivery order equal to the seq order.
+    with _lock:
+        seq = _local_seq.get(audience, 0) + 1
+        _local_seq[audience] = seq
+        hub.deliver_local(audience, seq, with_seq(body, seq))
+
+
+def local_seq(audience: str) -> int:
+    with _lock:
+        return _local_seq.get(audience, 0)
+
+
+def health() -> dict[str, Any]:
+    """The state of the realtime path as seen from this process (for /healthz).
+
+    `local`: no Redis, one process; `ok`: Redis answers and the last publish went through;
+    `degraded`: Redis does not answer or the last publish failed (reports are still stored).
+    """
+    url = redis_url()
+    if not url:
+        return {"state": "local"}
+    info: dict[str, Any] = {"state": "ok"}
+    try:
+        _client(url).ping()
+    except Exception as exc:
+        info.update(state="degraded", error=f"{type(exc).__name__}: {exc}")
+        return info
+    # Redis answers again: ask the workers to resync what failed, then the path is whole.
+    flush_pending_resync()
+    with _lock:
+        if _state["failed_at"] is not None and not _pending_resync:
+            _state["failed_at"] = None
+        if _state["failed_at"] is not None:
+            info.update(state="degraded", error=_state["last_error"], since=_state["failed_at"])
+    return info
+
+
+def reset_for_tests() -> None:
+    with _lock:
+        _local_seq.clear()
+        _pending_resync.clear()
+        _state.update(last_error="", failed_at=None, ok_at=None)
+    for client in _clients.values():
+        client.connection_pool.disconnect()
+    _clients.clear()

@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-websocket_urlpatterns: list = []
+from realtime import consumers
+
+websocket_urlpatterns = [
+    path("ws/regions/<str:code>/", consumers.RegionConsumer.as_asgi()),
+    path("ws/national/", consumers.NationalConsumer.as_asgi()),
+]

@@ -55,18 +55,23 @@ class ReportCreateSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class UnitSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    hospital = serializers.CharField(help_text="FINESS of the unit's hospital")
-    kind = serializers.ChoiceField(choices=UnitKind.choices)
-    label = serializers.CharField()
-    ecmo = serializers.BooleanField()
+class FiguresSerializer(serializers.Serializer):
+    """The six ROR capacity figures."""
+
     installed = serializers.IntegerField()
     available = serializers.IntegerField()
     occupied = serializers.IntegerField()
     reserved = serializers.IntegerField()
     closed = serializers.IntegerField()
     extra = serializers.IntegerField()
+
+
+class UnitSerializer(FiguresSerializer):
+    id = serializers.IntegerField()
+    hospital = serializers.CharField(help_text="FINESS of the unit's hospital")
+    kind = serializers.ChoiceField(choices=UnitKind.choices)
+    label = serializers.CharField()
+    ecmo = serializers.BooleanField()
     version = serializers.IntegerField()
     updated_at = serializers.DateTimeField(allow_null=True)
     freshness = serializers.ChoiceField(choices=Freshness.choices)
@@ -94,16 +99,10 @@ class HospitalSerializer(serializers.Serializer):
     units = UnitSerializer(many=True)
 
 
-class ReportSerializer(serializers.Serializer):
+class ReportSerializer(FiguresSerializer):
     id = serializers.IntegerField()
     unit = serializers.IntegerField()
     version = serializers.IntegerField()
-    installed = serializers.IntegerField()
-    available = serializers.IntegerField()
-    occupied = serializers.IntegerField()
-    reserved = serializers.IntegerField()
-    closed = serializers.IntegerField()
-    extra = serializers.IntegerField()
     observed_at = serializers.DateTimeField()
     received_at = serializers.DateTimeField()
     source = serializers.CharField()
@@ -125,15 +124,9 @@ class FreshnessCountsSerializer(serializers.Serializer):
     expired = serializers.IntegerField()
 
 
-class KindTotalsSerializer(serializers.Serializer):
+class KindTotalsSerializer(FiguresSerializer):
     kind = serializers.ChoiceField(choices=UnitKind.choices)
     units = serializers.IntegerField()
-    installed = serializers.IntegerField()
-    available = serializers.IntegerField()
-    occupied = serializers.IntegerField()
-    reserved = serializers.IntegerField()
-    closed = serializers.IntegerField()
-    extra = serializers.IntegerField()
     tension = serializers.ChoiceField(choices=Tension.choices)
     freshness = FreshnessCountsSerializer()
 

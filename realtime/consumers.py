@@ -1,0 +1,79 @@
+"""Live feed sockets (DESIGN §4): one consumer per socket, fed by the process hub."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from accounts.scopes import national_can_read, region_can_read
+from realtime.hub import Member, get_hub
+from realtime.publisher import NATIONAL, region_audience
+from regions.models import Region
+
+logger = logging.getLogger(__name__)
+
+
+class AudienceConsumer(AsyncWebsocketConsumer):
+    """Refuses at the handshake anyone outside the audience; then snapshot, then changes."""
+
+    # No channel layer per socket: the hub fans out (a layer would add a Redis reader per socket).
+    channel_layer_alias = "bedwatch-no-layer"
+    member: Member | None = None
+
+    async def audience(self) -> str | None:
+        """The audience this user may follow on this path, or None to refuse."""
+        raise NotImplementedError
+
+    async def connect(self) -> None:
+        audience = await self.audience()
+        if audience is None:
+            await self.close()  # before accept: the handshake is refused (HTTP 403)
+            return
+        await self.accept()
+        self.member = await get_hub().join(audience, self.send_text, self.close_for_retry)
+
+    async def disconnect(self, code: int) -> None:
+        if self.member is not None:
+            get_hub().leave(self.member)
+            self.member = None
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        try:
+            message = json.loads(text_data or "")
+        except ValueError:
+            message = None
+        if isinstance(message, dict) and message.get("type") == "resync" and self.member:
+            await get_hub().resync(self.member)
+            return
+        await self.send(text_data=json.dumps({"type": "error", "detail": "unknown message"}))
+
+    async def send_text(self, text: str) -> None:
+        await self.send(text_data=text)
+
+    async def close_for_retry(self) -> None:
+        await self.close(code=1011)
+
+
+class RegionConsumer(AudienceConsumer):
+    async def audience(self) -> str | None:
+        code = self.scope["url_route"]["kwargs"]["code"]
+        allowed = await _region_allowed(self.scope.get("user"), code)
+        return region_audience(code) if allowed else None
+
+
+class NationalConsumer(AudienceConsumer):
+    async def audience(self) -> str | None:
+        user = self.scope.get("user")
+        allowed = user is not None and await database_sync_to_async(national_can_read)(user)
+        return NATIONAL if allowed else None
+
+
+@database_sync_to_async
+def _region_allowed(user, code: str) -> bool:  # noqa: ANN001
+    if user is None or not user.is_authenticated:
+        return False
+    region = Region.objects.filter(pk=code).first()
+    return region is not None and region_can_read(user, region)

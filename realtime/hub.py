@@ -1,0 +1,407 @@
+"""The process-local hub: one subscription per worker, one serialisation per message.
+
+Each worker process (each event loop) has one `Hub`. With Redis it holds a single PSUBSCRIBE to
+every audience's channel; without Redis the publisher hands messages over directly. The hub
+writes the same text to every local socket of the audience, so the cost of a change grows with
+workers and changes, not with sockets × changes.
+
+A socket joins in three steps that miss nothing (docs/realtime.md): it is registered while
+*buffering*, the audience's current seq is read, the snapshot is read from the database and
+sent with that seq, then buffered messages with a higher seq are flushed and the socket goes live.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+
+from realtime import publisher
+
+logger = logging.getLogger(__name__)
+
+Sink = Callable[[str], Awaitable[None]]
+SnapshotProvider = Callable[[str], dict | None]
+
+# How long one snapshot read serves sockets joining at the same seq (a reconnect storm).
+SNAPSHOT_REUSE_SECONDS = 2.0
+# How long a joining socket waits for the subscription before going on in degraded mode.
+READY_WAIT_SECONDS = 1.0
+RETRY_MIN_SECONDS, RETRY_MAX_SECONDS = 0.2, 5.0
+
+_snapshot_provider: SnapshotProvider | None = None
+_hubs: dict[asyncio.AbstractEventLoop, Hub] = {}
+
+
+def set_snapshot_provider(provider: SnapshotProvider) -> None:
+    """Register `provider(audience) -> {"type": "snapshot", …}` (sync, may query the database).
+
+    It returns None for an audience that does not exist. The app that owns the data registers
+    it (beds does, in its AppConfig.ready).
+    """
+    global _snapshot_provider
+    _snapshot_provider = provider
+
+
+def snapshot_event(audience: str) -> dict | None:
+    if _snapshot_provider is None:
+        raise RuntimeError("no realtime snapshot provider registered")
+    return _snapshot_provider(audience)
+
+
+@dataclass(eq=False)
+class Member:
+    """One socket of one audience, as the hub sees it."""
+
+    audience: str
+    sink: Sink
+    closer: Callable[[], Awaitable[None]] | None = None
+    buffering: bool = True
+    buffer: list[tuple[int, str]] = field(default_factory=list)
+    generation: int = 0
+
+
+class Hub:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.members: dict[str, set[Member]] = {}
+        self.queue: asyncio.Queue[tuple[str, int, str] | tuple[str, None, None]] = asyncio.Queue()
+        # Highest seq known per audience (never above the real one) and last one dispatched.
+        self.known_seq: dict[str, int] = {}
+        self.delivered_seq: dict[str, int] = {}
+        self.url = publisher.redis_url()
+        self.connected = not self.url
+        self.ready = asyncio.Event()
+        if not self.url:
+            self.ready.set()
+        self.tasks: list[asyncio.Task] = []
+        self._snapshots: dict[str, tuple[int, float, str]] = {}
+        self._inflight: dict[tuple[str, int], asyncio.Future[str]] = {}
+        self._started = False
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        self.tasks.append(self.loop.create_task(self._dispatch(), name="bedwatch-hub-dispatch"))
+        if self.url:
+            self.tasks.append(self.loop.create_task(self._subscribe(), name="bedwatch-hub-redis"))
+
+    async def close(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self.tasks.clear()
+        _hubs.pop(self.loop, None)
+
+    @property
+    def state(self) -> str:
+        if not self.url:
+            return "local"
+        return "ok" if self.connected else "degraded"
+
+    # -- sockets ---------------------------------------------------------------------------
+
+    async def join(
+        self, audience: str, sink: Sink, closer: Callable[[], Awaitable[None]] | None = None
+    ) -> Member:
+        """Register a socket and send it its snapshot; from then on it gets every change.
+
+        `sink(text)` sends one message; `closer()` closes the socket when the hub cannot serve
+        it (its snapshot failed), so that the client reconnects.
+        """
+        self.start()
+        if not self.ready.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.ready.wait(), READY_WAIT_SECONDS)
+        member = Member(audience=audience, sink=sink, closer=closer)
+        self.members.setdefault(audience, set()).add(member)
+        await self._sync(audience, [member])
+        return member
+
+    def leave(self, member: Member) -> None:
+        members = self.members.get(member.audience)
+        if members is not None:
+            members.discard(member)
+            if not members:
+                del self.members[member.audience]
+
+    async def resync(self, member: Member) -> None:
+        """A fresh snapshot for one socket (it saw a gap, or asked)."""
+        member.buffering = True
+        await self._sync(member.audience, [member])
+
+    async def resync_audience(self, audience: str) -> None:
+        members = list(self.members.get(audience, ()))
+        for member in members:
+            member.buffering = True
+        if members:
+            await self._sync(audience, members)
+
+    def resync_all(self) -> None:
+        for audience in list(self.members):
+            for member in self.members[audience]:
+                member.buffering = True  # from now on, messages wait for the snapshot
+            self.loop.create_task(self.resync_audience(audience))
+
+    async def _sync(self, audience: str, members: list[Member]) -> None:
+        generations = {}
+        for member in members:
+            member.generation += 1
+            generations[member] = member.generation
+        seq = await self._current_seq(audience)
+        try:
+            text = await self._snapshot_text(audience, seq)
+        except Exception:
+            logger.exception("realtime snapshot of %s failed", audience)
+            for member in members:
+                await self._close_member(member)
+            return
+        for member in members:
+            if member.generation != generations[member]:
+                continue  # a newer resync of this socket is under way
+            alive = await self._send(member, text)
+            # Flush what arrived meanwhile; new messages keep landing in the buffer until the
+            # flag drops, with no await between the last check and the drop.
+            while alive and member.buffer:
+                batch, member.buffer = member.buffer, []
+                for msg_seq, msg_text in batch:
+                    if msg_seq > seq and not await self._send(member, msg_text):
+                        alive = False
+                        break
+            if alive and member.generation == generations[member]:
+                member.buffering = False
+
+    async def _send(self, member: Member, text: str) -> bool:
+        try:
+            await member.sink(text)
+        except Exception:  # the socket went away: forget it
+            self.leave(member)
+            return False
+        return True
+
+    async def _close_member(self, member: Member) -> None:
+        self.leave(member)
+        if member.closer is not None:
+            with contextlib.suppress(Exception):
+                await member.closer()
+
+    async def _current_seq(self, audience: str) -> int:
+        """A seq no higher than the audience's real one, read after the subscription is up.
+
+        A lower seq is safe (a change may reach the socket twice); a higher one would lose one.
+        """
+        if not self.url:
+            return publisher.local_seq(audience)
+        if self.connected and audience in self.known_seq:
+            return self.known_seq[audience]
+        try:
+            value = await self._redis_get_seq(audience)
+        except Exception as exc:
+            logger.warning(
+                "realtime: cannot read seq of %s (%s); resync on recovery", audience, exc
+            )
+            return self.known_seq.get(audience, 0)
+        if self.connected:
+            self.known_seq[audience] = max(self.known_seq.get(audience, 0), value)
+        return value
+
+    async def _snapshot_text(self, audience: str, seq: int) -> str:
+        cached = self._snapshots.get(audience)
+        now = time.monotonic()
+        if cached and cached[0] == seq and now - cached[1] < SNAPSHOT_REUSE_SECONDS:
+            return cached[2]
+        key = (audience, seq)
+        future = self._inflight.get(key)
+        if future is not None:  # another socket is reading the same snapshot: share it
+            return await asyncio.shield(future)
+        future = self.loop.create_future()
+        self._inflight[key] = future
+        try:
+            event = await database_sync_to_async(snapshot_event)(audience)
+            if event is None:
+                raise LookupError(f"no snapshot for audience {audience!r}")
+            text = publisher.with_seq(publisher.encode(event), seq)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: the raiser below reports it
+            raise
+        finally:
+            self._inflight.pop(key, None)
+        future.set_result(text)
+        self._snapshots[audience] = (seq, time.monotonic(), text)
+        return text
+
+    # -- messages --------------------------------------------------------------------------
+
+    def post(self, audience: str, seq: int, text: str) -> None:
+        """Queue a message (call on the hub's loop)."""
+        self.queue.put_nowait((audience, seq, text))
+
+    async def _dispatch(self) -> None:
+        # One coroutine delivers every message in order: each socket sees seq increasing.
+        while True:
+            audience, seq, text = await self.queue.get()
+            try:
+                if seq is None:
+                    await self.resync_audience(audience)
+                    continue
+                for member in self._route(audience, seq, text):
+                    await self._send(member, text)
+            except Exception:
+                logger.exception("realtime dispatch failed for %s", audience)
+
+    def _route(self, audience: str, seq: int, text: str) -> list[Member]:
+        """Buffer the message for joining sockets; return the live ones to write it to."""
+        last = self.delivered_seq.get(audience)
+        self.delivered_seq[audience] = seq
+        self.known_seq[audience] = max(self.known_seq.get(audience, 0), seq)
+        if last is not None and seq != last + 1:
+            # Something was lost on the way (it should not be): resend a snapshot instead.
+            logger.warning("realtime: %s jumped from seq %s to %s, resyncing", audience, last, seq)
+            self.loop.create_task(self.resync_audience(audience))
+            return []
+        live = []
+        for member in self.members.get(audience, ()):
+            if member.buffering:
+                member.buffer.append((seq, text))
+            else:
+                live.append(member)
+        return live
+
+    # -- Redis -----------------------------------------------------------------------------
+
+    def _redis(self) -> Any:
+        import redis.asyncio as aioredis
+
+        client = getattr(self, "_aioredis", None)
+        if client is None:
+            pool = aioredis.BlockingConnectionPool.from_url(
+                self.url,
+                max_connections=publisher.max_connections(),
+                timeout=2,
+                socket_connect_timeout=1,
+                socket_timeout=2,
+                health_check_interval=15,
+            )
+            client = self._aioredis = aioredis.Redis(connection_pool=pool)
+        return client
+
+    async def _redis_get_seq(self, audience: str) -> int:
+        value = await self._redis().get(publisher.seq_key(audience, self.url))
+        return int(value or 0)
+
+    async def _subscribe(self) -> None:
+        """Keep one PSUBSCRIBE alive; after each (re)connection resync every local socket."""
+        prefix = publisher.key_prefix(self.url)
+        pattern = f"{prefix}:a:*"
+        control = publisher.control_channel(self.url)
+        delay = RETRY_MIN_SECONDS
+        failing_since: float | None = None
+        while True:
+            pubsub = self._redis().pubsub()
+            try:
+                await pubsub.psubscribe(pattern)
+                await pubsub.subscribe(control)
+                # Wait for both confirmations so nothing published from now on is missed.
+                for _ in range(2):
+                    reply = await pubsub.get_message(ignore_subscribe_messages=False, timeout=5)
+                    if reply is None or reply["type"] not in ("psubscribe", "subscribe"):
+                        raise ConnectionError(f"no subscription confirmation from Redis: {reply}")
+                self.known_seq.clear()
+                self.delivered_seq.clear()
+                self.connected = True
+                self.ready.set()
+                if failing_since is not None:
+                    logger.warning(
+                        "realtime: Redis is back after %.1f s, resyncing local sockets",
+                        time.time() - failing_since,
+                    )
+                failing_since = None
+                delay = RETRY_MIN_SECONDS
+                self.resync_all()
+                await sync_to_async(publisher.flush_pending_resync, thread_sensitive=False)()
+                await self._listen(pubsub, prefix, control)
+            except asyncio.CancelledError:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+                raise
+            except Exception as exc:
+                if failing_since is None:
+                    failing_since = time.time()
+                    logger.error("realtime: Redis subscription lost (%s); retrying", exc)
+                self.connected = False
+                self.ready.clear()
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX_SECONDS)
+
+    async def _listen(self, pubsub: Any, prefix: str, control: str) -> None:
+        channel_start = len(prefix) + 3  # "<prefix>:a:"
+        while True:
+            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            if message is None:
+                continue
+            channel = message["channel"].decode()
+            data = message["data"].decode()
+            if channel == control:
+                audience = data.split(" ", 1)[0]
+                self.queue.put_nowait((audience, None, None))
+                continue
+            seq_text, text = data.split(" ", 1)
+            seq = int(seq_text)
+            self.post(channel[channel_start:], seq, publisher.with_seq(text, seq))
+
+
+def get_hub() -> Hub:
+    """The hub of the running event loop (one per worker process)."""
+    loop = asyncio.get_running_loop()
+    hub = _hubs.get(loop)
+    if hub is None:
+        for old_loop in [lp for lp in _hubs if lp.is_closed()]:
+            _hubs.pop(old_loop, None)
+        hub = _hubs[loop] = Hub(loop)
+    return hub
+
+
+def current_hub_state() -> str | None:
+    """`ok`/`degraded`/`local` of this process's hub, None when no socket ever connected."""
+    states = [hub.state for hub in _hubs.values() if not hub.loop.is_closed()]
+    if not states:
+        return None
+    return "degraded" if "degraded" in states else states[0]
+
+
+def deliver_local(audience: str, seq: int, text: str) -> None:
+    """Hand a message published in this process to every hub (no Redis); thread-safe."""
+    for loop, hub in list(_hubs.items()):
+        if loop.is_closed():
+            continue
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            hub.post(audience, seq, text)
+        else:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(hub.post, audience, seq, text)
+
+
+async def close_all() -> None:
+    """Stop the hub of the running loop (tests, shutdown)."""
+    hub = _hubs.get(asyncio.get_running_loop())
+    if hub is not None:
+        await hub.close()

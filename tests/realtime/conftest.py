@@ -1,0 +1,63 @@
+"""Helpers for live-feed tests: sockets through the real ASGI stack, reports through the service."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+from rest_framework.authtoken.models import Token
+
+from beds.services import unit_report_create
+from config.asgi import application
+from realtime import hub, publisher
+
+FIGURES = {"installed": 10, "available": 2, "occupied": 8, "reserved": 0, "closed": 0, "extra": 0}
+
+
+@pytest.fixture
+async def fresh_hub():  # noqa: ANN201
+    """A clean hub and publisher for this test's event loop, closed afterwards."""
+    publisher.reset_for_tests()
+    yield
+    await hub.close_all()
+    publisher.reset_for_tests()
+
+
+@database_sync_to_async
+def token_header(user) -> tuple[bytes, bytes]:  # noqa: ANN001
+    token, _ = Token.objects.get_or_create(user=user)
+    return (b"authorization", f"Token {token.key}".encode())
+
+
+@database_sync_to_async
+def session_cookie_header(user) -> tuple[bytes, bytes]:  # noqa: ANN001
+    client = Client()
+    client.force_login(user)
+    return (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
+
+
+async def socket(path: str, user=None, *, auth: str = "token", origin: str | None = None):  # noqa: ANN001, ANN201
+    """A communicator for `path` as `user` (by token or session cookie), not yet connected."""
+    headers = []
+    if user is not None and auth == "token":
+        headers.append(await token_header(user))
+    if user is not None and auth == "cookie":
+        headers.append(await session_cookie_header(user))
+    if origin is not None:
+        headers.append((b"origin", origin.encode()))
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+async def receive(communicator: WebsocketCommunicator) -> dict:
+    # Round-trip through JSON text, as a real client reads it.
+    return json.loads(await communicator.receive_from(timeout=5))
+
+
+@database_sync_to_async
+def report(unit, user, **figures):  # noqa: ANN001, ANN003, ANN201
+    return unit_report_create(
+        unit_id=unit.pk, user=user, figures={**FIGURES, **figures}, source="api"
+    )
