@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 
 from accounts.models import Role
 from accounts.scopes import role_of
+from maps.views import map_home_url
 from realtime import publisher
 
 
@@ -18,6 +19,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("beds:staff-units")
     if role == Role.ADMIN:
         return redirect("admin:index")
+    if role in (Role.COORDINATOR, Role.DISPATCHER):
+        return redirect(map_home_url(request.user))
     return render(request, "home.html", {"role": role})
 
 

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import xstatic.pkg.leaflet
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -175,6 +176,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else []
+# Leaflet from the xstatic-leaflet package, served by the app itself (no CDN).
+STATICFILES_DIRS.append(("vendor/leaflet", xstatic.pkg.leaflet.BASE_DIR))
+# Daphne serves /static/ itself unless a reverse proxy does (then set BEDWATCH_SERVE_STATIC=0).
+BEDWATCH_SERVE_STATIC = envbool("BEDWATCH_SERVE_STATIC", "1")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

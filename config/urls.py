@@ -11,4 +11,5 @@ urlpatterns = [
     path("api/v1/", include("beds.api.urls")),
     path("healthz", beds_views.healthz, name="healthz"),
     path("", include("beds.urls")),
+    path("", include("maps.urls")),
 ]

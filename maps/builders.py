@@ -1,0 +1,638 @@
+"""Folium maps, tables and totals built from plain data (the API's hospital and unit dicts).
+
+Nothing here queries the database or reads settings: callers pass the hospitals, thresholds,
+asset URLs and tile settings, so a map can be tested without a database or a browser.
+
+A page embeds a built map with `render_map()` (header, html and script of folium's root),
+not `_repr_html_()`, whose iframe page scripts cannot reach. Folium names its elements with
+random suffixes, so the map registers every marker in `window.bedwatchMap.markers[finess]`
+(and its popup element in `.popups[finess]`) for the live code in `static/maps/maps.js`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from html import escape
+
+import folium
+from branca.element import MacroElement
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from folium.template import Template
+
+from beds.capacity import tension_of
+from beds.models import FIGURES, UnitKind
+
+FRESHNESS_ORDER: tuple[str, ...] = ("fresh", "ageing", "stale", "expired")
+STALE: frozenset[str] = frozenset({"stale", "expired"})
+# Metropolitan France: the national map opens on it (overseas régions are listed beside it).
+FRANCE_BOUNDS: tuple[tuple[float, float], tuple[float, float]] = ((41.3, -5.2), (51.1, 9.6))
+
+# Short French names of the unit kinds, for markers, selectors and tables.
+KIND_NAMES: dict[str, object] = {
+    UnitKind.REA: gettext_lazy("Réanimation adulte"),
+    UnitKind.REA_PED: gettext_lazy("Réanimation pédiatrique"),
+    UnitKind.REA_NEO: gettext_lazy("Réanimation néonatale"),
+    UnitKind.USIP: gettext_lazy("Soins intensifs polyvalents"),
+    UnitKind.USIC: gettext_lazy("Soins intensifs de cardiologie"),
+    UnitKind.USINV: gettext_lazy("Soins intensifs neuro-vasculaires"),
+    UnitKind.USI_HEMATO: gettext_lazy("Soins intensifs d'hématologie"),
+    UnitKind.USC: gettext_lazy("Surveillance continue"),
+    UnitKind.BURN: gettext_lazy("Grands brûlés"),
+}
+
+
+def kind_name(kind: str) -> str:
+    return str(KIND_NAMES.get(kind, kind))
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """A région's alert thresholds (see `regions.models.Region`)."""
+
+    occupancy_pct: int = 90
+    available_max: int = 1
+
+
+@dataclass(frozen=True)
+class MapAssets:
+    """URLs of the app's own copies of Leaflet (no CDN)."""
+
+    leaflet_js: str
+    leaflet_css: str
+
+
+@dataclass(frozen=True)
+class Tiles:
+    """Tile layer settings; a blank URL draws no tiles and makes no outside request."""
+
+    url: str = ""
+    attribution: str = ""
+
+
+@dataclass(frozen=True)
+class Outline:
+    """A GeoJSON FeatureCollection drawn as outlines (régions or départements)."""
+
+    name: str
+    geojson: Mapping
+    weight: float = 1.0
+    color: str = "#5c6b7a"
+
+
+@dataclass(frozen=True)
+class Look:
+    """How a hospital shows for one unit kind (None: all kinds together)."""
+
+    finess: str
+    has_units: bool
+    available: int
+    tension: str | None
+    freshness: str | None
+
+    @property
+    def css_class(self) -> str:
+        if not self.has_units:
+            return "bw-pin bw-none"
+        return f"bw-pin bw-t-{self.tension} bw-f-{self.freshness}"
+
+    @property
+    def is_stale(self) -> bool:
+        return self.freshness in STALE
+
+
+@dataclass
+class RenderedMap:
+    """The parts of folium's root figure to put in a page: header (links, styles), the map
+    element, and the script that builds it (to run after the header's scripts)."""
+
+    header: str
+    html: str
+    script: str
+
+
+@dataclass
+class TableRow:
+    hospital: dict
+    look: Look
+    units: list[dict] = field(default_factory=list)
+    oldest: str | None = None
+
+
+# --- pure rules -------------------------------------------------------------------------------
+
+
+def units_of_kind(hospital: Mapping, kind: str | None) -> list[dict]:
+    return [u for u in hospital["units"] if kind is None or u["kind"] == kind]
+
+
+def worst_freshness(units: Iterable[Mapping]) -> str | None:
+    worst = None
+    for unit in units:
+        rank = FRESHNESS_ORDER.index(unit["freshness"])
+        if worst is None or rank > worst:
+            worst = rank
+    return None if worst is None else FRESHNESS_ORDER[worst]
+
+
+def unit_tension(unit: Mapping, thresholds: Thresholds) -> str:
+    return tension_of(
+        available=unit["available"],
+        occupied=unit["occupied"],
+        installed=unit["installed"],
+        extra=unit["extra"],
+        closed=unit["closed"],
+        occupancy_pct=thresholds.occupancy_pct,
+        available_max=thresholds.available_max,
+    )
+
+
+def hospital_look(hospital: Mapping, *, kind: str | None, thresholds: Thresholds) -> Look:
+    """Colour from the tension of the hospital's beds of `kind` taken together; look from the
+    oldest of their figures (a total is only as fresh as its oldest part)."""
+    units = units_of_kind(hospital, kind)
+    if not units:
+        return Look(hospital["finess"], False, 0, None, None)
+    totals = {name: sum(u[name] for u in units) for name in FIGURES}
+    return Look(
+        finess=hospital["finess"],
+        has_units=True,
+        available=totals["available"],
+        tension=unit_tension(totals, thresholds),
+        freshness=worst_freshness(units),
+    )
+
+
+def age_text(updated_at: str | datetime | None, *, now: datetime) -> str:
+    """A short age ("12 min", "3 h 05", "2 j"); the page's script keeps it current."""
+    if updated_at is None:
+        return _("jamais")
+    when = parse_datetime(updated_at) if isinstance(updated_at, str) else updated_at
+    if when is None:
+        return _("jamais")
+    minutes = max(int((now - when).total_seconds() // 60), 0)
+    if minutes < 60:
+        return _("%(m)d min") % {"m": minutes}
+    if minutes < 48 * 60:
+        return _("%(h)d h %(m)02d") % {"h": minutes // 60, "m": minutes % 60}
+    return _("%(d)d j") % {"d": minutes // (24 * 60)}
+
+
+def area_totals(hospitals: Iterable[Mapping]) -> dict:
+    """Per-kind totals of an area and how many units have stale or expired figures."""
+    per_kind: dict[str, dict] = {}
+    stale = expired = units = 0
+    for hospital in hospitals:
+        for unit in hospital["units"]:
+            units += 1
+            totals = per_kind.setdefault(
+                unit["kind"],
+                {"kind": unit["kind"], "name": kind_name(unit["kind"]), "units": 0, "stale": 0}
+                | {name: 0 for name in FIGURES},
+            )
+            totals["units"] += 1
+            for name in FIGURES:
+                totals[name] += unit[name]
+            if unit["freshness"] in STALE:
+                totals["stale"] += 1
+                stale += unit["freshness"] == "stale"
+                expired += unit["freshness"] == "expired"
+    kinds = [per_kind[k.value] for k in UnitKind if k.value in per_kind]
+    return {"kinds": kinds, "units": units, "stale": stale, "expired": expired}
+
+
+def _row(hospital: Mapping, *, kind: str | None, limits: Thresholds, only_kind: bool) -> TableRow:
+    shown = units_of_kind(hospital, kind) if only_kind else hospital["units"]
+    units = [{**u, "name": kind_name(u["kind"]), "tension": unit_tension(u, limits)} for u in shown]
+    dated = [u["updated_at"] for u in units_of_kind(hospital, kind) if u["updated_at"]]
+    return TableRow(
+        hospital=dict(hospital),
+        look=hospital_look(hospital, kind=kind, thresholds=limits),
+        units=units,
+        oldest=min(dated) if dated else None,
+    )
+
+
+def table_rows(
+    hospitals: Iterable[Mapping], *, kind: str | None, thresholds: Mapping[str, Thresholds]
+) -> list[TableRow]:
+    """One row per hospital with all its units, most free beds of `kind` first."""
+    rows = [
+        _row(h, kind=kind, limits=thresholds.get(h["region"], Thresholds()), only_kind=False)
+        for h in hospitals
+    ]
+    rows.sort(key=lambda r: (-r.look.available, r.hospital["name"]))
+    return rows
+
+
+def dispatch_rows(
+    candidates: Iterable[Mapping], *, kind: str | None, thresholds: Mapping[str, Thresholds]
+) -> list[TableRow]:
+    """One row per hospital with its units of `kind`, in the order given (nearest first)."""
+    return [
+        _row(h, kind=kind, limits=thresholds.get(h["region"], Thresholds()), only_kind=True)
+        for h in candidates
+    ]
+
+
+# --- HTML fragments ---------------------------------------------------------------------------
+
+
+def icon_html(look: Look) -> str:
+    text = str(look.available) if look.has_units else "–"
+    return (
+        f'<div class="{look.css_class}" data-finess="{escape(look.finess)}" '
+        f'data-available="{look.available}"><span>{text}</span></div>'
+    )
+
+
+def popup_html(hospital: Mapping, *, now: datetime, thresholds: Thresholds) -> str:
+    """Each unit's figures and age, and the admissions phone; rows carry data-unit-id."""
+    head = [
+        f'<div class="bw-popup" data-finess="{escape(hospital["finess"])}">',
+        f"<h3>{escape(hospital['name'])}</h3>",
+        '<p class="bw-popup-place">',
+        escape(" ".join(p for p in (hospital.get("postcode", ""), hospital.get("city", "")) if p)),
+        f" ({escape(hospital['department'])})</p>",
+    ]
+    if hospital.get("phone"):
+        phone = hospital["phone"]
+        head.append(
+            f'<p class="bw-popup-phone">{escape(_("Admissions"))} : '
+            f'<a href="tel:{escape(phone.replace(" ", ""))}">{escape(phone)}</a></p>'
+        )
+    columns = [
+        ("available", _("Libres")),
+        ("occupied", _("Occupés")),
+        ("reserved", _("Réservés")),
+        ("closed", _("Fermés")),
+        ("installed", _("Installés")),
+        ("extra", _("Suppl.")),
+    ]
+    table = ['<table class="bw-popup-units"><thead><tr>', f"<th>{escape(_('Unité'))}</th>"]
+    table += [f'<th data-col="{name}">{escape(label)}</th>' for name, label in columns]
+    table.append(f"<th>{escape(_('Âge'))}</th></tr></thead><tbody>")
+    for unit in hospital["units"]:
+        tension = unit_tension(unit, thresholds)
+        updated = unit["updated_at"] or ""
+        table.append(
+            f'<tr data-unit-id="{unit["id"]}" data-available="{unit["available"]}" '
+            f'data-kind="{escape(unit["kind"])}" class="bw-t-{tension} bw-f-{unit["freshness"]}">'
+            f'<th><abbr title="{escape(kind_name(unit["kind"]))}">{escape(unit["kind"])}</abbr> '
+            f"{escape(unit['label'])}</th>"
+        )
+        table += [f'<td data-figure="{name}">{unit[name]}</td>' for name, _label in columns]
+        table.append(
+            f'<td><time class="bw-age" data-updated-at="{escape(updated)}" '
+            f'datetime="{escape(updated)}">{escape(age_text(unit["updated_at"], now=now))}</time>'
+            "</td></tr>"
+        )
+    table.append("</tbody></table></div>")
+    return "".join(head + table)
+
+
+def legend_html() -> str:
+    items = [
+        ("bw-pin bw-t-normal bw-f-fresh", "5", _("Lits libres")),
+        ("bw-pin bw-t-tension bw-f-fresh", "1", _("En tension")),
+        ("bw-pin bw-t-saturated bw-f-fresh", "0", _("Saturé : aucun lit libre")),
+        ("bw-pin bw-t-normal bw-f-stale", "5", _("Chiffres anciens (> 12 h)")),
+        ("bw-pin bw-t-normal bw-f-expired", "5", _("Chiffres expirés (> 24 h)")),
+        ("bw-pin bw-none", "–", _("Pas d'unité de ce type")),
+    ]
+    rows = "".join(
+        f'<li><span class="{cls}"><span>{text}</span></span> {escape(label)}</li>'
+        for cls, text, label in items
+    )
+    return (
+        f'<div class="bw-legend"><strong>{escape(_("Lits libres du type choisi"))}</strong>'
+        f"<ul>{rows}</ul></div>"
+    )
+
+
+def kind_select_html(kinds: Sequence[str], selected: str | None) -> str:
+    options = [
+        f'<option value=""{"" if selected else " selected"}>{escape(_("Tous types"))}</option>'
+    ]
+    for kind in kinds:
+        mark = " selected" if kind == selected else ""
+        options.append(
+            f'<option value="{kind}"{mark}>{escape(kind)} — {escape(kind_name(kind))}</option>'
+        )
+    return (
+        f'<label class="bw-kind-select">{escape(_("Type d’unité"))} '
+        f'<select name="kind" data-bw-kind-select>{"".join(options)}</select></label>'
+    )
+
+
+# --- folium elements --------------------------------------------------------------------------
+
+
+class BedwatchMap(folium.Map):
+    """A folium map that loads Leaflet from the app and nothing else.
+
+    Folium's class-level defaults (Leaflet, jQuery, Bootstrap, awesome-markers, fonts from
+    CDNs) are replaced per instance, never on the class; none of our elements needs jQuery.
+    The header keeps only the map element's size: the page owns `html`, `body` and viewport.
+    """
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+            <style>
+                #{{ this.get_name() }} { position: relative; width: 100%; height: 100%; }
+            </style>
+        {% endmacro %}
+
+        {% macro html(this, kwargs) %}
+            <div class="folium-map bw-map" id={{ this.get_name()|tojson }}></div>
+        {% endmacro %}
+
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.map(
+                {{ this.get_name()|tojson }},
+                {
+                    center: {{ this.location|tojson }},
+                    crs: L.CRS.{{ this.crs }},
+                    ...{{ this.options|tojavascript }}
+                }
+            );
+            {%- if this.control_scale %}
+            L.control.scale({imperial: false}).addTo({{ this.get_name() }});
+            {%- endif %}
+            window.bedwatchMap = {map: {{ this.get_name() }}, markers: {}, popups: {}};
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, *, assets: MapAssets, **kwargs: object) -> None:
+        super().__init__(tiles=None, **kwargs)  # type: ignore[arg-type]
+        self.default_js = [("leaflet", assets.leaflet_js)]
+        self.default_css = [("leaflet_css", assets.leaflet_css)]
+
+
+class HospitalMarker(MacroElement):
+    """One hospital: a marker showing its free beds, a popup with each unit, registered by
+    FINESS in `window.bedwatchMap` so live updates can find it."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.marker({{ this.location|tojson }}, {
+                icon: L.divIcon({html: {{ this.icon|tojson }}, className: "bw-marker",
+                                 iconSize: [34, 34], iconAnchor: [17, 17], popupAnchor: [0, -14]}),
+                title: {{ this.title|tojson }},
+                riseOnHover: true
+            }).addTo({{ this._parent.get_name() }});
+            var {{ this.get_name() }}_popup = document.createElement("div");
+            {{ this.get_name() }}_popup.innerHTML = {{ this.popup|tojson }};
+            {{ this.get_name() }}.bindPopup({{ this.get_name() }}_popup,
+                                            {maxWidth: 460, minWidth: 280});
+            window.bedwatchMap.markers[{{ this.finess|tojson }}] = {{ this.get_name() }};
+            window.bedwatchMap.popups[{{ this.finess|tojson }}] = {{ this.get_name() }}_popup;
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, *, hospital: Mapping, look: Look, popup: str) -> None:
+        super().__init__()
+        self._name = "HospitalMarker"
+        self.finess = hospital["finess"]
+        self.location = [hospital["lat"], hospital["lon"]]
+        self.title = hospital["name"]
+        self.icon = icon_html(look)
+        self.popup = popup
+        self.look = look
+
+
+class HtmlControl(MacroElement):
+    """A Leaflet control holding some HTML (legend, kind selector)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
+            {{ this.get_name() }}.onAdd = function () {
+                var div = L.DomUtil.create("div", {{ this.css_class|tojson }});
+                div.innerHTML = {{ this.content|tojson }};
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, *, content: str, position: str, css_class: str) -> None:
+        super().__init__()
+        self._name = "HtmlControl"
+        self.content = content
+        self.position = position
+        self.css_class = f"leaflet-control {css_class}"
+
+
+class PointMarker(MacroElement):
+    """The dispatcher's search point."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.marker({{ this.location|tojson }}, {
+                icon: L.divIcon({html: '<div class="bw-point"></div>', className: "bw-marker",
+                                 iconSize: [22, 22], iconAnchor: [11, 11]}),
+                title: {{ this.title|tojson }}, interactive: false, zIndexOffset: 1000
+            }).addTo({{ this._parent.get_name() }});
+            window.bedwatchMap.point = {{ this.get_name() }};
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, *, location: tuple[float, float], title: str) -> None:
+        super().__init__()
+        self._name = "PointMarker"
+        self.location = list(location)
+        self.title = title
+
+
+# --- maps -------------------------------------------------------------------------------------
+
+
+def _bounds_of(hospitals: Sequence[Mapping]) -> list[list[float]] | None:
+    if not hospitals:
+        return None
+    lats = [h["lat"] for h in hospitals]
+    lons = [h["lon"] for h in hospitals]
+    pad_lat = max((max(lats) - min(lats)) * 0.08, 0.05)
+    pad_lon = max((max(lons) - min(lons)) * 0.08, 0.05)
+    return [[min(lats) - pad_lat, min(lons) - pad_lon], [max(lats) + pad_lat, max(lons) + pad_lon]]
+
+
+def _base_map(
+    *,
+    assets: MapAssets,
+    tiles: Tiles,
+    bounds: Sequence[Sequence[float]],
+    outlines: Sequence[Outline],
+) -> BedwatchMap:
+    center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
+    m = BedwatchMap(
+        assets=assets,
+        location=center,
+        zoom_start=6,
+        control_scale=True,
+        min_zoom=3,
+        max_zoom=18,
+        zoom_snap=0.25,
+    )
+    if tiles.url:
+        folium.TileLayer(tiles=tiles.url, attr=tiles.attribution or " ", name="tiles").add_to(m)
+    for outline in outlines:
+        folium.GeoJson(
+            dict(outline.geojson),
+            name=outline.name,
+            interactive=False,
+            style_function=lambda _f, o=outline: {
+                "color": o.color,
+                "weight": o.weight,
+                "fill": False,
+                "opacity": 0.8,
+            },
+        ).add_to(m)
+    m.fit_bounds([list(bounds[0]), list(bounds[1])])
+    return m
+
+
+def _add_hospitals(
+    m: folium.Map,
+    hospitals: Sequence[Mapping],
+    *,
+    kind: str | None,
+    thresholds: Mapping[str, Thresholds],
+    now: datetime,
+) -> None:
+    for hospital in hospitals:
+        limits = thresholds.get(hospital["region"], Thresholds())
+        HospitalMarker(
+            hospital=hospital,
+            look=hospital_look(hospital, kind=kind, thresholds=limits),
+            popup=popup_html(hospital, now=now, thresholds=limits),
+        ).add_to(m)
+
+
+def _add_controls(m: folium.Map, *, kinds: Sequence[str], kind: str | None) -> None:
+    HtmlControl(
+        content=kind_select_html(kinds, kind), position="topright", css_class="bw-control"
+    ).add_to(m)
+    HtmlControl(content=legend_html(), position="bottomright", css_class="bw-control").add_to(m)
+
+
+def kinds_present(hospitals: Iterable[Mapping]) -> list[str]:
+    present = {u["kind"] for h in hospitals for u in h["units"]}
+    return [k.value for k in UnitKind if k.value in present]
+
+
+def area_map(
+    hospitals: Sequence[Mapping],
+    *,
+    kind: str | None,
+    thresholds: Mapping[str, Thresholds],
+    now: datetime,
+    assets: MapAssets,
+    tiles: Tiles = Tiles(),
+    outlines: Sequence[Outline] = (),
+    bounds: Sequence[Sequence[float]] | None = None,
+) -> BedwatchMap:
+    """A map of hospitals with critical-care units (those without units are left out), a kind
+    selector and a legend; it opens on `bounds`, else on the hospitals, else on France."""
+    shown = [h for h in hospitals if h["units"]]
+    m = _base_map(
+        assets=assets,
+        tiles=tiles,
+        bounds=bounds or _bounds_of(shown) or FRANCE_BOUNDS,
+        outlines=outlines,
+    )
+    _add_hospitals(m, shown, kind=kind, thresholds=thresholds, now=now)
+    _add_controls(m, kinds=kinds_present(shown) or [k.value for k in UnitKind], kind=kind)
+    return m
+
+
+def national_map(hospitals: Sequence[Mapping], **kwargs: object) -> BedwatchMap:
+    """The country (metropolitan France in view), région outlines when provided."""
+    kwargs.setdefault("bounds", FRANCE_BOUNDS)
+    return area_map(hospitals, **kwargs)  # type: ignore[arg-type]
+
+
+def regional_map(hospitals: Sequence[Mapping], **kwargs: object) -> BedwatchMap:
+    """One région, opened on its hospitals, département outlines when provided."""
+    return area_map(hospitals, **kwargs)  # type: ignore[arg-type]
+
+
+def dispatch_map(
+    candidates: Sequence[Mapping],
+    *,
+    point: tuple[float, float] | None,
+    radius_km: float | None,
+    kind: str | None,
+    thresholds: Mapping[str, Thresholds],
+    now: datetime,
+    assets: MapAssets,
+    tiles: Tiles = Tiles(),
+    outlines: Sequence[Outline] = (),
+) -> BedwatchMap:
+    """The dispatcher's map: the search point and radius, and the hospitals around it."""
+    if point is not None:
+        bounds = _bounds_of([{"lat": point[0], "lon": point[1]}, *candidates]) or FRANCE_BOUNDS
+    else:
+        bounds = FRANCE_BOUNDS
+    m = _base_map(assets=assets, tiles=tiles, bounds=bounds, outlines=outlines)
+    if point is not None:
+        if radius_km:
+            folium.Circle(
+                location=list(point),
+                radius=radius_km * 1000,
+                color="#1565c0",
+                weight=1,
+                fill=False,
+                dash_array="6 6",
+                interactive=False,
+            ).add_to(m)
+        PointMarker(location=point, title=_("Point de recherche")).add_to(m)
+    _add_hospitals(m, candidates, kind=kind, thresholds=thresholds, now=now)
+    HtmlControl(content=legend_html(), position="bottomright", css_class="bw-control").add_to(m)
+    return m
+
+
+def render_map(m: folium.Map) -> RenderedMap:
+    root = m.get_root()
+    root.render()  # collects the header links and the script of every element
+    return RenderedMap(
+        header=root.header.render(),
+        html=root.html.render(),
+        script=root.script.render(),
+    )
+
+
+def page_data(
+    hospitals: Sequence[Mapping],
+    *,
+    kind: str | None,
+    thresholds: Mapping[str, Thresholds],
+    freshness_hours: Mapping[str, float],
+    extra: Mapping | None = None,
+) -> dict:
+    """What the page's script needs to restyle markers and rows when figures change."""
+    return {
+        "kind": kind or None,
+        "hospitals": {h["finess"]: h for h in hospitals},
+        "thresholds": {
+            code: {"occupancy_pct": t.occupancy_pct, "available_max": t.available_max}
+            for code, t in thresholds.items()
+        },
+        "freshnessHours": dict(freshness_hours),
+        "labels": {"never": _("jamais"), "min": _("min"), "h": _("h"), "d": _("j")},
+        **(extra or {}),
+    }

@@ -1,0 +1,222 @@
+"""Reads for the map and dispatch pages: hospitals as the API shows them, thresholds, outlines,
+communes. Access is decided by the caller through `accounts.scopes`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.templatetags.static import static
+
+from accounts.scopes import AnyUser, hospitals_readable, regions_readable
+from beds.models import Hospital
+from beds.selectors import HospitalRow, hospital_rows, hospital_to_dict
+from maps.builders import MapAssets, Outline, Thresholds, Tiles
+from regions.models import Region
+
+logger = logging.getLogger(__name__)
+
+
+def map_assets() -> MapAssets:
+    return MapAssets(
+        leaflet_js=static("vendor/leaflet/leaflet.js"),
+        leaflet_css=static("vendor/leaflet/leaflet.css"),
+    )
+
+
+def map_tiles() -> Tiles:
+    return Tiles(
+        url=settings.BEDWATCH_TILES_URL.strip(),
+        attribution=settings.BEDWATCH_TILES_ATTRIBUTION.strip(),
+    )
+
+
+def freshness_hours() -> dict[str, float]:
+    return {
+        "fresh": settings.BEDWATCH_FRESH_HOURS,
+        "ageing": settings.BEDWATCH_AGEING_HOURS,
+        "stale": settings.BEDWATCH_STALE_HOURS,
+    }
+
+
+def region_thresholds() -> dict[str, Thresholds]:
+    return {
+        r.code: Thresholds(r.tension_occupancy_pct, r.tension_available_max)
+        for r in Region.objects.only("code", "tension_occupancy_pct", "tension_available_max")
+    }
+
+
+def rows_to_dicts(rows: list[HospitalRow], *, now: datetime) -> list[dict]:
+    out = []
+    for row in rows:
+        item = hospital_to_dict(row.hospital, now=now, units=row.units)
+        if row.distance_km is not None:
+            item["distance_km"] = round(row.distance_km, 3)
+        out.append(item)
+    return out
+
+
+def map_hospitals(*, user: AnyUser, region: Region | None, now: datetime) -> list[dict]:
+    """Hospitals with critical-care units that the map of `region` (None: every région the user
+    reads) shows. A reader of a région sees all of its hospitals, not only their own."""
+    hospitals = Hospital.objects.filter(department__region__in=regions_readable(user))
+    rows = hospital_rows(hospitals=hospitals, region=region.code if region else None, now=now)
+    return rows_to_dicts([r for r in rows if r.units], now=now)
+
+
+def map_regions(*, user: AnyUser) -> QuerySet[Region]:
+    return regions_readable(user).order_by("code")
+
+
+# --- outlines ---------------------------------------------------------------------------------
+
+
+def _round(coords: object) -> object:
+    if isinstance(coords, list):
+        return [_round(c) for c in coords]
+    return round(coords, 4) if isinstance(coords, float) else coords
+
+
+@lru_cache(maxsize=8)
+def _load_geojson(path: str, mtime: float) -> dict | None:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        features = data["features"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        logger.warning("outline file %s is not usable GeoJSON: %s", path, exc)
+        return None
+    for feature in features:
+        geometry = feature.get("geometry") or {}
+        geometry["coordinates"] = _round(geometry.get("coordinates"))
+    return data
+
+
+def outline(
+    *, path: str, name: str, codes: set[str] | None = None, weight: float = 1.0
+) -> Outline | None:
+    """Features of an operator-provided GeoJSON file (a `code` property each), optionally only
+    those with one of `codes`; None when no file is configured or it cannot be read."""
+    if not path:
+        return None
+    try:
+        mtime = Path(path).stat().st_mtime
+    except OSError as exc:
+        logger.warning("outline file %s cannot be read: %s", path, exc)
+        return None
+    data = _load_geojson(path, mtime)
+    if data is None:
+        return None
+    features = [
+        f
+        for f in data["features"]
+        if codes is None or str((f.get("properties") or {}).get("code")) in codes
+    ]
+    if not features:
+        return None
+    return Outline(
+        name=name, geojson={"type": "FeatureCollection", "features": features}, weight=weight
+    )
+
+
+def national_outlines(*, regions: set[str] | None = None) -> list[Outline]:
+    found = outline(
+        path=settings.BEDWATCH_REGIONS_GEOJSON, name="regions", codes=regions, weight=1.5
+    )
+    return [found] if found else []
+
+
+def regional_outlines(*, region: Region) -> list[Outline]:
+    departments = set(region.departments.values_list("code", flat=True))
+    found = [
+        outline(path=settings.BEDWATCH_DEPARTMENTS_GEOJSON, name="departments", codes=departments),
+        outline(
+            path=settings.BEDWATCH_REGIONS_GEOJSON, name="region", codes={region.code}, weight=2.5
+        ),
+    ]
+    return [o for o in found if o]
+
+
+# --- dispatch ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Commune:
+    name: str
+    postcode: str
+    lat: float
+    lon: float
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.postcode})" if self.postcode else self.name
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form of a place name ("Saint-Étienne" = "saint etienne")."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(plain.lower().replace("-", " ").replace("'", " ").split())
+
+
+def communes(*, user: AnyUser) -> list[Commune]:
+    """The communes of the hospitals the user reads, each at the mean of its hospitals."""
+    points: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for city, postcode, lat, lon in (
+        hospitals_readable(user)
+        .filter(active=True)
+        .exclude(city="")
+        .values_list("city", "postcode", "lat", "lon")
+    ):
+        points.setdefault((city.strip(), postcode.strip()), []).append((lat, lon))
+    return sorted(
+        (
+            Commune(
+                name=city,
+                postcode=postcode,
+                lat=sum(p[0] for p in pts) / len(pts),
+                lon=sum(p[1] for p in pts) / len(pts),
+            )
+            for (city, postcode), pts in points.items()
+        ),
+        key=lambda c: (fold(c.name), c.postcode),
+    )
+
+
+def communes_matching(query: str, *, choices: list[Commune]) -> list[Commune]:
+    """Communes whose postcode, name or "name (postcode)" label is `query`."""
+    wanted = fold(query)
+    return [
+        c for c in choices if wanted in (fold(c.postcode), fold(c.name), fold(c.label)) and wanted
+    ]
+
+
+def dispatch_search(
+    *,
+    user: AnyUser,
+    near: tuple[float, float],
+    kind: str,
+    min_available: int,
+    radius_km: float,
+    now: datetime,
+) -> tuple[list[dict], list[dict]]:
+    """(results, candidates): the API's search (`/api/v1/hospitals/?near=…&kind=…&min_available=…`)
+    and, for live updates, every hospital with a unit of `kind` in the radius, nearest first."""
+    hospitals = hospitals_readable(user)
+    results = hospital_rows(
+        hospitals=hospitals,
+        kind=kind,
+        min_available=min_available,
+        near=near,
+        radius_km=radius_km,
+        now=now,
+    )
+    candidates = hospital_rows(
+        hospitals=hospitals, kind=kind, near=near, radius_km=radius_km, now=now
+    )
+    return rows_to_dicts(results, now=now), rows_to_dicts(candidates, now=now)

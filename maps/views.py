@@ -1,0 +1,190 @@
+"""Map and dispatch pages (DESIGN §5): access check → selectors → builders → template."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role
+from accounts.scopes import national_can_read, region_can_read, role_of
+from beds.models import UnitKind
+from maps import builders
+from maps import selectors as sel
+from maps.forms import DispatchForm
+from regions.selectors import region_get
+
+MAP_ROLES = (Role.COORDINATOR, Role.DISPATCHER, Role.ADMIN)
+DISPATCH_ROLES = (Role.DISPATCHER, Role.ADMIN)
+
+
+def map_home_url(user: object) -> str:
+    """A coordinator of one région lands on its map; others on the national map, which shows
+    a coordinator's régions only."""
+    if role_of(user) == Role.COORDINATOR:
+        codes = list(sel.map_regions(user=user).values_list("code", flat=True)[:2])
+        if len(codes) == 1:
+            return reverse("maps:regional", kwargs={"code": codes[0]})
+    return reverse("maps:national")
+
+
+def _kind(request: HttpRequest) -> str | None:
+    kind = request.GET.get("kind", "").strip()
+    if kind and kind not in UnitKind.values:
+        raise ValueError(
+            _("kind : « %(kind)s » n’est pas un type d’unité ; types : %(kinds)s.")
+            % {"kind": kind, "kinds": ", ".join(UnitKind.values)}
+        )
+    return kind or None
+
+
+def _map_page(request: HttpRequest, *, region, hospitals, m, sockets, kind) -> HttpResponse:  # noqa: ANN001
+    thresholds = sel.region_thresholds()
+    context = {
+        "region": region,
+        "regions": sel.map_regions(user=request.user),
+        "kind": kind,
+        "map": builders.render_map(m),
+        "rows": builders.table_rows(hospitals, kind=kind, thresholds=thresholds),
+        "totals": builders.area_totals(hospitals),
+        "page_data": builders.page_data(
+            hospitals,
+            kind=kind,
+            thresholds=thresholds,
+            freshness_hours=sel.freshness_hours(),
+            extra={"serverNow": timezone.now().isoformat(), "page": "map"},
+        ),
+        "sockets": sockets,
+        "can_dispatch": role_of(request.user) in DISPATCH_ROLES,
+    }
+    return render(request, "maps/area.html", context)
+
+
+@login_required
+def national(request: HttpRequest) -> HttpResponse:
+    """Dispatchers and admins: the whole country. Coordinators: the same map limited to their
+    régions (they reach each région's own map from it)."""
+    if role_of(request.user) not in MAP_ROLES:
+        raise PermissionDenied
+    if request.GET.get("region"):  # the région picker, without script
+        return redirect("maps:regional", code=request.GET["region"])
+    try:
+        kind = _kind(request)
+    except ValueError as exc:
+        return HttpResponseBadRequest(str(exc))
+    now = timezone.now()
+    hospitals = sel.map_hospitals(user=request.user, region=None, now=now)
+    whole_country = national_can_read(request.user)
+    codes = (
+        None
+        if whole_country
+        else set(sel.map_regions(user=request.user).values_list("code", flat=True))
+    )
+    m = builders.national_map(
+        hospitals,
+        kind=kind,
+        thresholds=sel.region_thresholds(),
+        now=now,
+        assets=sel.map_assets(),
+        tiles=sel.map_tiles(),
+        outlines=sel.national_outlines(regions=codes),
+        bounds=builders.FRANCE_BOUNDS if whole_country else None,
+    )
+    sockets = (
+        ["/ws/national/"] if whole_country else [f"/ws/regions/{c}/" for c in sorted(codes or ())]
+    )
+    return _map_page(request, region=None, hospitals=hospitals, m=m, sockets=sockets, kind=kind)
+
+
+@login_required
+def regional(request: HttpRequest, code: str) -> HttpResponse:
+    region = region_get(code=code)
+    if region is None:
+        raise Http404(_("Aucune région de code %(code)s.") % {"code": code})
+    if not region_can_read(request.user, region):
+        raise PermissionDenied
+    try:
+        kind = _kind(request)
+    except ValueError as exc:
+        return HttpResponseBadRequest(str(exc))
+    now = timezone.now()
+    hospitals = sel.map_hospitals(user=request.user, region=region, now=now)
+    m = builders.regional_map(
+        hospitals,
+        kind=kind,
+        thresholds=sel.region_thresholds(),
+        now=now,
+        assets=sel.map_assets(),
+        tiles=sel.map_tiles(),
+        outlines=sel.regional_outlines(region=region),
+    )
+    sockets = [f"/ws/regions/{region.code}/"]
+    return _map_page(request, region=region, hospitals=hospitals, m=m, sockets=sockets, kind=kind)
+
+
+@login_required
+def dispatch(request: HttpRequest) -> HttpResponse:
+    """Nearest hospitals with free beds of a kind, as `/api/v1/hospitals/?near=…` finds them."""
+    if role_of(request.user) not in DISPATCH_ROLES:
+        raise PermissionDenied
+    now = timezone.now()
+    communes = sel.communes(user=request.user)
+    searched = "place" in request.GET
+    form = DispatchForm(request.GET if searched else None, communes=communes)
+    results: list[dict] = []
+    candidates: list[dict] = []
+    if searched and form.is_valid():
+        data = form.cleaned_data
+        results, candidates = sel.dispatch_search(
+            user=request.user,
+            near=form.point,  # type: ignore[arg-type]
+            kind=data["kind"],
+            min_available=data["min_available"],
+            radius_km=data["radius_km"],
+            now=now,
+        )
+    valid = searched and form.is_bound and not form.errors
+    kind = form.cleaned_data["kind"] if valid else None
+    thresholds = sel.region_thresholds()
+    m = builders.dispatch_map(
+        candidates,
+        point=form.point if valid else None,
+        radius_km=form.cleaned_data["radius_km"] if valid else None,
+        kind=kind,
+        thresholds=thresholds,
+        now=now,
+        assets=sel.map_assets(),
+        tiles=sel.map_tiles(),
+        outlines=sel.national_outlines(),
+    )
+    matching = {h["finess"] for h in results}
+    rows, rank = [], 0
+    for row in builders.dispatch_rows(candidates, kind=kind, thresholds=thresholds):
+        match = row.hospital["finess"] in matching
+        rank += match
+        rows.append({**row.__dict__, "match": match, "rank": rank if match else ""})
+    context = {
+        "form": form,
+        "searched": valid,
+        "communes": communes,
+        "map": builders.render_map(m),
+        "rows": rows,
+        "result_count": len(results),
+        "page_data": builders.page_data(
+            candidates,
+            kind=kind,
+            thresholds=thresholds,
+            freshness_hours=sel.freshness_hours(),
+            extra={
+                "serverNow": now.isoformat(),
+                "page": "dispatch",
+                "minAvailable": form.cleaned_data["min_available"] if valid else None,
+            },
+        ),
+        "sockets": ["/ws/national/"] if valid else [],
+    }
+    return render(request, "maps/dispatch.html", context, status=200 if not form.errors else 400)
