@@ -79,3 +79,9 @@ def region_can_configure(user: AnyUser, region: Region) -> bool:
 
 def role_of(user: AnyUser) -> str | None:
     return _role(user)
+
+
+def staff_page_can_open(user: AnyUser) -> bool:
+    """The staff page (`/beds/`) is for hospital staff only: coordinators report on behalf of a
+    unit through the API or the admin, where such reports are audited."""
+    return _role(user) == Role.STAFF

@@ -95,3 +95,21 @@ def tension_of(
     if open_beds and occupied * 100 >= occupancy_pct * open_beds:
         return Tension.TENSION
     return Tension.NORMAL
+
+
+# A figure "jumps" when it moves by at least JUMP_MIN_BEDS beds AND by at least half of the
+# larger of the two values: 2 → 14 or 10 → 4 jump; 20 → 25 or 1 → 3 do not. Both conditions
+# together keep small units (0 → 2) and large steady ones (40 → 45) quiet while catching an
+# extra digit or a swapped field, the usual slips at 3 a.m.
+JUMP_MIN_BEDS = 5
+
+
+def figures_jumps(previous: Mapping[str, int], new: Mapping[str, int]) -> list[str]:
+    """The figures that change sharply from `previous` to `new`, in FIGURES order."""
+    jumps = []
+    for name in FIGURES:
+        old, value = int(previous[name]), int(new[name])
+        change = abs(value - old)
+        if change >= JUMP_MIN_BEDS and change * 2 >= max(old, value):
+            jumps.append(name)
+    return jumps

@@ -3,7 +3,8 @@ live feed after it commits."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -15,7 +16,9 @@ from accounts.models import User
 from accounts.scopes import role_of, unit_report_is_on_behalf
 from beds import events
 from beds.capacity import figures_errors
+from beds.importer import HospitalRecord
 from beds.models import FIGURES, CapacityReport, Hospital, Source, Unit
+from regions.models import Department
 
 # Clocks of hospital systems drift: accept an observation time this far in the future.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -106,3 +109,88 @@ def unit_get_or_create(*, hospital: Hospital, label: str, kind: str, ecmo: bool 
         unit.full_clean()
         unit.save()
     return unit
+
+
+@dataclass
+class HospitalsImported:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+
+class ImportRefused(Exception):
+    """`strict` import with at least one bad record: nothing was written."""
+
+    def __init__(self, rejected: list[tuple[int, str]]) -> None:
+        super().__init__(f"{len(rejected)} rejected record(s)")
+        self.rejected = rejected
+
+
+IMPORTED_FIELDS = ("name", "department", "lat", "lon", "address", "postcode", "city")
+
+
+def hospitals_import(
+    *,
+    records: Sequence[HospitalRecord],
+    strict: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> HospitalsImported:
+    """Upsert hospitals by FINESS in one transaction; running it twice changes nothing.
+
+    A record that fails the model's rules is rejected (with its line); with `strict`, any
+    rejection raises `ImportRefused` before anything is written. The admissions phone is only
+    filled where a hospital has none: the file's number is the switchboard, and an operator's
+    better number must survive a re-import. `active` is left as it is.
+    """
+    departments = set(Department.objects.values_list("code", flat=True))
+    existing = Hospital.objects.in_bulk([r.finess for r in records], field_name="finess")
+    result = HospitalsImported()
+    to_create: list[Hospital] = []
+    to_update: list[Hospital] = []
+    for done, record in enumerate(records, start=1):
+        if progress and done % 100 == 0:
+            progress(done)
+        if record.department not in departments:
+            result.rejected.append(
+                (record.line, _("Unknown département %(code)s.") % {"code": record.department})
+            )
+            continue
+        values = {
+            "name": record.name,
+            "department_id": record.department,
+            "lat": record.lat,
+            "lon": record.lon,
+            "address": record.address,
+            "postcode": record.postcode,
+            "city": record.city,
+        }
+        hospital = existing.get(record.finess)
+        if hospital is None:
+            hospital = Hospital(finess=record.finess, phone=record.phone, **values)
+        elif all(getattr(hospital, k) == v for k, v in values.items()) and (
+            hospital.phone or not record.phone
+        ):
+            result.unchanged += 1
+            continue
+        else:
+            for key, value in values.items():
+                setattr(hospital, key, value)
+            hospital.phone = hospital.phone or record.phone
+        try:
+            # The département was checked above; the FINESS is unique by construction.
+            hospital.full_clean(exclude=["department"], validate_unique=False)
+        except ValidationError as exc:
+            reasons = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+            result.rejected.append((record.line, reasons))
+            continue
+        (to_create if hospital.pk is None else to_update).append(hospital)
+    if progress:
+        progress(len(records))
+    if strict and result.rejected:
+        raise ImportRefused(result.rejected)
+    with transaction.atomic():
+        Hospital.objects.bulk_create(to_create, batch_size=500)
+        Hospital.objects.bulk_update(to_update, [*IMPORTED_FIELDS, "phone"], batch_size=500)
+    result.created, result.updated = len(to_create), len(to_update)
+    return result

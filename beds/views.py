@@ -1,12 +1,19 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts.models import Role
-from accounts.scopes import role_of
+from accounts.scopes import hospitals_readable, role_of, staff_page_can_open, unit_can_write
+from beds import selectors, services
+from beds.forms import UnitReportForm, UnitUnchangedForm
+from beds.models import Source, Unit
 from maps.views import map_home_url
 from realtime import publisher
 
@@ -24,9 +31,67 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {"role": role})
 
 
+def _staff_page(
+    request: HttpRequest,
+    *,
+    form: UnitReportForm | None = None,
+    conflict: Unit | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The staff page, with `form` (bound, showing errors or a warning) in place of its unit's."""
+    rows = selectors.staff_hospitals(hospitals=hospitals_readable(request.user))
+    for row in rows:
+        for unit in row.units:
+            mine = form is not None and form.unit.pk == unit.pk
+            unit.form = form if mine else UnitReportForm(unit=unit)
+            unit.conflict = mine and conflict is not None
+    saved = request.GET.get("saved", "")
+    context = {"rows": rows, "saved": int(saved) if saved.isdigit() else None}
+    return render(request, "beds/staff_units.html", context, status=status)
+
+
 @login_required
 def staff_units(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"role": role_of(request.user)})
+    if not staff_page_can_open(request.user):
+        raise PermissionDenied
+    return _staff_page(request)
+
+
+@login_required
+@require_POST
+def unit_report(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """A report from the staff page: new figures, or the last ones confirmed unchanged."""
+    unit = selectors.unit_get(unit_id=unit_id)
+    if unit is None:
+        raise Http404
+    if not staff_page_can_open(request.user) or not unit_can_write(request.user, unit):
+        raise PermissionDenied
+    unchanged = request.POST.get("action") == "unchanged"
+    form = (UnitUnchangedForm if unchanged else UnitReportForm)(request.POST, unit=unit)
+    conflict = None
+    if form.is_valid():
+        try:
+            services.unit_report_create(
+                unit_id=unit.pk,
+                user=request.user,
+                figures=form.figures,
+                source=Source.WEB,
+                version=form.cleaned_data["version"],
+                note=form.cleaned_data["note"],
+            )
+        except services.VersionConflict as exc:
+            conflict = exc.unit
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            return redirect(f"{reverse('beds:staff-units')}?saved={unit.pk}#unit-{unit.pk}")
+    shown = form if isinstance(form, UnitReportForm) else UnitReportForm(unit=unit)
+    if unchanged and not conflict:
+        # Only a damaged request gets here (the form has a hidden version and nothing else).
+        shown.notice = _("The page was out of date: nothing was recorded. Please try again.")
+    status = 409 if conflict else (200 if form.has_error(NON_FIELD_ERRORS, "jump") else 400)
+    return _staff_page(request, form=shown, conflict=conflict, status=status)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

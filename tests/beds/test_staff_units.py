@@ -1,0 +1,245 @@
+"""The staff page `/beds/`: alice (staff, Lyon) updates her units; bob (staff, Paris) may not
+touch them; carol (coordinator) and dave (dispatcher) are not staff and get 403."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from beds.models import CapacityReport, Source, Unit
+from beds.services import unit_report_create
+
+FIGURES = {"installed": 10, "available": 3, "occupied": 7, "reserved": 0, "closed": 0, "extra": 0}
+
+
+def form_data(unit, **figures):  # noqa: ANN001, ANN003, ANN201
+    values = {**FIGURES, **figures}
+    data = {f"unit-{unit.pk}-{name}": value for name, value in values.items()}
+    data[f"unit-{unit.pk}-version"] = values.pop("version", unit.version)
+    return data
+
+
+def report_url(unit) -> str:  # noqa: ANN001
+    return f"/beds/units/{unit.pk}/report/"
+
+
+@pytest.mark.django_db
+def test_anonymous_is_sent_to_login(client):
+    response = client.get("/beds/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=/beds/")
+
+
+@pytest.mark.django_db
+def test_staff_home_redirects_to_their_units(client, alice):
+    client.force_login(alice)
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"] == "/beds/"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["carol", "dave", "erin"])
+def test_non_staff_get_403_on_the_staff_page(client, request, who, unit_lyon):
+    client.force_login(request.getfixturevalue(who))
+    assert client.get("/beds/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_coordinator_home_offers_the_map(client, carol):
+    client.force_login(carol)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert 'href="/maps/"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_staff_page_shows_own_units_prefilled_with_data_attributes(
+    client, alice, unit_lyon, unit_paris
+):
+    client.force_login(alice)
+    response = client.get("/beds/")
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert f'data-unit-id="{unit_lyon.pk}" data-available="3"' in html
+    assert f'data-unit-id="{unit_paris.pk}"' not in html  # bob's hospital
+    assert "Hôpital Édouard Herriot" in html
+    # Pre-filled with the last figures, and the version the page shows.
+    assert re.search(rf'name="unit-{unit_lyon.pk}-occupied"[^>]*value="7"', html)
+    assert f'name="unit-{unit_lyon.pk}-version" value="1"' in html
+
+
+@pytest.mark.django_db
+def test_staff_update_records_a_web_report(client, alice, unit_lyon):
+    client.force_login(alice)
+    response = client.post(report_url(unit_lyon), form_data(unit_lyon, available=2, occupied=8))
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/beds/?saved={unit_lyon.pk}#unit-{unit_lyon.pk}"
+    report = CapacityReport.objects.get(unit=unit_lyon)
+    assert report.source == Source.WEB and report.reporter_username == "alice"
+    assert (report.available, report.occupied, report.version) == (2, 8, 2)
+    assert not report.on_behalf
+    page = client.get(response["Location"]).content.decode()
+    assert f'data-unit-id="{unit_lyon.pk}" data-available="2"' in page
+
+
+@pytest.mark.django_db
+def test_wrong_value_shows_error_next_to_field_and_stores_nothing(client, alice, unit_lyon):
+    client.force_login(alice)
+    response = client.post(report_url(unit_lyon), form_data(unit_lyon, occupied="huit"))
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    field_id = f"id_unit-{unit_lyon.pk}-occupied"
+    assert f'id="{field_id}_error"' in html
+    assert re.search(rf'id="{field_id}"[^>]*aria-invalid="true"', html)
+    assert not CapacityReport.objects.exists()
+    assert Unit.objects.get(pk=unit_lyon.pk).version == 1
+
+
+@pytest.mark.django_db
+def test_beds_beyond_capacity_are_refused_on_available(client, alice, unit_lyon):
+    client.force_login(alice)
+    response = client.post(report_url(unit_lyon), form_data(unit_lyon, available=5))
+
+    assert response.status_code == 400
+    assert response.context["rows"][0].units[0].form.errors["available"]
+    assert not CapacityReport.objects.exists()
+
+
+@pytest.mark.django_db
+def test_staff_cannot_update_another_hospitals_unit(client, bob, unit_lyon):
+    client.force_login(bob)
+    response = client.post(report_url(unit_lyon), form_data(unit_lyon, available=2, occupied=8))
+
+    assert response.status_code == 403
+    assert not CapacityReport.objects.exists()
+
+
+@pytest.mark.django_db
+def test_coordinator_cannot_post_through_the_staff_page(client, carol, unit_lyon):
+    client.force_login(carol)
+    response = client.post(report_url(unit_lyon), form_data(unit_lyon, available=2, occupied=8))
+    assert response.status_code == 403
+    assert not CapacityReport.objects.exists()
+
+
+@pytest.mark.django_db
+def test_unknown_unit_is_404(client, alice):
+    client.force_login(alice)
+    assert client.post("/beds/units/999999/report/", {}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_get_on_report_url_is_not_allowed(client, alice, unit_lyon):
+    client.force_login(alice)
+    assert client.get(report_url(unit_lyon)).status_code == 405
+
+
+@pytest.mark.django_db
+def test_confirm_unchanged_records_a_new_report_with_the_same_figures(client, alice, unit_lyon):
+    first = unit_report_create(unit_id=unit_lyon.pk, user=None, figures=FIGURES, source="api")
+    client.force_login(alice)
+    data = {"action": "unchanged", f"unit-{unit_lyon.pk}-version": 2}
+    # Figures typed but not saved are ignored by "nothing changed".
+    data[f"unit-{unit_lyon.pk}-available"] = "9"
+    response = client.post(report_url(unit_lyon), data)
+
+    assert response.status_code == 302
+    latest = CapacityReport.objects.filter(unit=unit_lyon).order_by("-version").first()
+    assert latest.pk != first.pk and latest.version == 3
+    assert latest.figures() == first.figures() == FIGURES
+    assert latest.source == Source.WEB and latest.received_at >= first.received_at
+
+
+@pytest.mark.django_db
+def test_stale_version_shows_newer_figures_and_stores_nothing(client, alice, unit_lyon):
+    client.force_login(alice)
+    seen = 1
+    # Someone else reports in the meantime: available goes to 1.
+    unit_report_create(
+        unit_id=unit_lyon.pk,
+        user=None,
+        figures={**FIGURES, "available": 1, "occupied": 9},
+        source="api",
+    )
+    response = client.post(
+        report_url(unit_lyon), form_data(unit_lyon, available=2, occupied=8, version=seen)
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert CapacityReport.objects.filter(unit=unit_lyon).count() == 1
+    assert "notice--warning" in html and 'data-available="1"' in html
+    # The typed figures stay in the form and the version is now the current one, so saving
+    # again confirms them.
+    assert re.search(rf'name="unit-{unit_lyon.pk}-available"[^>]*value="2"', html)
+    assert f'name="unit-{unit_lyon.pk}-version" value="2"' in html
+
+    again = client.post(
+        report_url(unit_lyon), form_data(unit_lyon, available=2, occupied=8, version=2)
+    )
+    assert again.status_code == 302
+    assert Unit.objects.get(pk=unit_lyon.pk).available == 2
+
+
+@pytest.mark.django_db
+def test_stale_unchanged_is_a_conflict_too(client, alice, unit_lyon):
+    client.force_login(alice)
+    unit_report_create(unit_id=unit_lyon.pk, user=None, figures=FIGURES, source="api")
+    response = client.post(
+        report_url(unit_lyon), {"action": "unchanged", f"unit-{unit_lyon.pk}-version": 1}
+    )
+    assert response.status_code == 409
+    assert CapacityReport.objects.filter(unit=unit_lyon).count() == 1
+
+
+@pytest.mark.django_db
+def test_sharp_jump_asks_for_confirmation_before_storing(client, alice, unit_lyon):
+    unit_report_create(
+        unit_id=unit_lyon.pk,
+        user=None,
+        figures={
+            "installed": 20,
+            "available": 2,
+            "occupied": 18,
+            "reserved": 0,
+            "closed": 0,
+            "extra": 0,
+        },
+        source="api",
+    )
+    client.force_login(alice)
+    jump = form_data(unit_lyon, installed=20, available=14, occupied=6, version=2)
+    response = client.post(report_url(unit_lyon), jump)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "2 → <strong>14</strong>" in html
+    assert f'name="unit-{unit_lyon.pk}-confirm_jump"' in html
+    assert CapacityReport.objects.filter(unit=unit_lyon).count() == 1
+
+    confirmed = client.post(
+        report_url(unit_lyon), {**jump, f"unit-{unit_lyon.pk}-confirm_jump": "on"}
+    )
+    assert confirmed.status_code == 302
+    assert Unit.objects.get(pk=unit_lyon.pk).available == 14
+
+
+@pytest.mark.django_db
+def test_page_renders_in_english_and_french(client, alice, unit_lyon):
+    client.force_login(alice)
+    french = client.get("/beds/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    english = client.get("/beds/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert '<html lang="fr">' in french and "Mes unités" in french and "Disponibles" in french
+    assert '<html lang="en">' in english and "My units" in english and "Available" in english
+
+
+@pytest.mark.django_db
+def test_language_switch_sets_english(client, alice, unit_lyon):
+    client.force_login(alice)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/beds/"})
+    assert "My units" in client.get("/beds/").content.decode()

@@ -1,0 +1,188 @@
+"""The staff page in Chromium: log in, update a unit in two interactions or confirm it in one,
+errors next to the field, keyboard only, a 360 px phone, French and English.
+
+Screenshots go to test-artifacts/ (or to $BEDWATCH_SCREENSHOTS, e.g. docs/screenshots)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from beds.models import CapacityReport, Source, Unit
+from tests.conftest import service_missing
+
+# serialized_rollback: the régions and départements loaded by a migration survive each test.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+CHROMIUM = os.getenv("BEDWATCH_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "correct-horse-battery"  # tests/factories.py
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def browser(monkeypatch) -> Iterator:  # noqa: ANN001
+    if os.getenv("BEDWATCH_BROWSER_TESTS") == "0":
+        pytest.skip("browser tests switched off (BEDWATCH_BROWSER_TESTS=0)")
+    if not Path(CHROMIUM).exists():
+        service_missing(f"Chromium at {CHROMIUM}")
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls in the test body
+    # are still plain synchronous code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def new_page(browser, *, width: int = 1280, height: int = 800, locale: str = "fr-FR"):  # noqa: ANN001, ANN201
+    context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
+    return context.new_page()
+
+
+def log_in(page, base: str, username: str, password: str = PASSWORD) -> None:  # noqa: ANN001
+    page.goto(f"{base}/beds/")
+    assert "/accounts/login/" in page.url  # anonymous: sent to the login page first
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]:below(#id_password)")
+    page.wait_for_url(f"{base}/beds/")
+
+
+def no_horizontal_scroll(page) -> bool:  # noqa: ANN001
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def artifacts() -> Path:
+    folder = Path(os.getenv("BEDWATCH_SCREENSHOTS") or REPO / "test-artifacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_staff_updates_a_unit_in_two_interactions(browser, live_server, alice, unit_lyon):
+    page = new_page(browser)
+    log_in(page, live_server.url, "alice")
+    card = page.locator(f'[data-unit-id="{unit_lyon.pk}"]')
+    assert card.get_attribute("data-available") == "3"
+
+    # 1: one less available bed (the large − button); 2: save.
+    card.get_by_role("button", name="Disponibles : un de moins").click()
+    card.get_by_role("button", name="Enregistrer").click()
+
+    page.wait_for_url(f"**/beds/?saved={unit_lyon.pk}#unit-{unit_lyon.pk}")
+    assert page.locator(f'[data-unit-id="{unit_lyon.pk}"]').get_attribute("data-available") == "2"
+    report = CapacityReport.objects.get(unit=unit_lyon)
+    assert report.source == Source.WEB and report.reporter_username == "alice"
+    assert report.available == 2 and report.occupied == 7
+
+
+def test_nothing_changed_is_one_click(browser, live_server, alice, unit_lyon):
+    page = new_page(browser)
+    log_in(page, live_server.url, "alice")
+
+    page.locator(f'[data-unit-id="{unit_lyon.pk}"]').get_by_role(
+        "button", name="Rien n’a changé : confirmer"
+    ).click()
+
+    page.wait_for_url(f"**/beds/?saved={unit_lyon.pk}#unit-{unit_lyon.pk}")
+    report = CapacityReport.objects.get(unit=unit_lyon)
+    assert report.source == Source.WEB
+    assert report.figures() == Unit.objects.get(pk=unit_lyon.pk).figures()
+    assert Unit.objects.get(pk=unit_lyon.pk).version == 2
+
+
+def test_wrong_value_shows_error_next_to_field_and_stores_nothing(
+    browser, live_server, alice, unit_lyon
+):
+    page = new_page(browser)
+    log_in(page, live_server.url, "alice")
+    field = f"#id_unit-{unit_lyon.pk}-occupied"
+
+    page.fill(field, "1000")
+    page.locator(f'[data-unit-id="{unit_lyon.pk}"]').get_by_role(
+        "button", name="Enregistrer"
+    ).click()
+
+    error = page.locator(f"{field}_error")
+    error.wait_for()
+    assert "de 0 à 999" in error.inner_text()
+    # Next to the field: in the same figure block, and announced with it.
+    figure = page.locator(".figure", has=page.locator(field))
+    assert figure.locator(".field-error").count() == 1
+    assert page.get_attribute(field, "aria-invalid") == "true"
+    assert f"{field[1:]}_error" in page.get_attribute(field, "aria-describedby")
+    assert page.input_value(field) == "1000"  # what was typed stays, to be corrected
+    assert not CapacityReport.objects.exists()
+
+
+def test_keyboard_only_update(browser, live_server, alice, unit_lyon):
+    page = new_page(browser)
+    log_in(page, live_server.url, "alice")
+    target = f"id_unit-{unit_lyon.pk}-available"
+
+    for _ in range(40):  # tab through the header to the first figure
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == target:
+            break
+    assert page.evaluate("document.activeElement.id") == target
+    page.keyboard.press("ArrowDown")  # 3 → 2
+    page.keyboard.press("Enter")
+
+    page.wait_for_url(f"**/beds/?saved={unit_lyon.pk}#unit-{unit_lyon.pk}")
+    assert CapacityReport.objects.get(unit=unit_lyon).available == 2
+
+
+def test_phone_width_has_no_horizontal_scroll(browser, live_server, alice, unit_lyon):
+    page = new_page(browser, width=360, height=740)
+    log_in(page, live_server.url, "alice")
+    assert no_horizontal_scroll(page)
+    # Also with an error and the sharp-change warning showing.
+    page.fill(f"#id_unit-{unit_lyon.pk}-available", "999")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.locator(f"#id_unit-{unit_lyon.pk}-available_error").wait_for()
+    assert no_horizontal_scroll(page)
+    # Touch targets of the steppers are at least 44 px.
+    box = page.get_by_role("button", name="Disponibles : un de plus").bounding_box()
+    assert box["width"] >= 44 and box["height"] >= 44
+
+
+def test_page_renders_in_french_then_english(browser, live_server, alice, unit_lyon):
+    page = new_page(browser)
+    log_in(page, live_server.url, "alice")
+    assert page.get_attribute("html", "lang") == "fr"
+    assert page.locator("h1").inner_text() == "Mes unités"
+
+    page.get_by_role("button", name="English").click()
+    page.wait_for_selector("html[lang=en]")
+    assert page.locator("h1").inner_text() == "My units"
+    assert page.get_by_role("button", name="Save figures").count() == 1
+
+
+def test_screenshots_of_the_staff_page(browser, live_server):
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    for name, width, height in (("phone", 390, 844), ("desktop", 1366, 768)):
+        page = new_page(browser, width=width, height=height)
+        log_in(page, live_server.url, "staff-aphp", "demo-staff-2026")
+        assert page.locator("[data-unit-id]").count() == 5
+        assert no_horizontal_scroll(page)
+        page.screenshot(path=str(artifacts() / f"beds-{name}.png"))
+        page.screenshot(path=str(artifacts() / f"beds-{name}-full.png"), full_page=True)
+        page.context.close()
