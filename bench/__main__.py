@@ -79,6 +79,7 @@ def fanout_table(results: list[dict]) -> str:
                 ms(d["p50"]),
                 ms(d["p99"]),
                 ms(d["max"]),
+                ms(r["post_latency"]["p50"]),
                 f"{r['usage']['cpu_pct']:.0f} %",
                 mib(r["usage"]["peak_rss"]),
                 f"{r['rss_per_socket'] / 1024:.0f} KiB",
@@ -95,6 +96,7 @@ def fanout_table(results: list[dict]) -> str:
             "p50",
             "p99",
             "max",
+            "POST p50",
             "server CPU",
             "server RSS",
             "RSS/socket",
@@ -156,6 +158,8 @@ async def scenario_fanout(args: argparse.Namespace, ctx: run.Context) -> dict:
     for line in fanout_verdict(results):
         print(line)
     for r in results:
+        worst = ", ".join(f"{ms(d)} (POST {ms(p)})" for d, p in r["worst_reports"][:3])
+        print(f"{r['server']}: slowest reports, last socket: {worst}")
         if r["connect"]["errors"] or r["post_statuses"].keys() - {200, 201}:
             print(
                 f"{r['server']}: connect errors {r['connect']['errors']}, posts {r['post_statuses']}"

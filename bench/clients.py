@@ -128,6 +128,7 @@ class Worker:
     def collect(self, sent: dict[int, float]) -> dict:
         """Delays of every socket for every report sent, and what each socket missed."""
         delays: list[float] = []
+        worst: dict[int, float] = {}
         missing = gaps = resyncs = closed = 0
         sockets_missing = 0
         for sock in self.socks:
@@ -139,7 +140,10 @@ class Worker:
             for key, t_sent in sent.items():
                 t = sock.recv.get(key)
                 if t is not None:
-                    delays.append(t - t_sent)
+                    delay = t - t_sent
+                    delays.append(delay)
+                    if delay > worst.get(key, -1.0):
+                        worst[key] = delay
                     got += 1
             missed = len(sent) - got
             missing += missed
@@ -148,6 +152,7 @@ class Worker:
             resyncs += sock.resyncs
         return {
             "delays": delays,
+            "worst": worst,
             "missing": missing,
             "sockets_missing": sockets_missing,
             "gaps": gaps,
@@ -243,8 +248,12 @@ class Pool:
 
     async def collect(self, sent: dict[int, float]) -> dict:
         results = await self.call("collect", [(sent,)] * len(self.conns))
-        merged = {k: sum(r[k] for r in results) for k in results[0] if k != "delays"}
+        merged = {k: sum(r[k] for r in results) for k in results[0] if k not in ("delays", "worst")}
         merged["delays"] = [d for r in results for d in r["delays"]]
+        merged["worst"] = {}
+        for r in results:
+            for key, delay in r["worst"].items():
+                merged["worst"][key] = max(delay, merged["worst"].get(key, -1.0))
         return merged
 
     async def exit(self) -> None:

@@ -178,6 +178,7 @@ class Poster:
         self.units = ctx.audience_units()
         self.next_unit = random.Random(7).randrange(len(self.units))
         self.sent: dict[int, float] = {}
+        self.sent_latency: dict[int, float] = {}
         self.latencies: list[float] = []
         self.statuses: dict[int, int] = {}
         headers = {"Authorization": f"Token {ctx.tokens['admin']}"}
@@ -188,6 +189,12 @@ class Poster:
                 queue.put_nowait(HTTPConnection("127.0.0.1", port, headers=headers))
             self.free.append(queue)
         self.n = 0
+
+    def reset(self) -> None:
+        self.sent.clear()
+        self.sent_latency.clear()
+        self.latencies.clear()
+        self.statuses.clear()
 
     def _body(self, unit: UnitRef) -> dict:
         available = (self.n * 7 + unit.id) % (unit.installed + 1)
@@ -215,12 +222,15 @@ class Poster:
                 )
             except Exception:
                 status, payload = 0, b""
-            self.latencies.append(time.monotonic() - t0)
+            latency = time.monotonic() - t0
+            self.latencies.append(latency)
             self.statuses[status] = self.statuses.get(status, 0) + 1
             if status == 201:
                 version = json.loads(payload)["version"]
                 unit.version = version
-                self.sent[clients.unit_key(unit.id, version)] = t0
+                key = clients.unit_key(unit.id, version)
+                self.sent[key] = t0
+                self.sent_latency[key] = latency
         finally:
             queue.put_nowait(conn)
 
@@ -260,8 +270,16 @@ class BarePublisher:
         self.channel = channel
         self.template = json.loads(template)
         self.sent: dict[int, float] = {}
+        self.sent_latency: dict[int, float] = {}
         self.latencies: list[float] = []
         self.statuses: dict[int, int] = {}
+        self.k = 0
+
+    def reset(self) -> None:
+        self.sent.clear()
+        self.sent_latency.clear()
+        self.latencies.clear()
+        self.statuses.clear()
 
     async def at_rate(self, rate: float, duration: float) -> None:
         import redis.asyncio as aioredis
@@ -270,18 +288,22 @@ class BarePublisher:
         unit = self.template["units"][0]
         t0 = time.monotonic()
         try:
-            for k in range(int(rate * duration)):
-                delay = t0 + k / rate - time.monotonic()
+            for i in range(int(rate * duration)):
+                delay = t0 + i / rate - time.monotonic()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                unit["id"] = 9_000_000 + k
+                self.k += 1
+                unit["id"] = 9_000_000 + self.k
                 unit["version"] = 1
-                text = json.dumps({**self.template, "seq": k + 1}, separators=(",", ":"))
+                text = json.dumps({**self.template, "seq": self.k}, separators=(",", ":"))
                 t_send = time.monotonic()
                 await client.publish(self.channel, text)
-                self.latencies.append(time.monotonic() - t_send)
+                latency = time.monotonic() - t_send
+                self.latencies.append(latency)
                 self.statuses[200] = self.statuses.get(200, 0) + 1
-                self.sent[clients.unit_key(unit["id"], 1)] = t_send
+                key = clients.unit_key(unit["id"], 1)
+                self.sent[key] = t_send
+                self.sent_latency[key] = latency
         finally:
             await client.aclose()
 
@@ -343,6 +365,11 @@ async def fanout(
             load: Poster | BarePublisher = Poster(ctx, [p.port for p in group.procs])
         else:
             load = BarePublisher(ctx, channel, await asyncio.to_thread(sample_change_event, ctx))
+        # Warm up as a live server is: connections to PostgreSQL and Redis, scripts, caches.
+        await load.at_rate(rate, min(3.0, max(1.0, 10 / rate)))
+        await asyncio.sleep(2.0)
+        await pool.call("reset")
+        load.reset()
         meter = servers.Meter(group.pids())
         client_meter = servers.Meter(pool.pids)
         samples: list[tuple[float, float]] = []
@@ -369,6 +396,11 @@ async def fanout(
         result["post_latency"] = summarise(load.latencies)
         collected = await pool.collect(load.sent)
         result["delay"] = summarise(collected.pop("delays"))
+        worst = collected.pop("worst")
+        result["worst_reports"] = sorted(
+            ((round(worst[k], 4), round(load.sent_latency.get(k, 0), 4)) for k in worst),
+            reverse=True,
+        )[:5]
         result.update(collected)
         result["expected"] = len(load.sent) * connect["ok"]
         await load.close()

@@ -18,13 +18,13 @@ from bench.data import repo_dir
 APP = "config.asgi:application"
 # Alternatives to the Procfile, to compare ASGI servers on the same run (`--server`).
 PRESETS = {
-    "daphne": f"daphne -b 127.0.0.1 -p $PORT {APP}",
+    "daphne": f"daphne -b 127.0.0.1 -p $PORT -v 0 {APP}",
     "uvicorn": f"uvicorn {APP} --host 127.0.0.1 --port $PORT --ws websockets"
-    " --ws-per-message-deflate false --lifespan off --no-access-log",
+    " --ws-per-message-deflate false --lifespan off --no-access-log --log-level warning",
     "uvicorn-sansio": f"uvicorn {APP} --host 127.0.0.1 --port $PORT --ws websockets-sansio"
-    " --ws-per-message-deflate false --lifespan off --no-access-log",
+    " --ws-per-message-deflate false --lifespan off --no-access-log --log-level warning",
     "uvicorn-wsproto": f"uvicorn {APP} --host 127.0.0.1 --port $PORT --ws wsproto"
-    " --lifespan off --no-access-log",
+    " --lifespan off --no-access-log --log-level warning",
 }
 
 
