@@ -297,18 +297,29 @@ async def scenario_map(args: argparse.Namespace, ctx: run.Context) -> dict:
     from bench import browser
 
     ctx.server = (args.server or ["procfile"])[0]
-    r = await browser.national_map(ctx)
+    r = await browser.national_map(ctx, runs=1 if args.quick else 3)
     if r.get("skipped"):
         print(f"map: skipped — {r['skipped']}")
     else:
         print(
             table(
-                ["page", "hospitals", "markers", "first paint", "all markers", "goal"],
+                [
+                    "page",
+                    "size",
+                    "hospitals",
+                    "markers",
+                    "in the DOM",
+                    "first paint",
+                    "all drawn",
+                    "goal",
+                ],
                 [
                     [
                         "/maps/",
+                        mib(r["page_bytes"]),
                         r["hospitals"],
                         r["markers"],
+                        r["drawn"],
                         ms(r["first_paint"]),
                         ms(r["rendered"]),
                         "2 s",
