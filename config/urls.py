@@ -12,4 +12,5 @@ urlpatterns = [
     path("healthz", beds_views.healthz, name="healthz"),
     path("", include("beds.urls")),
     path("", include("maps.urls")),
+    path("regions/", include("regions.urls")),
 ]

@@ -218,12 +218,14 @@ class Hub:
         return value
 
     async def _snapshot_text(self, audience: str, seq: int) -> str:
-        cached = self._snapshots.get(audience)
+        # Reuse is safe only while seq is authoritative: with Redis down it cannot move, and
+        # figures may change under an unchanged seq.
+        cached = self._snapshots.get(audience) if self.connected else None
         now = time.monotonic()
         if cached and cached[0] == seq and now - cached[1] < SNAPSHOT_REUSE_SECONDS:
             return cached[2]
         key = (audience, seq)
-        future = self._inflight.get(key)
+        future = self._inflight.get(key) if self.connected else None
         if future is not None:  # another socket is reading the same snapshot: share it
             return await asyncio.shield(future)
         future = self.loop.create_future()
@@ -240,7 +242,8 @@ class Hub:
         finally:
             self._inflight.pop(key, None)
         future.set_result(text)
-        self._snapshots[audience] = (seq, time.monotonic(), text)
+        if self.connected:
+            self._snapshots[audience] = (seq, time.monotonic(), text)
         return text
 
     # -- messages --------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from rest_framework.authtoken.models import Token
 from beds.services import unit_report_create
 from config.asgi import application
 from realtime import hub, publisher
+from tests.servers import postgres_server_database, server_database  # noqa: F401 (fixtures)
 
 FIGURES = {"installed": 10, "available": 2, "occupied": 8, "reserved": 0, "closed": 0, "extra": 0}
 

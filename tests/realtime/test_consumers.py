@@ -15,7 +15,7 @@ from tests.factories import HospitalFactory, UnitFactory, UserFactory
 from tests.realtime.conftest import FIGURES, receive, report, socket
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("fresh_hub"),
 ]
 
@@ -297,3 +297,38 @@ async def _report_then_roll_back(unit: Unit, user) -> None:  # noqa: ANN001
             pass
 
     await run()
+
+
+async def test_change_committed_while_the_snapshot_is_read_is_not_lost(alice, carol, unit_lyon):
+    from realtime import hub
+    from tests.realtime import conftest
+
+    original = hub._snapshot_provider
+    raced = []
+
+    def snapshot_racing_a_report(audience: str) -> dict | None:
+        # A report commits (and is published) after the seq was read, before the snapshot is.
+        if not raced:
+            raced.append(
+                unit_report_create(
+                    unit_id=unit_lyon.pk,
+                    user=alice,
+                    figures={**conftest.FIGURES, "available": 0, "occupied": 10},
+                    source="api",
+                )
+            )
+        return original(audience)
+
+    hub.set_snapshot_provider(snapshot_racing_a_report)
+    try:
+        ws = await socket("/ws/regions/84/", carol)
+        await ws.connect()
+        snapshot = await receive(ws)
+        changed = await receive(ws)
+    finally:
+        hub.set_snapshot_provider(original)
+
+    assert snapshot["type"] == "snapshot"
+    assert changed["type"] == "units.changed" and changed["seq"] == snapshot["seq"] + 1
+    assert changed["units"][0]["available"] == 0 and changed["units"][0]["version"] == 2
+    await ws.disconnect()

@@ -1,0 +1,119 @@
+"""Redis goes away while reports arrive: every report is stored (201, never a 500), /healthz
+says the live path is degraded, and sockets get every figure back in a snapshot."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.realtime.live_client import next_message, next_of_type, open_feed
+from tests.servers import daphne, manage, private_redis
+
+pytestmark = [pytest.mark.slow]
+
+LYON = "690783154"
+
+
+async def wait_for_health(server, state: str) -> dict:  # noqa: ANN001
+    """Poll /healthz until its realtime field says `state` (no timing is asserted)."""
+    for _ in range(150):
+        status, body = await asyncio.to_thread(server.request, "GET", "/healthz")
+        if status == 200 and body.get("realtime") == state:
+            return body
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"/healthz never said realtime={state}: {body}")
+
+
+def figures_for(unit: dict, available: int) -> dict:
+    return {
+        "installed": unit["installed"],
+        "available": available,
+        "occupied": unit["installed"] - available,
+        "reserved": 0,
+        "closed": 0,
+        "extra": 0,
+    }
+
+
+async def test_reports_survive_redis_outage_and_sockets_catch_up(server_database, tmp_path):
+    db = server_database
+    manage(db, "seed_demo")
+    nurse = manage(db, "create_account", "nurse", "--role", "staff", "--hospital", LYON, "--token")
+    watcher = manage(
+        db, "create_account", "watch", "--role", "coordinator", "--region", "84", "--token"
+    )
+    nurse_token, watcher_token = nurse.split()[-1], watcher.split()[-1]
+
+    with (
+        private_redis() as redis,
+        daphne({"DATABASE_URL": db, "REDIS_URL": redis.url}, log_dir=tmp_path) as server,
+    ):
+        await wait_for_health(server, "ok")
+        watching = await open_feed(server.ws_url, "/ws/regions/84/", watcher_token)
+        snapshot = await next_message(watching)
+        units = [u for u in snapshot["units"] if u["hospital"] == LYON]
+
+        # Redis dies; reports keep coming, one per Lyon unit, twice.
+        redis.stop()
+        expected = {}
+        for round_ in range(2):
+            for unit in units:
+                figures = figures_for(unit, available=round_ % unit["installed"])
+                status, body = await asyncio.to_thread(
+                    server.request,
+                    "POST",
+                    f"/api/v1/units/{unit['id']}/reports/",
+                    token=nurse_token,
+                    body=figures,
+                )
+                assert status == 201, (body, server.log())
+                expected[unit["id"]] = (figures, body["version"])
+
+        # Every report is stored …
+        for unit_id, (figures, version) in expected.items():
+            status, body = await asyncio.to_thread(
+                server.request, "GET", f"/api/v1/units/{unit_id}/", token=nurse_token
+            )
+            assert status == 200
+            assert {k: body[k] for k in figures} == figures and body["version"] == version
+        # … and the operator can see that the live path is degraded.
+        health = await wait_for_health(server, "degraded")
+        assert health["database"] == "ok"
+
+        # A client connecting during the outage still gets every figure.
+        during = await open_feed(server.ws_url, "/ws/regions/84/", watcher_token)
+        assert_has_figures(await next_message(during), expected)
+
+        # Redis comes back: the sockets already open are resynchronised with a snapshot …
+        redis.start()
+        await wait_for_health(server, "ok")
+        assert_has_figures(await next_of_type(watching, "snapshot"), expected)
+        assert_has_figures(await next_of_type(during, "snapshot"), expected)
+
+        # … a client reconnecting afterwards gets every figure, then live changes with no gap.
+        after = await open_feed(server.ws_url, "/ws/regions/84/", watcher_token)
+        fresh = await next_message(after)
+        assert_has_figures(fresh, expected)
+        unit = units[0]
+        status, _ = await asyncio.to_thread(
+            server.request,
+            "POST",
+            f"/api/v1/units/{unit['id']}/reports/",
+            token=nurse_token,
+            body=figures_for(unit, available=1),
+        )
+        assert status == 201
+        changed = await next_message(after)
+        assert changed["type"] == "units.changed" and changed["seq"] == fresh["seq"] + 1
+        assert changed["units"][0]["available"] == 1
+        for ws in (watching, during, after):
+            await ws.close()
+
+
+def assert_has_figures(message: dict, expected: dict) -> None:
+    assert message["type"] == "snapshot"
+    by_id = {u["id"]: u for u in message["units"]}
+    for unit_id, (figures, version) in expected.items():
+        assert {k: by_id[unit_id][k] for k in figures} == figures
+        assert by_id[unit_id]["version"] == version

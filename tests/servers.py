@@ -1,0 +1,287 @@
+"""Real server processes for tests: a migrated database of their own, Daphne on a free port.
+
+    def test_something(server_database):
+        manage(server_database, "seed_demo")
+        with daphne({"DATABASE_URL": server_database}) as server:
+            urlopen(server.url + "/healthz")
+
+`BEDWATCH_TEST_PORTS=8200-8299` keeps every port a test opens inside a range (one range per
+developer sharing a machine); without it the system picks free ports.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import service_missing
+
+REPO = Path(__file__).resolve().parents[1]
+START_TIMEOUT = 30.0
+_taken: set[int] = set()
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on, inside BEDWATCH_TEST_PORTS when it is set."""
+    span = os.getenv("BEDWATCH_TEST_PORTS", "").strip()
+    if span:
+        low, _, high = span.partition("-")
+        candidates = [p for p in range(int(low), int(high or low) + 1) if p not in _taken]
+    else:
+        candidates = [0]
+    for port in candidates:
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            port = sock.getsockname()[1]
+        _taken.add(port)
+        return port
+    raise RuntimeError(f"no free port in BEDWATCH_TEST_PORTS={span}")
+
+
+def server_env(overrides: dict[str, str | None]) -> dict[str, str]:
+    """The environment of a child process: ours, minus test-only values, plus `overrides`
+    (None removes a variable)."""
+    env = dict(os.environ)
+    for name in ("DJANGO_SETTINGS_MODULE", "PYTEST_CURRENT_TEST", "PYTEST_XDIST_WORKER"):
+        env.pop(name, None)
+    env.setdefault("DJANGO_DEBUG", "1")
+    env["DJANGO_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
+    env["PYTHONUNBUFFERED"] = "1"
+    for name, value in overrides.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
+
+def manage(database_url: str, *args: str, env: dict[str, str | None] | None = None) -> str:
+    """Run `manage.py args…` on that database; its output, or a failure naming the command."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO,
+        env=server_env({"REDIS_URL": None, **(env or {}), "DATABASE_URL": database_url}),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+    return result.stdout
+
+
+@dataclass
+class Server:
+    """A Daphne process serving config.asgi:application on 127.0.0.1:port."""
+
+    port: int
+    env: dict[str, str | None]
+    log_path: Path
+    process: subprocess.Popen | None = None
+    _log: object = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def start(self) -> Server:
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop)
+        self.process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "daphne"),
+                *("-b", "127.0.0.1", "-p", str(self.port)),
+                "config.asgi:application",
+            ],
+            cwd=REPO,
+            env=server_env(self.env),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"Daphne exited at start-up:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except (OSError, urllib.error.URLError):
+                time.sleep(0.2)
+        self.stop()
+        raise AssertionError(f"Daphne did not answer within {START_TIMEOUT} s:\n{self.log()}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-5000:] if self.log_path.exists() else ""
+
+    def request(
+        self, method: str, path: str, *, token: str | None = None, body: dict | None = None
+    ) -> tuple[int, dict]:
+        """An HTTP request to the server; (status, JSON body)."""
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.url + path, data=data, method=method)
+        req.add_header("Accept", "application/json")
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        if token:
+            req.add_header("Authorization", f"Token {token}")
+        try:
+            with urllib.request.urlopen(req, timeout=30) as response:
+                return response.status, json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            raw = exc.read()
+            try:
+                return exc.code, json.loads(raw or b"{}")
+            except ValueError:
+                return exc.code, {"raw": raw.decode(errors="replace")[:2000]}
+
+
+@contextmanager
+def daphne(
+    env: dict[str, str | None], *, port: int | None = None, log_dir: Path | None = None
+) -> Iterator[Server]:
+    """A started Daphne (it answered /healthz), stopped on the way out."""
+    port = port or free_port()
+    log_dir = log_dir or Path(tempfile.gettempdir())
+    server = Server(port=port, env=env, log_path=log_dir / f"daphne-{port}.log")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _postgres_base() -> str | None:
+    url = os.getenv("DATABASE_URL", "")
+    return url if url.startswith(("postgres://", "postgresql://")) else None
+
+
+@contextmanager
+def temp_database(tmp_dir: Path) -> Iterator[str]:
+    """A fresh, migrated database for server processes; dropped afterwards.
+
+    On PostgreSQL when DATABASE_URL points at it (a database named after yours, with a random
+    suffix), else a SQLite file in `tmp_dir`.
+    """
+    base = _postgres_base()
+    if base is None:
+        url = f"sqlite:///{tmp_dir / 'server.sqlite3'}"
+        manage(url, "migrate", "--noinput")
+        yield url
+        return
+    import psycopg
+
+    head, _, name = base.rpartition("/")
+    name = f"{name.split('?')[0]}_srv_{secrets.token_hex(4)}"
+    with psycopg.connect(f"{head}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = f"{head}/{name}"
+    try:
+        manage(url, "migrate", "--noinput")
+        yield url
+    finally:
+        with psycopg.connect(f"{head}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def server_database(tmp_path: Path) -> Iterator[str]:
+    """The URL of a migrated database that server processes started by the test can share."""
+    with temp_database(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_server_database(tmp_path: Path) -> Iterator[str]:
+    """Like `server_database`, on PostgreSQL only (skip locally / fail in CI without it)."""
+    if _postgres_base() is None:
+        service_missing("PostgreSQL (set DATABASE_URL=postgres://…)")
+    with temp_database(tmp_path) as url:
+        yield url
+
+
+@contextmanager
+def private_redis(port: int | None = None) -> Iterator[PrivateRedis]:
+    """A redis-server of our own (never the shared one), that a test may stop and restart."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        service_missing("redis-server (apt-get install redis-server)")
+    server = PrivateRedis(binary=binary, port=port or free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@dataclass
+class PrivateRedis:
+    binary: str
+    port: int
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                self.binary,
+                *("--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--save", "", "--appendonly", "no"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError(f"redis-server on port {self.port} did not start")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
