@@ -263,3 +263,20 @@ def staff_hospitals(
             unit.freshness = freshness_of(unit.updated_at, now=now)
             unit.freshness_label = Freshness(unit.freshness).label
     return rows
+
+
+def latest_report_sources(*, unit_ids: Iterable[int]) -> dict[int, str]:
+    """The source (`web`, `api`, `fhir`, `import`) of each unit's current report, by unit id."""
+    rows = CapacityReport.objects.filter(
+        unit_id__in=list(unit_ids), version=F("unit__version")
+    ).values_list("unit_id", "source")
+    return dict(rows)
+
+
+def hospitals_for_export(
+    *, hospitals: QuerySet[Hospital], region: str | None, now: datetime
+) -> list[dict]:
+    """Active hospitals among `hospitals` (of one région, or all), each with all its units, as
+    the API shows them: the plain data the export formats are built from."""
+    rows = hospital_rows(hospitals=hospitals, region=region, now=now)
+    return [hospital_to_dict(row.hospital, now=now, units=row.units) for row in rows]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("beds.api.urls")),
     path("healthz", beds_views.healthz, name="healthz"),
+    path("fhir/", include("beds.api.fhir_urls")),
     path("", include("beds.urls")),
     path("", include("maps.urls")),
     path("regions/", include("regions.urls")),

@@ -11,21 +11,32 @@ random suffixes, so the map registers every marker in `window.bedwatchMap.marker
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from html import escape
 
 import folium
 from branca.element import MacroElement
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from folium.template import Template
 
 from beds.capacity import tension_of
 from beds.models import FIGURES, UnitKind
 
+# The popup's columns, most useful first.
+POPUP_FIGURES: tuple[str, ...] = (
+    "available",
+    "occupied",
+    "reserved",
+    "closed",
+    "installed",
+    "extra",
+)
 FRESHNESS_ORDER: tuple[str, ...] = ("fresh", "ageing", "stale", "expired")
 STALE: frozenset[str] = frozenset({"stale", "expired"})
 # Metropolitan France: the national map opens on it (overseas régions are listed beside it).
@@ -46,7 +57,12 @@ KIND_NAMES: dict[str, object] = {
 
 
 def kind_name(kind: str) -> str:
-    return str(KIND_NAMES.get(kind, kind))
+    return _kind_names(get_language()).get(kind, kind)
+
+
+@lru_cache(maxsize=8)
+def _kind_names(language: str | None) -> dict[str, str]:
+    return {str(k): str(name) for k, name in KIND_NAMES.items()}
 
 
 @dataclass(frozen=True)
@@ -166,19 +182,50 @@ def hospital_look(hospital: Mapping, *, kind: str | None, thresholds: Thresholds
     )
 
 
+@lru_cache(maxsize=8)
+def _texts(language: str | None) -> dict[str, str]:
+    """The words of popups and ages, translated once per language (a national map has
+    thousands of popups)."""
+    columns = [
+        ("available", _("Libres")),
+        ("occupied", _("Occupés")),
+        ("reserved", _("Réservés")),
+        ("closed", _("Fermés")),
+        ("installed", _("Installés")),
+        ("extra", _("Suppl.")),
+    ]
+    head = ['<table class="bw-popup-units"><thead><tr>', f"<th>{escape(_('Unité'))}</th>"]
+    head += [f'<th data-col="{name}">{escape(label)}</th>' for name, label in columns]
+    head.append(f"<th>{escape(_('Âge'))}</th></tr></thead><tbody>")
+    return {
+        "never": _("jamais"),
+        "min": _("%(m)d min"),
+        "hours": _("%(h)d h %(m)02d"),
+        "days": _("%(d)d j"),
+        "admissions": escape(_("Admissions")),
+        "table_head": "".join(head),
+        **{f"kind:{k.value}": escape(kind_name(k.value)) for k in UnitKind},
+    }
+
+
+def texts() -> dict[str, str]:
+    return _texts(get_language())
+
+
 def age_text(updated_at: str | datetime | None, *, now: datetime) -> str:
     """A short age ("12 min", "3 h 05", "2 j"); the page's script keeps it current."""
+    words = texts()
     if updated_at is None:
-        return _("jamais")
+        return words["never"]
     when = parse_datetime(updated_at) if isinstance(updated_at, str) else updated_at
     if when is None:
-        return _("jamais")
+        return words["never"]
     minutes = max(int((now - when).total_seconds() // 60), 0)
     if minutes < 60:
-        return _("%(m)d min") % {"m": minutes}
+        return words["min"] % {"m": minutes}
     if minutes < 48 * 60:
-        return _("%(h)d h %(m)02d") % {"h": minutes // 60, "m": minutes % 60}
-    return _("%(d)d j") % {"d": minutes // (24 * 60)}
+        return words["hours"] % {"h": minutes // 60, "m": minutes % 60}
+    return words["days"] % {"d": minutes // (24 * 60)}
 
 
 def area_totals(hospitals: Iterable[Mapping]) -> dict:
@@ -258,43 +305,34 @@ def popup_html(hospital: Mapping, *, now: datetime, thresholds: Thresholds) -> s
         escape(" ".join(p for p in (hospital.get("postcode", ""), hospital.get("city", "")) if p)),
         f" ({escape(hospital['department'])})</p>",
     ]
+    words = texts()
     if hospital.get("phone"):
         phone = hospital["phone"]
         head.append(
-            f'<p class="bw-popup-phone">{escape(_("Admissions"))} : '
+            f'<p class="bw-popup-phone">{words["admissions"]} : '
             f'<a href="tel:{escape(phone.replace(" ", ""))}">{escape(phone)}</a></p>'
         )
-    columns = [
-        ("available", _("Libres")),
-        ("occupied", _("Occupés")),
-        ("reserved", _("Réservés")),
-        ("closed", _("Fermés")),
-        ("installed", _("Installés")),
-        ("extra", _("Suppl.")),
-    ]
-    table = ['<table class="bw-popup-units"><thead><tr>', f"<th>{escape(_('Unité'))}</th>"]
-    table += [f'<th data-col="{name}">{escape(label)}</th>' for name, label in columns]
-    table.append(f"<th>{escape(_('Âge'))}</th></tr></thead><tbody>")
+    table = [words["table_head"]]
     for unit in hospital["units"]:
         tension = unit_tension(unit, thresholds)
-        updated = unit["updated_at"] or ""
+        updated = escape(unit["updated_at"] or "")
+        kind = escape(unit["kind"])
         table.append(
             f'<tr data-unit-id="{unit["id"]}" data-available="{unit["available"]}" '
-            f'data-kind="{escape(unit["kind"])}" class="bw-t-{tension} bw-f-{unit["freshness"]}">'
-            f'<th><abbr title="{escape(kind_name(unit["kind"]))}">{escape(unit["kind"])}</abbr> '
+            f'data-kind="{kind}" class="bw-t-{tension} bw-f-{unit["freshness"]}">'
+            f'<th><abbr title="{words.get("kind:" + unit["kind"], kind)}">{kind}</abbr> '
             f"{escape(unit['label'])}</th>"
         )
-        table += [f'<td data-figure="{name}">{unit[name]}</td>' for name, _label in columns]
+        table += [f'<td data-figure="{name}">{unit[name]}</td>' for name in POPUP_FIGURES]
         table.append(
-            f'<td><time class="bw-age" data-updated-at="{escape(updated)}" '
-            f'datetime="{escape(updated)}">{escape(age_text(unit["updated_at"], now=now))}</time>'
-            "</td></tr>"
+            f'<td><time class="bw-age" data-updated-at="{updated}" datetime="{updated}">'
+            f"{escape(age_text(unit['updated_at'], now=now))}</time></td></tr>"
         )
     table.append("</tbody></table></div>")
     return "".join(head + table)
 
 
-def legend_html() -> str:
+def legend_html(*, dispatch: bool = False) -> str:
     items = [
         ("bw-pin bw-t-normal bw-f-fresh", "5", _("Lits libres")),
         ("bw-pin bw-t-tension bw-f-fresh", "1", _("En tension")),
@@ -303,6 +341,8 @@ def legend_html() -> str:
         ("bw-pin bw-t-normal bw-f-expired", "5", _("Chiffres expirés (> 24 h)")),
         ("bw-pin bw-none", "–", _("Pas d'unité de ce type")),
     ]
+    if dispatch:
+        items[-1] = ("bw-pin bw-t-saturated bw-f-fresh bw-out", "0", _("Sous le minimum demandé"))
     rows = "".join(
         f'<li><span class="{cls}"><span>{text}</span></span> {escape(label)}</li>'
         for cls, text, label in items
@@ -374,38 +414,75 @@ class BedwatchMap(folium.Map):
         self.default_css = [("leaflet_css", assets.leaflet_css)]
 
 
-class HospitalMarker(MacroElement):
-    """One hospital: a marker showing its free beds, a popup with each unit, registered by
-    FINESS in `window.bedwatchMap` so live updates can find it."""
+@dataclass(frozen=True)
+class HospitalMarker:
+    """One hospital on the map: where, its look for the chosen kind, its popup."""
+
+    finess: str
+    location: tuple[float, float]
+    title: str
+    look: Look
+    popup: str
+
+    @property
+    def icon(self) -> str:
+        return icon_html(self.look)
+
+
+def script_json(data: object) -> str:
+    """JSON to inline in a <script>: compact, and no `</script>` or `<!--` can close it."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("</", "<\\/").replace("<!--", "\\u003c!--")
+
+
+class HospitalLayer(MacroElement):
+    """Every hospital's marker (free beds in a coloured disc) and popup, from one compact
+    array rather than one folium element each (a national map has thousands). Each marker and
+    popup element is registered by FINESS in `window.bedwatchMap` for the live code."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = L.marker({{ this.location|tojson }}, {
-                icon: L.divIcon({html: {{ this.icon|tojson }}, className: "bw-marker",
-                                 iconSize: [34, 34], iconAnchor: [17, 17], popupAnchor: [0, -14]}),
-                title: {{ this.title|tojson }},
-                riseOnHover: true
-            }).addTo({{ this._parent.get_name() }});
-            var {{ this.get_name() }}_popup = document.createElement("div");
-            {{ this.get_name() }}_popup.innerHTML = {{ this.popup|tojson }};
-            {{ this.get_name() }}.bindPopup({{ this.get_name() }}_popup,
-                                            {maxWidth: 460, minWidth: 280});
-            window.bedwatchMap.markers[{{ this.finess|tojson }}] = {{ this.get_name() }};
-            window.bedwatchMap.popups[{{ this.finess|tojson }}] = {{ this.get_name() }}_popup;
+            (function (map) {
+                var rows = {{ this.placeholder }};
+                rows.forEach(function (r) {
+                    var marker = L.marker([r[1], r[2]], {
+                        icon: L.divIcon({html: r[4], className: "bw-marker", iconSize: [34, 34],
+                                         iconAnchor: [17, 17], popupAnchor: [0, -14]}),
+                        title: r[3],
+                        riseOnHover: true
+                    }).addTo(map);
+                    var popup = document.createElement("div");
+                    popup.innerHTML = r[5];
+                    marker.bindPopup(popup, {maxWidth: 460, minWidth: 280});
+                    window.bedwatchMap.markers[r[0]] = marker;
+                    window.bedwatchMap.popups[r[0]] = popup;
+                });
+            })({{ this._parent.get_name() }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, *, hospital: Mapping, look: Look, popup: str) -> None:
+    def __init__(self, markers: Sequence[HospitalMarker]) -> None:
         super().__init__()
-        self._name = "HospitalMarker"
-        self.finess = hospital["finess"]
-        self.location = [hospital["lat"], hospital["lon"]]
-        self.title = hospital["name"]
-        self.icon = icon_html(look)
-        self.popup = popup
-        self.look = look
+        self._name = "HospitalLayer"
+        self.markers = list(markers)
+
+    @property
+    def placeholder(self) -> str:
+        # branca compiles each rendered script as a Jinja template again: the rows go in after
+        # rendering (`render_map`), so that a name such as "{{ x }}" stays text, and a national
+        # map's megabytes are not compiled.
+        return f"__bedwatch_rows_{self.get_name()}__"
+
+    @property
+    def rows_json(self) -> str:
+        return script_json(
+            [
+                [m.finess, m.location[0], m.location[1], m.title, m.icon, m.popup]
+                for m in self.markers
+            ]
+        )
 
 
 class HtmlControl(MacroElement):
@@ -506,6 +583,11 @@ def _base_map(
     return m
 
 
+def hospital_layer(m: folium.Map) -> HospitalLayer | None:
+    """The map's hospital markers (for tests and callers that inspect a built map)."""
+    return next((c for c in m._children.values() if isinstance(c, HospitalLayer)), None)
+
+
 def _add_hospitals(
     m: folium.Map,
     hospitals: Sequence[Mapping],
@@ -514,20 +596,26 @@ def _add_hospitals(
     thresholds: Mapping[str, Thresholds],
     now: datetime,
 ) -> None:
+    markers = []
     for hospital in hospitals:
         limits = thresholds.get(hospital["region"], Thresholds())
-        HospitalMarker(
-            hospital=hospital,
-            look=hospital_look(hospital, kind=kind, thresholds=limits),
-            popup=popup_html(hospital, now=now, thresholds=limits),
-        ).add_to(m)
+        markers.append(
+            HospitalMarker(
+                finess=hospital["finess"],
+                location=(hospital["lat"], hospital["lon"]),
+                title=hospital["name"],
+                look=hospital_look(hospital, kind=kind, thresholds=limits),
+                popup=popup_html(hospital, now=now, thresholds=limits),
+            )
+        )
+    HospitalLayer(markers).add_to(m)
 
 
 def _add_controls(m: folium.Map, *, kinds: Sequence[str], kind: str | None) -> None:
     HtmlControl(
         content=kind_select_html(kinds, kind), position="topright", css_class="bw-control"
     ).add_to(m)
-    HtmlControl(content=legend_html(), position="bottomright", css_class="bw-control").add_to(m)
+    HtmlControl(content=legend_html(), position="bottomleft", css_class="bw-control").add_to(m)
 
 
 def kinds_present(hospitals: Iterable[Mapping]) -> list[str]:
@@ -602,18 +690,20 @@ def dispatch_map(
             ).add_to(m)
         PointMarker(location=point, title=_("Point de recherche")).add_to(m)
     _add_hospitals(m, candidates, kind=kind, thresholds=thresholds, now=now)
-    HtmlControl(content=legend_html(), position="bottomright", css_class="bw-control").add_to(m)
+    HtmlControl(
+        content=legend_html(dispatch=True), position="bottomleft", css_class="bw-control"
+    ).add_to(m)
     return m
 
 
 def render_map(m: folium.Map) -> RenderedMap:
     root = m.get_root()
     root.render()  # collects the header links and the script of every element
-    return RenderedMap(
-        header=root.header.render(),
-        html=root.html.render(),
-        script=root.script.render(),
-    )
+    script = root.script.render()
+    for child in m._children.values():
+        if isinstance(child, HospitalLayer):
+            script = script.replace(child.placeholder, child.rows_json, 1)
+    return RenderedMap(header=root.header.render(), html=root.html.render(), script=script)
 
 
 def page_data(

@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from beds.api import views
+from beds.api import exports, views
 
 app_name = "api"
 
@@ -12,4 +12,7 @@ urlpatterns = [
     path("regions/<str:code>/", views.RegionDetailView.as_view(), name="region-detail"),
     path("regions/<str:code>/summary/", views.RegionSummaryView.as_view(), name="region-summary"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("exports/edxl-have.xml", exports.EdxlHaveExportView.as_view(), name="export-edxl"),
+    path("exports/fhir/Location", exports.FhirLocationExportView.as_view(), name="export-fhir"),
+    path("exports/capacity.csv", exports.CapacityCsvExportView.as_view(), name="export-csv"),
 ]

@@ -167,8 +167,15 @@
     });
   }
 
+  // Rows move when the table is sorted but are never replaced: index them once.
+  var rowIndex = {};
+  document.querySelectorAll("tr.bw-row[data-finess]").forEach(function (row) {
+    var finess = row.getAttribute("data-finess");
+    (rowIndex[finess] = rowIndex[finess] || []).push(row);
+  });
+
   function rowsOf(finess) {
-    return document.querySelectorAll('tr.bw-row[data-finess="' + finess + '"]');
+    return rowIndex[finess] || [];
   }
 
   function drawRow(hospital) {
@@ -197,11 +204,9 @@
     var popup = registry.popups[hospital.finess];
     hospital.units.forEach(function (unit) {
       if (popup) drawUnit(popup, unit, hospital);
-      document.querySelectorAll('tr.bw-row[data-finess="' + hospital.finess + '"]').forEach(
-        function (row) {
-          drawUnit(row, unit, hospital);
-        }
-      );
+      rowsOf(hospital.finess).forEach(function (row) {
+        drawUnit(row, unit, hospital);
+      });
     });
     drawRow(hospital);
   }
@@ -364,8 +369,11 @@
       if (i >= 0) {
         if (hospital.units[i].version > incoming.version) return; // an older message
         hospital.units[i] = Object.assign({}, hospital.units[i], incoming);
-        touched[finess] = hospital;
+      } else {
+        hospital.units.push(Object.assign({}, incoming)); // a unit opened since the page loaded
+        unitIndex[incoming.id] = finess;
       }
+      touched[finess] = hospital;
     });
     Object.keys(touched).forEach(function (finess) {
       drawHospital(touched[finess]);

@@ -1,0 +1,160 @@
+"""Exports in other standards (DESIGN §3): EDXL-HAVE, FHIR Location, CSV.
+
+Each view: scope → selector → pure format function (beds/exports) → response. `?region=CODE`
+narrows to one région the caller may read (403 otherwise, 400 when it does not exist); without
+it, everything the caller may read.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.scopes import hospitals_readable, region_can_read
+from beds import selectors
+from beds.api import serializers as s
+from beds.api.fhir import FHIRJSONRenderer, fhir_base_url
+from beds.exports import csv as csv_format
+from beds.exports import edxl, fhir
+from beds.models import Hospital
+from regions.selectors import region_get
+
+REGION = OpenApiParameter(
+    "region",
+    str,
+    description="INSEE région code (e.g. 84); without it, everything you may read",
+)
+ERRORS = {
+    400: OpenApiResponse(description='`{"region": [reason]}`: no such région'),
+    403: OpenApiResponse(description="the région is outside your scope"),
+}
+
+
+def export_scope(request: Request) -> tuple[QuerySet[Hospital], str | None]:
+    """The hospitals the caller may read, and the région asked for (validated)."""
+    code = (request.query_params.get("region") or "").strip()
+    if not code:
+        return hospitals_readable(request.user), None
+    region = region_get(code=code)
+    if region is None:
+        raise ValidationError({"region": [_("No région with code %(code)s.") % {"code": code}]})
+    if not region_can_read(request.user, region):
+        raise PermissionDenied(_("This région is outside your scope."))
+    return hospitals_readable(request.user), region.code
+
+
+class ExportView(APIView):
+    """Any Accept header gets the export (or a JSON error): these are files, not negotiations."""
+
+    def perform_content_negotiation(self, request: Request, force: bool = False):  # noqa: ANN201
+        return super().perform_content_negotiation(request, force=True)
+
+
+class EdxlHaveExportView(ExportView):
+    renderer_classes = [JSONRenderer]
+
+    @extend_schema(
+        operation_id="exports_edxl_have",
+        tags=["exports"],
+        summary="OASIS EDXL-HAVE 1.0 HospitalStatus",
+        description=(
+            "One Hospital per hospital (name, FINESS, position, admissions phone), one "
+            "BedCapacity per unit: BedType from the unit kind (adult kinds → AdultICU, REA_PED → "
+            "PediatricICU, REA_NEO → NeonatalICU, BURN → Burn), the kind in SubCategoryBedType, "
+            "AvailableCount = available, BaselineCount = installed. Validates against the OASIS "
+            "schema. 404 when no hospital is in scope: the standard cannot express an empty "
+            "status."
+        ),
+        parameters=[REGION],
+        responses={
+            (200, "application/xml"): OpenApiTypes.STR,
+            **ERRORS,
+            404: OpenApiResponse(description="no hospital in this scope"),
+        },
+    )
+    def get(self, request: Request) -> HttpResponse:
+        hospitals, region = export_scope(request)
+        data = selectors.hospitals_for_export(
+            hospitals=hospitals, region=region, now=timezone.now()
+        )
+        if not data:
+            raise NotFound(_("No hospital to report in this scope."))
+        return HttpResponse(
+            edxl.hospital_status(data), content_type="application/xml; charset=utf-8"
+        )
+
+
+class FhirLocationExportView(ExportView):
+    renderer_classes = [FHIRJSONRenderer, JSONRenderer]
+
+    @extend_schema(
+        operation_id="exports_fhir_location",
+        tags=["exports"],
+        summary="FHIR R4 searchset Bundle of Location, with ROR's capacity extension",
+        description=(
+            "One Location per unit (id = unit id, meta.versionId = unit version), partOf its "
+            "hospital's site Location (identified by FINESS, included in the Bundle), carrying "
+            "one ror-location-supported-capacity extension per capacity status (01 installed … "
+            "06 extra). Send one back to PUT/PATCH /fhir/Location/{id} to report. With "
+            "`_count`, one page of units at a time (`_page`, 1-based) with next/previous links."
+        ),
+        parameters=[REGION, s.FhirPagingSerializer],
+        responses={(200, "application/fhir+json"): OpenApiTypes.OBJECT, **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        hospitals, region = export_scope(request)
+        paging = s.FhirPagingSerializer(data=request.query_params)
+        paging.is_valid(raise_exception=True)
+        count, page = paging.validated_data.get("_count"), paging.validated_data["_page"]
+        now = timezone.now()
+        data = selectors.hospitals_for_export(hospitals=hospitals, region=region, now=now)
+        unit_ids = [unit["id"] for hospital in data for unit in hospital["units"]]
+
+        def page_url(number: int) -> str:
+            query = request.query_params.copy()
+            query["_page"] = str(number)
+            return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+        bundle = fhir.location_bundle(
+            data,
+            base_url=fhir_base_url(request),
+            generated_at=now.isoformat(),
+            sources=selectors.latest_report_sources(unit_ids=unit_ids),
+            page_url=page_url,
+            page=page,
+            count=count,
+        )
+        return Response(bundle)
+
+
+class CapacityCsvExportView(ExportView):
+    renderer_classes = [JSONRenderer]
+
+    @extend_schema(
+        operation_id="exports_capacity_csv",
+        tags=["exports"],
+        summary="Capacity as CSV, one row per unit",
+        description="Columns: " + ", ".join(csv_format.COLUMNS) + ". UTF-8, RFC 4180 quoting.",
+        parameters=[REGION],
+        responses={(200, "text/csv"): OpenApiTypes.STR, **ERRORS},
+    )
+    def get(self, request: Request) -> HttpResponse:
+        hospitals, region = export_scope(request)
+        data = selectors.hospitals_for_export(
+            hospitals=hospitals, region=region, now=timezone.now()
+        )
+        response = HttpResponse(
+            csv_format.capacity_csv(data).encode("utf-8"), content_type="text/csv; charset=utf-8"
+        )
+        name = f"bedwatch-capacity-{region}.csv" if region else "bedwatch-capacity.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response

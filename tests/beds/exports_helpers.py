@@ -1,0 +1,65 @@
+"""Shared set-up of the export tests: a seeded région with a history, and the standards folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from beds.models import Source, UnitKind
+from beds.services import unit_report_create
+from tests.factories import HospitalFactory, UnitFactory
+
+
+def shared_dir(*parts: str) -> Path | None:
+    """`../shared/<parts>` next to the checkout (or a worktree of it), or BEDWATCH_SHARED_DIR."""
+    candidates = []
+    if os.getenv("BEDWATCH_SHARED_DIR"):
+        candidates.append(Path(os.environ["BEDWATCH_SHARED_DIR"]))
+    base = Path(settings.BASE_DIR)
+    candidates += [base.parent / "shared", base.parent.parent / "shared"]
+    for candidate in candidates:
+        path = candidate.joinpath(*parts)
+        if path.exists():
+            return path
+    return None
+
+
+def report(unit, user, **figures):  # noqa: ANN001, ANN003, ANN201
+    base = {"installed": 10, "available": 3, "occupied": 7, "reserved": 0, "closed": 0, "extra": 0}
+    return unit_report_create(
+        unit_id=unit.pk, user=user, figures={**base, **figures}, source=Source.WEB
+    )
+
+
+def seed_lyon(hospital_lyon, user):  # noqa: ANN001, ANN201
+    """Région 84: the Lyon hospital with three units of different kinds, one never reported,
+    and a second hospital with awkward characters in its name."""
+    rea = UnitFactory(hospital=hospital_lyon, label="Réanimation médicale", kind=UnitKind.REA)
+    usic = UnitFactory(hospital=hospital_lyon, label="USIC, étage 3", kind=UnitKind.USIC)
+    report(rea, user, available=2, occupied=8)
+    report(rea, user, available=1, occupied=8, reserved=1)
+    report(usic, user, installed=12, available=4, occupied=6, closed=2)
+    other = HospitalFactory(finess="690000880", name='Clinique "Saint-Jean" & Cie', phone="")
+    burn = UnitFactory(hospital=other, label="Brûlés", kind=UnitKind.BURN)
+    report(burn, user, installed=8, available=0, occupied=6, closed=0, extra=0, reserved=2)
+    never = UnitFactory(
+        hospital=other,
+        label="Néonatologie",
+        kind=UnitKind.REA_NEO,
+        installed=0,
+        available=0,
+        occupied=0,
+        version=0,
+        updated_at=None,
+    )
+    return {"rea": rea, "usic": usic, "burn": burn, "never": never}
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):  # noqa: ANN001, ANN201
+    """The named users each hash a password: the production hasher makes that the slowest part
+    of these tests, and nothing here is about hashing strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,222 @@
+"""export_all → wipe → import_all reproduces what the API answers, histories included."""
+
+import json
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from rest_framework.authtoken.models import Token
+
+from accounts.models import User
+from beds.models import CapacityReport, Hospital, Source, Unit
+from beds.services import unit_report_create
+from regions.models import Region
+from tests.beds.exports_helpers import (
+    fast_password_hashing,  # noqa: F401
+    report,
+    seed_lyon,
+)
+from tests.conftest import token_client
+from tests.factories import HospitalFactory, UserFactory
+
+
+def wipe() -> None:
+    """An empty installation: what `migrate` leaves (régions and départements, default
+    thresholds), nothing else. Reports are append-only, hence the raw delete."""
+    Token.objects.all().delete()
+    User.objects.all().delete()
+    CapacityReport.objects.all()._raw_delete(CapacityReport.objects.db)
+    Unit.objects.all().delete()
+    Hospital.objects.all().delete()
+    Region.objects.update(tension_occupancy_pct=90, tension_available_max=1)
+
+
+def history() -> list[dict]:
+    """Every report as stored, its reporter by username (account ids are not kept)."""
+    rows = CapacityReport.objects.order_by("pk").values()
+    names = dict(User.objects.values_list("pk", "username"))
+    return [{**r, "reported_by_id": names.get(r["reported_by_id"])} for r in rows]
+
+
+def api_state(client) -> dict:  # noqa: ANN001
+    """Everything the API says about every unit: its detail and its whole history."""
+    state = {}
+    for unit_id in sorted(Unit.objects.values_list("pk", flat=True)):
+        detail = client.get(f"/api/v1/units/{unit_id}/")
+        history = client.get(f"/api/v1/units/{unit_id}/reports/", {"page_size": 1000})
+        assert detail.status_code == history.status_code == 200
+        state[unit_id] = {"detail": detail.json(), "history": history.json()}
+    state["hospitals"] = client.get("/api/v1/hospitals/", {"page_size": 1000}).json()
+    state["summary_84"] = client.get("/api/v1/regions/84/summary/").json()
+    state["summary_84"].pop("generated_at")
+    return state
+
+
+@pytest.fixture
+def world(hospital_lyon, unit_paris, alice, bob, carol, dave, erin, region_ara):  # noqa: ANN001, ANN201
+    units = seed_lyon(hospital_lyon, alice)
+    unit_report_create(
+        unit_id=units["rea"].pk,
+        user=carol,
+        figures={
+            "installed": 10,
+            "available": 0,
+            "occupied": 9,
+            "reserved": 1,
+            "closed": 0,
+            "extra": 0,
+        },
+        source=Source.API,
+        note="Coordinatrice : « plan blanc »",
+    )
+    report(unit_paris, bob, available=1, occupied=9)
+    region_ara.tension_occupancy_pct = 75
+    region_ara.tension_available_max = 3
+    region_ara.save()
+    Token.objects.create(user=dave)
+    machine = UserFactory(username="hl7-gateway", role="staff", hospitals=[hospital_lyon])
+    machine.set_unusable_password()
+    machine.save()
+    return units
+
+
+@pytest.mark.django_db
+def test_export_then_import_into_an_empty_database_answers_the_same(world, erin, tmp_path):
+    before = api_state(token_client(erin))
+    histories = history()
+    path = tmp_path / "bedwatch.json"
+    call_command("export_all", str(path), "--include-credentials", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    wipe()
+    assert not Unit.objects.exists()
+    call_command("import_all", str(path), stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    erin = User.objects.get(username="erin")
+    assert api_state(token_client(erin)) == before
+    assert history() == histories
+    carol = User.objects.get(username="carol")
+    assert list(carol.regions.values_list("code", flat=True)) == ["84"]
+    assert list(User.objects.get(username="alice").hospitals.values_list("finess", flat=True)) == [
+        "690783154"
+    ]
+    # Credentials came along: passwords and the dispatcher's machine token still work.
+    assert authenticate(username="alice", password="correct-horse-battery") is not None
+    dave_token = Token.objects.get(user__username="dave").key
+    client = token_client(None)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {dave_token}")
+    assert client.get("/api/v1/hospitals/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_after_import_new_reports_get_fresh_ids(world, tmp_path):
+    path = tmp_path / "bedwatch.json"
+    call_command("export_all", str(path), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    wipe()
+    call_command("import_all", str(path), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    newest = CapacityReport.objects.order_by("-pk").first()
+    version = Unit.objects.get(pk=world["rea"].pk).version
+
+    # PostgreSQL's sequences were moved past the imported ids.
+    fresh = report(world["rea"], User.objects.get(username="alice"), available=3, occupied=7)
+    unit = HospitalFactory(finess="690000999").units.create(label="Nouvelle", kind="REA")
+
+    assert fresh.pk > newest.pk
+    assert fresh.version == version + 1
+    assert unit.pk > max(u["id"] for u in json.loads(path.read_text(encoding="utf-8"))["units"])
+
+
+@pytest.mark.django_db
+def test_without_credentials_accounts_come_back_without_passwords_or_tokens(world, tmp_path):
+    path = tmp_path / "bedwatch.json"
+    call_command("export_all", str(path), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["credentials"] is False
+    assert all(a["password"] is None and a["token"] is None for a in data["accounts"])
+
+    wipe()
+    call_command("import_all", str(path), stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    assert User.objects.count() == 6
+    assert not User.objects.get(username="alice").has_usable_password()
+    assert not Token.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_file_is_documented_json_with_a_format_version(world, tmp_path):
+    path = tmp_path / "bedwatch.json"
+    call_command("export_all", str(path), stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+
+    assert data["format"] == "bedwatch-archive" and data["format_version"] == 1
+    assert {r["code"] for r in data["regions"]} >= {"84", "11"}
+    assert next(r for r in data["regions"] if r["code"] == "84")["tension_occupancy_pct"] == 75
+    assert len(data["reports"]) == CapacityReport.objects.count()
+    assert {"reported_by", "reporter_role", "observed_at", "received_at", "source"} <= set(
+        data["reports"][0]
+    )
+
+
+@pytest.mark.django_db
+def test_import_refuses_a_database_that_is_not_empty(world, tmp_path):
+    path = tmp_path / "bedwatch.json"
+    call_command("export_all", str(path), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    reports = CapacityReport.objects.count()
+
+    with pytest.raises(CommandError, match="not empty"):
+        call_command("import_all", str(path))
+
+    assert CapacityReport.objects.count() == reports
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("corrupt", "message"),
+    [
+        (lambda d: d.update(format_version=2), "format_version"),
+        (lambda d: d.update(format="other"), "format"),
+        (lambda d: d["units"][0].update(kind="ICU"), "units[0].kind"),
+        (lambda d: d["units"][0].update(available=1000), "units[0].available"),
+        (lambda d: d["reports"][0].update(source="fax"), "reports[0].source"),
+        (lambda d: d["reports"][0].update(observed_at="hier"), "reports[0].observed_at"),
+        (lambda d: d["reports"][-1].update(available=d["reports"][-1]["available"] + 1), "differ"),
+        (lambda d: d["hospitals"][0].update(finess="123"), "hospitals[0].finess"),
+        (lambda d: d["accounts"][0].update(role="king"), "accounts[0].role"),
+        (lambda d: d["accounts"][0].update(hospitals=["999999999"]), "accounts[0].hospitals"),
+        (lambda d: d.pop("units"), "units"),
+    ],
+)
+def test_import_refuses_a_bad_file_and_writes_nothing(world, tmp_path, corrupt, message):
+    path = tmp_path / "bedwatch.json"
+    call_command("export_all", str(path), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    data = json.loads(path.read_text(encoding="utf-8"))
+    corrupt(data)
+    path.write_text(json.dumps(data), encoding="utf-8")
+    wipe()
+
+    with pytest.raises(CommandError) as error:
+        call_command("import_all", str(path))
+
+    assert message in str(error.value)
+    assert not Hospital.objects.exists() and not User.objects.exists()
+    assert Region.objects.get(code="84").tension_occupancy_pct == 90
+
+
+@pytest.mark.django_db
+def test_import_of_something_that_is_not_json_fails_clearly(db, tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("hello", encoding="utf-8")
+    with pytest.raises(CommandError, match="not a JSON archive"):
+        call_command("import_all", str(path))
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("import_all", str(tmp_path / "missing.json"))
+
+
+@pytest.mark.django_db
+def test_export_refuses_to_overwrite_without_force(world, tmp_path):
+    path = tmp_path / "bedwatch.json"
+    path.write_text("keep me", encoding="utf-8")
+    with pytest.raises(CommandError, match="exists"):
+        call_command("export_all", str(path))
+    assert path.read_text(encoding="utf-8") == "keep me"

@@ -1,0 +1,44 @@
+"""The ASGI application serves the app's own static files (Daphne has no static server)."""
+
+from __future__ import annotations
+
+from asgiref.testing import ApplicationCommunicator
+
+
+async def get(path: str) -> tuple[int, bytes]:
+    from config.asgi import application
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"127.0.0.1")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+    communicator = ApplicationCommunicator(application, scope)
+    await communicator.send_input({"type": "http.request", "body": b"", "more_body": False})
+    start = await communicator.receive_output(10)
+    body = b""
+    while True:
+        message = await communicator.receive_output(10)
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    await communicator.wait(10)
+    return start["status"], body
+
+
+async def test_leaflet_and_map_script_are_served_by_the_app():
+    status, body = await get("/static/vendor/leaflet/leaflet.js")
+    assert status == 200 and b"Leaflet 1.9.3" in body[:500]
+    status, body = await get("/static/vendor/leaflet/leaflet.css")
+    assert status == 200 and b".leaflet-container" in body
+    status, body = await get("/static/maps/maps.js")
+    assert status == 200 and b"bedwatch:units" in body

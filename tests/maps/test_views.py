@@ -1,0 +1,296 @@
+"""Who sees which map, and the dispatcher's search (DESIGN §2, §5).
+
+carol coordinates région 84 (Lyon); dave is a dispatcher (reads the whole country); erin is an
+admin; alice is staff in Lyon, bob staff in Paris.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from accounts.models import Role
+from beds.models import UnitKind
+from regions.models import Department, Region
+from tests.factories import HospitalFactory, UnitFactory, UserFactory
+
+
+def client_for(user) -> Client:  # noqa: ANN001
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def finesses(response) -> list[str]:  # noqa: ANN001
+    return re.findall(r'<tr data-finess="(\w+)"', response.content.decode())
+
+
+@pytest.fixture
+def world(unit_lyon, unit_paris):  # noqa: ANN001, ANN201
+    return unit_lyon, unit_paris
+
+
+# --- access ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/maps/", "/maps/regions/84/", "/dispatch/"])
+def test_anonymous_is_sent_to_login(path):
+    response = Client().get(path)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=")
+
+
+@pytest.mark.django_db
+def test_staff_cannot_open_the_national_map_or_dispatch(alice):
+    assert client_for(alice).get("/maps/").status_code == 403
+    assert client_for(alice).get("/dispatch/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_staff_reads_their_regions_map_only(alice, world):
+    # DESIGN §2: staff may read "its region's map".
+    assert client_for(alice).get("/maps/regions/84/").status_code == 200
+    assert client_for(alice).get("/maps/regions/11/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_coordinator_reads_their_region_not_others(carol, world):
+    response = client_for(carol).get("/maps/regions/84/")
+    assert response.status_code == 200
+    assert finesses(response) == ["690783154"]
+    assert client_for(carol).get("/maps/regions/11/").status_code == 403
+    assert client_for(carol).get("/dispatch/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_coordinator_national_map_shows_only_their_regions(carol, world):
+    response = client_for(carol).get("/maps/")
+    assert response.status_code == 200
+    assert finesses(response) == ["690783154"]
+    assert "/ws/regions/84/" in response.content.decode()
+    assert "/ws/national/" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_dispatcher_and_admin_read_the_whole_country(dave, erin, world):
+    for user in (dave, erin):
+        response = client_for(user).get("/maps/")
+        assert response.status_code == 200
+        assert sorted(finesses(response)) == ["690783154", "750100125"]
+        assert "/ws/national/" in response.content.decode()
+        assert client_for(user).get("/maps/regions/11/").status_code == 200
+        assert client_for(user).get("/dispatch/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_unknown_region_is_404_and_overseas_department_code_works(erin):
+    assert client_for(erin).get("/maps/regions/99/").status_code == 404
+    response = client_for(erin).get("/maps/regions/971/")  # Guadeloupe by its département code
+    assert response.status_code == 200
+    assert Region.objects.get(code="01").name in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_bad_kind_is_400_naming_the_field(carol, world):
+    response = client_for(carol).get("/maps/regions/84/?kind=ICU")
+    assert response.status_code == 400
+    assert "kind" in response.content.decode() and "ICU" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_home_sends_coordinators_and_dispatchers_to_their_map(carol, dave, alice, world):
+    assert client_for(carol).get("/")["Location"] == "/maps/regions/84/"
+    assert client_for(dave).get("/")["Location"] == "/maps/"
+    assert client_for(alice).get("/")["Location"] == "/beds/"
+    two = UserFactory(
+        role=Role.COORDINATOR, regions=list(Region.objects.filter(code__in=["84", "11"]))
+    )
+    assert client_for(two).get("/")["Location"] == "/maps/"
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_regional_page_lists_hospitals_with_units_and_totals(carol, world):
+    lonely = HospitalFactory(name="Sans unité")  # no critical-care unit: not listed
+    stale = UnitFactory(
+        hospital=world[0].hospital, label="USIC", kind=UnitKind.USIC, updated_at=None
+    )
+    response = client_for(carol).get("/maps/regions/84/")
+    html = response.content.decode()
+    assert lonely.finess not in html
+    assert f'data-unit-id="{world[0].pk}" data-available="3"' in html
+    assert f'data-unit-id="{stale.pk}"' in html
+    assert re.search(r'data-total-kind="REA".*?data-total="available">3<', html, re.S)
+    assert re.search(r'data-total-all="stale">1<', html)  # the never-reported unit
+    assert 'src="/static/vendor/leaflet/leaflet.js"' in html
+
+
+@pytest.mark.django_db
+def test_pages_load_nothing_from_another_host(dave, world, settings):
+    settings.BEDWATCH_TILES_URL = ""
+    for path in (
+        "/maps/",
+        "/maps/regions/84/",
+        "/dispatch/?place=Lyon&kind=REA&min_available=1&radius_km=50",
+    ):
+        html = client_for(dave).get(path).content.decode()
+        assert not re.search(r"""(src|href)=["']?(https?:)?//""", html), path
+        assert not re.search(r"https?://", html), re.findall(r"https?://\S+", html)
+
+
+@pytest.mark.django_db
+def test_outlines_are_drawn_when_the_operator_provides_them(carol, world, settings, shared_dir):
+    geo = shared_dir / "data" / "geo"
+    settings.BEDWATCH_REGIONS_GEOJSON = str(geo / "regions-simplified.geojson")
+    settings.BEDWATCH_DEPARTMENTS_GEOJSON = str(geo / "departements-simplified.geojson")
+    html = client_for(carol).get("/maps/regions/84/").content.decode()
+    assert html.count("L.geoJson(") == 2
+    assert '"code": "69"' in html and '"code": "75"' not in html  # only the région's départements
+    settings.BEDWATCH_DEPARTMENTS_GEOJSON = (
+        "/nonexistent.geojson"  # a bad path: no outline, no error
+    )
+    response = client_for(carol).get("/maps/regions/84/")
+    assert response.status_code == 200 and response.content.decode().count("L.geoJson(") == 1
+
+
+# --- dispatch -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def around_lyon(db):  # noqa: ANN001, ANN201
+    """Three hospitals east of a point in Lyon, 2, 10 and 30 km away, and one with no bed."""
+    rhone = Department.objects.get(code="69")
+    near = HospitalFactory(
+        name="Près", lat=45.75, lon=4.8757, city="Lyon", postcode="69003", department=rhone
+    )
+    mid = HospitalFactory(
+        name="Moyen", lat=45.75, lon=4.9786, city="Bron", postcode="69500", department=rhone
+    )
+    far = HospitalFactory(
+        name="Loin", lat=45.75, lon=5.2357, city="Loin", postcode="38000", department=rhone
+    )
+    full = HospitalFactory(
+        name="Plein", lat=45.75, lon=4.86, city="Lyon", postcode="69003", department=rhone
+    )
+    UnitFactory(hospital=near, kind=UnitKind.REA, available=1, occupied=9)
+    UnitFactory(hospital=mid, kind=UnitKind.REA, available=4, occupied=6)
+    UnitFactory(hospital=far, kind=UnitKind.REA, available=2, occupied=8)
+    UnitFactory(hospital=full, kind=UnitKind.REA, available=0, occupied=10)
+    UnitFactory(hospital=full, kind=UnitKind.USIC, available=5, occupied=5)
+    return near, mid, far, full
+
+
+def results(response) -> list[str]:  # noqa: ANN001
+    html = response.content.decode()
+    return re.findall(r'<tr data-finess="(\w+)" class="bw-row bw-result">', html)
+
+
+@pytest.mark.django_db
+def test_dispatch_from_coordinates_lists_nearest_with_free_beds_first(dave, around_lyon, api):
+    near, mid, far, full = around_lyon
+    query = "place=45.75%2C+4.85&kind=REA&min_available=1&radius_km=50"
+    response = client_for(dave).get(f"/dispatch/?{query}")
+    assert response.status_code == 200
+    assert results(response) == [near.finess, mid.finess, far.finess]
+    # The same search as the API.
+    body = (
+        api(dave)
+        .get("/api/v1/hospitals/?near=45.75,4.85&kind=REA&min_available=1&radius_km=50")
+        .json()
+    )
+    assert [h["finess"] for h in body["results"]] == results(response)
+    html = response.content.decode()
+    assert "2.0 km" in html or "2,0 km" in html
+    assert near.phone in html
+    # The full hospital is on the page for live updates, but hidden.
+    assert f'<tr data-finess="{full.finess}" class="bw-row bw-result" hidden>' in html
+
+
+@pytest.mark.django_db
+def test_dispatch_minimum_and_radius_narrow_the_results(dave, around_lyon):
+    near, mid, far, _full = around_lyon
+    response = client_for(dave).get(
+        "/dispatch/?place=45.75,4.85&kind=REA&min_available=2&radius_km=20"
+    )
+    assert results(response) == [mid.finess]
+
+
+@pytest.mark.django_db
+def test_dispatch_from_a_commune_or_postcode(dave, around_lyon):
+    near, mid, far, full = around_lyon
+    by_postcode = client_for(dave).get(
+        "/dispatch/?place=69500&kind=REA&min_available=1&radius_km=50"
+    )
+    assert results(by_postcode)[0] == mid.finess
+    by_name = client_for(dave).get("/dispatch/?place=bron&kind=REA&min_available=1&radius_km=50")
+    assert results(by_name) == results(by_postcode)
+    labelled = client_for(dave).get(
+        "/dispatch/?place=Bron+%2869500%29&kind=REA&min_available=1&radius_km=50"
+    )
+    assert results(labelled) == results(by_postcode)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ("place=&kind=REA&min_available=1&radius_km=50", "place", "Choisissez un point"),
+        ("place=Atlantide&kind=REA&min_available=1&radius_km=50", "place", "Atlantide"),
+        ("place=95,4.85&kind=REA&min_available=1&radius_km=50", "place", "latitude"),
+        ("place=Lyon&kind=ICU&min_available=1&radius_km=50", "kind", "ICU"),
+        ("place=Lyon&kind=REA&min_available=0&radius_km=50", "min_available", ""),
+        ("place=Lyon&kind=REA&min_available=1&radius_km=5000", "radius_km", ""),
+        ("place=Lyon&kind=REA&min_available=deux&radius_km=50", "min_available", ""),
+    ],
+)
+def test_dispatch_bad_input_is_a_form_error(dave, around_lyon, query, field, message):
+    response = client_for(dave).get(f"/dispatch/?{query}")
+    assert response.status_code == 400
+    assert field in response.context["form"].errors
+    assert message in response.content.decode()
+    assert not results(response)
+
+
+@pytest.mark.django_db
+def test_dispatch_ambiguous_commune_asks_for_the_postcode(dave, db):
+    HospitalFactory(
+        city="Saint-Denis", postcode="93200", department=Department.objects.get(code="93")
+    )
+    HospitalFactory(
+        city="Saint-Denis", postcode="97400", department=Department.objects.get(code="974")
+    )
+    response = client_for(dave).get(
+        "/dispatch/?place=saint+denis&kind=REA&min_available=1&radius_km=50"
+    )
+    assert response.status_code == 400
+    assert "93200" in response.content.decode() and "97400" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_dispatch_without_a_search_shows_the_form_and_map(dave):
+    response = client_for(dave).get("/dispatch/")
+    assert response.status_code == 200
+    assert response.context["form"].errors == {}
+    assert "bw-communes" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_kind_in_the_query_selects_the_kind_shown(carol, world):
+    usic = UnitFactory(
+        hospital=world[0].hospital, label="USIC", kind=UnitKind.USIC, available=4, occupied=6
+    )
+    other = HospitalFactory(name="Réa seulement")
+    UnitFactory(hospital=other, kind=UnitKind.REA, available=2, occupied=8)
+    response = client_for(carol).get("/maps/regions/84/?kind=USIC")
+    assert response.status_code == 200
+    rows = {r.hospital["finess"]: r for r in response.context["rows"]}
+    assert rows[world[0].hospital.finess].look.available == usic.available
+    assert not rows[other.finess].look.has_units  # drawn as "no unit of this kind"
+    assert response.context["page_data"]["kind"] == "USIC"
+    assert 'value="USIC" selected' in response.content.decode().replace('\\"', '"')
