@@ -36,6 +36,12 @@ test: install migrations-check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# Refresh the French catalog after changing UI strings, then translate what is new in
+# locale/fr/LC_MESSAGES/django.po; the compiled .mo is committed (a clone needs no gettext).
+messages: install
+	$(PY) manage.py makemessages -l fr --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench
+	$(PY) manage.py compilemessages --ignore=.venv
+
 # The performance benchmark (docs/performance.md): PostgreSQL and Redis must be running.
 .PHONY: bench
 bench: install

@@ -40,8 +40,8 @@ def figures_errors(figures: Mapping[str, object]) -> dict[str, str]:
     used = f["available"] + f["occupied"] + f["reserved"] + f["closed"]
     if used > capacity:
         errors["available"] = _(
-            "available + occupied + reserved + closed (%(used)s) exceeds installed + extra "
-            "(%(capacity)s)."
+            "Too many beds: available, occupied, reserved and closed add up to %(used)s, but "
+            "the unit has %(capacity)s (installed + extra)."
         ) % {"used": used, "capacity": capacity}
     return errors
 

@@ -89,13 +89,14 @@ class UnitReportForm(forms.Form):
         if self.errors or data.get("confirm_jump") or data.get("version") != self.unit.version:
             # A stale version is the service's to refuse: the page then shows the newer figures.
             return data
-        # Compared with the unit's last report; a unit never reported has nothing to jump from.
+        if self.unit.version == 0:  # never reported: nothing to jump from
+            return data
         previous = self.unit.figures()
         self.jumps = [
             (FIGURE_LABELS[name], previous[name], data[name])
             for name in figures_jumps(previous, {n: data[n] for n in FIGURES})
         ]
-        if self.jumps and self.unit.version > 0:
+        if self.jumps:
             raise forms.ValidationError(
                 _("Some figures change sharply from the last report: check and confirm."),
                 code="jump",

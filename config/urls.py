@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 from django.urls import include, path
 
 from beds import views as beds_views
@@ -15,3 +16,7 @@ urlpatterns = [
     path("", include("maps.urls")),
     path("regions/", include("regions.urls")),
 ]
+
+# Daphne does not serve static files: in DEBUG (`make run`) Django does; in production the
+# reverse proxy serves STATIC_ROOT after `collectstatic`.
+urlpatterns += staticfiles_urlpatterns()

@@ -16,3 +16,10 @@
     });
   });
 })();
+
+// After a refused save, put the cursor in the first field to correct.
+(function () {
+  "use strict";
+  var invalid = document.querySelector('.unit [aria-invalid="true"]');
+  if (invalid) invalid.focus();
+})();

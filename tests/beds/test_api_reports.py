@@ -109,7 +109,11 @@ def test_json_that_is_not_an_object_gets_400(api, alice, unit_lyon):
 def test_oversized_body_gets_400_and_changes_nothing(api, alice, unit_lyon, settings):
     body = json.dumps({**FIGURES, "note": "x" * 200_000})
     response = api(alice).generic(
-        "POST", f"/api/v1/units/{unit_lyon.pk}/reports/", body, content_type="application/json"
+        "POST",
+        f"/api/v1/units/{unit_lyon.pk}/reports/",
+        body,
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",  # messages follow the request language (French by default)
     )
     assert response.status_code == 400
     assert "body" in response.json()

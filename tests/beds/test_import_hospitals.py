@@ -229,3 +229,21 @@ def test_file_that_is_not_utf8_is_refused(tmp_path):
     with pytest.raises(CommandError, match="not UTF-8"):
         run(str(path))
     assert not Hospital.objects.exists()
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_draws_on_a_terminal_only():
+    from beds.management.commands.import_hospitals import ProgressBar
+
+    terminal, pipe = FakeTerminal(), io.StringIO()
+    for stream in (terminal, pipe):
+        bar = ProgressBar(stream, 200, "Importing")
+        bar(100)
+        bar(200)
+    assert "\rImporting [###############...............] 100/200" in terminal.getvalue()
+    assert terminal.getvalue().endswith("200/200\n")
+    assert pipe.getvalue() == ""

@@ -9,6 +9,7 @@ import pytest
 
 from beds.models import CapacityReport, Source, Unit
 from beds.services import unit_report_create
+from tests.factories import UnitFactory
 
 FIGURES = {"installed": 10, "available": 3, "occupied": 7, "reserved": 0, "closed": 0, "extra": 0}
 
@@ -217,7 +218,7 @@ def test_sharp_jump_asks_for_confirmation_before_storing(client, alice, unit_lyo
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "2 → <strong>14</strong>" in html
+    assert "Disponibles : 2 → <strong>14</strong>" in html
     assert f'name="unit-{unit_lyon.pk}-confirm_jump"' in html
     assert CapacityReport.objects.filter(unit=unit_lyon).count() == 1
 
@@ -243,3 +244,20 @@ def test_language_switch_sets_english(client, alice, unit_lyon):
     client.force_login(alice)
     client.post("/i18n/setlang/", {"language": "en", "next": "/beds/"})
     assert "My units" in client.get("/beds/").content.decode()
+
+
+@pytest.mark.django_db
+def test_first_report_of_a_new_unit_is_not_a_sharp_change(client, alice, hospital_lyon):
+    unit = UnitFactory(
+        hospital=hospital_lyon, installed=0, available=0, occupied=0, version=0, updated_at=None
+    )
+    client.force_login(alice)
+    page = client.get("/beds/").content.decode()
+    assert "jamais déclaré" in page
+
+    response = client.post(
+        report_url(unit), form_data(unit, installed=20, available=14, occupied=6, version=0)
+    )
+
+    assert response.status_code == 302
+    assert Unit.objects.get(pk=unit.pk).available == 14

@@ -5,12 +5,16 @@ Screenshots go to test-artifacts/ (or to $BEDWATCH_SCREENSHOTS, e.g. docs/screen
 
 from __future__ import annotations
 
+import io
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 
 from beds.models import CapacityReport, Source, Unit
 from tests.conftest import service_missing
@@ -34,23 +38,41 @@ CHROMIUM_ARGS = [
 ]
 PASSWORD = "correct-horse-battery"  # tests/factories.py
 REPO = Path(__file__).resolve().parents[2]
+T = TypeVar("T")
 
 
 @pytest.fixture
-def browser(monkeypatch) -> Iterator:  # noqa: ANN001
+def browser() -> Iterator:
     if os.getenv("BEDWATCH_BROWSER_TESTS") == "0":
         pytest.skip("browser tests switched off (BEDWATCH_BROWSER_TESTS=0)")
     if not Path(CHROMIUM).exists():
         service_missing(f"Chromium at {CHROMIUM}")
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls in the test body
-    # are still plain synchronous code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+def orm(query: Callable[[], T]) -> T:
+    """Run ORM code while Playwright runs: in a thread of its own, outside Playwright's event
+    loop, on a connection closed afterwards (a leftover one stops PostgreSQL from dropping the
+    test database)."""
+
+    def run() -> T:
+        try:
+            return query()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
+
+
+@pytest.fixture
+def demo_data() -> None:
+    call_command("seed_demo", stdout=io.StringIO())
 
 
 def new_page(browser, *, width: int = 1280, height: int = 800, locale: str = "fr-FR"):  # noqa: ANN001, ANN201
@@ -77,7 +99,7 @@ def artifacts() -> Path:
     return folder
 
 
-def test_staff_updates_a_unit_in_two_interactions(browser, live_server, alice, unit_lyon):
+def test_staff_updates_a_unit_in_two_interactions(live_server, alice, unit_lyon, browser):
     page = new_page(browser)
     log_in(page, live_server.url, "alice")
     card = page.locator(f'[data-unit-id="{unit_lyon.pk}"]')
@@ -89,12 +111,12 @@ def test_staff_updates_a_unit_in_two_interactions(browser, live_server, alice, u
 
     page.wait_for_url(f"**/beds/?saved={unit_lyon.pk}#unit-{unit_lyon.pk}")
     assert page.locator(f'[data-unit-id="{unit_lyon.pk}"]').get_attribute("data-available") == "2"
-    report = CapacityReport.objects.get(unit=unit_lyon)
+    report = orm(lambda: CapacityReport.objects.get(unit=unit_lyon))
     assert report.source == Source.WEB and report.reporter_username == "alice"
     assert report.available == 2 and report.occupied == 7
 
 
-def test_nothing_changed_is_one_click(browser, live_server, alice, unit_lyon):
+def test_nothing_changed_is_one_click(live_server, alice, unit_lyon, browser):
     page = new_page(browser)
     log_in(page, live_server.url, "alice")
 
@@ -103,14 +125,15 @@ def test_nothing_changed_is_one_click(browser, live_server, alice, unit_lyon):
     ).click()
 
     page.wait_for_url(f"**/beds/?saved={unit_lyon.pk}#unit-{unit_lyon.pk}")
-    report = CapacityReport.objects.get(unit=unit_lyon)
+    report = orm(lambda: CapacityReport.objects.get(unit=unit_lyon))
+    unit = orm(lambda: Unit.objects.get(pk=unit_lyon.pk))
     assert report.source == Source.WEB
-    assert report.figures() == Unit.objects.get(pk=unit_lyon.pk).figures()
-    assert Unit.objects.get(pk=unit_lyon.pk).version == 2
+    assert report.figures() == unit.figures() == unit_lyon.figures()
+    assert unit.version == 2
 
 
 def test_wrong_value_shows_error_next_to_field_and_stores_nothing(
-    browser, live_server, alice, unit_lyon
+    live_server, alice, unit_lyon, browser
 ):
     page = new_page(browser)
     log_in(page, live_server.url, "alice")
@@ -130,10 +153,11 @@ def test_wrong_value_shows_error_next_to_field_and_stores_nothing(
     assert page.get_attribute(field, "aria-invalid") == "true"
     assert f"{field[1:]}_error" in page.get_attribute(field, "aria-describedby")
     assert page.input_value(field) == "1000"  # what was typed stays, to be corrected
-    assert not CapacityReport.objects.exists()
+    assert page.evaluate("document.activeElement.id") == field[1:]  # the cursor is there
+    assert not orm(CapacityReport.objects.exists)
 
 
-def test_keyboard_only_update(browser, live_server, alice, unit_lyon):
+def test_keyboard_only_update(live_server, alice, unit_lyon, browser):
     page = new_page(browser)
     log_in(page, live_server.url, "alice")
     target = f"id_unit-{unit_lyon.pk}-available"
@@ -147,10 +171,10 @@ def test_keyboard_only_update(browser, live_server, alice, unit_lyon):
     page.keyboard.press("Enter")
 
     page.wait_for_url(f"**/beds/?saved={unit_lyon.pk}#unit-{unit_lyon.pk}")
-    assert CapacityReport.objects.get(unit=unit_lyon).available == 2
+    assert orm(lambda: CapacityReport.objects.get(unit=unit_lyon)).available == 2
 
 
-def test_phone_width_has_no_horizontal_scroll(browser, live_server, alice, unit_lyon):
+def test_phone_width_has_no_horizontal_scroll(live_server, alice, unit_lyon, browser):
     page = new_page(browser, width=360, height=740)
     log_in(page, live_server.url, "alice")
     assert no_horizontal_scroll(page)
@@ -164,7 +188,7 @@ def test_phone_width_has_no_horizontal_scroll(browser, live_server, alice, unit_
     assert box["width"] >= 44 and box["height"] >= 44
 
 
-def test_page_renders_in_french_then_english(browser, live_server, alice, unit_lyon):
+def test_page_renders_in_french_then_english(live_server, alice, unit_lyon, browser):
     page = new_page(browser)
     log_in(page, live_server.url, "alice")
     assert page.get_attribute("html", "lang") == "fr"
@@ -176,8 +200,7 @@ def test_page_renders_in_french_then_english(browser, live_server, alice, unit_l
     assert page.get_by_role("button", name="Save figures").count() == 1
 
 
-def test_screenshots_of_the_staff_page(browser, live_server):
-    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+def test_screenshots_of_the_staff_page(live_server, demo_data, browser):
     for name, width, height in (("phone", 390, 844), ("desktop", 1366, 768)):
         page = new_page(browser, width=width, height=height)
         log_in(page, live_server.url, "staff-aphp", "demo-staff-2026")

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 
 from beds.importer import BadFile, Rejected, parse_lines
 from beds.services import ImportRefused, hospitals_import
@@ -47,6 +47,7 @@ class Command(BaseCommand):
             help="write nothing if any line is rejected",
         )
 
+    @no_translations  # an operator's tool: the same English output whatever ran before
     def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
         path: Path = options["file"]
         strict: bool = options["strict"]
