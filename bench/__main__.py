@@ -52,6 +52,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--redis-url", default=os.getenv("BENCH_REDIS_URL", DEFAULT_REDIS))
     p.add_argument("--fresh", action="store_true", help="drop and recreate the bench database")
     p.add_argument("--json", help="also write every figure to this file")
+    p.add_argument("--profile", action="store_true", help="py-spy each app worker while measuring")
     return p.parse_args(argv)
 
 
@@ -330,7 +331,17 @@ async def scenario_map(args: argparse.Namespace, ctx: run.Context) -> dict:
     return {"map": r}
 
 
+def raise_open_files_limit() -> None:
+    """Thousands of sockets need as many descriptors, in the clients and in the servers."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and (hard == resource.RLIM_INFINITY or soft < hard):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 def main(args: argparse.Namespace) -> int:
+    raise_open_files_limit()
     ctx = run.Context(
         database_url=args.database_url,
         redis_url=args.redis_url,
@@ -339,6 +350,7 @@ def main(args: argparse.Namespace) -> int:
         port_base=args.port_base,
         client_procs=args.client_procs,
         audience=args.audience,
+        profile=args.profile,
     )
     t0 = time.monotonic()
     run.setup(ctx, dataset=args.data, fresh=args.fresh)
@@ -357,6 +369,10 @@ async def run_all(args: argparse.Namespace, ctx: run.Context, t0: float) -> int:
         print(f"\n## {name}", flush=True)
         results.update(await globals()[f"scenario_{name}"](args, ctx))
     results["load_after"] = servers.loadavg()
+    for path in sorted(ctx.log_dir.glob("*.pyspy.txt")):
+        print(f"\n{path.name}: share of samples per function")
+        for share, frame in servers.top_frames(path):
+            print(f"  {share:5.1f} %  {frame}")
     print(
         f"\nload average after: {results['load_after']} · {time.monotonic() - t0:.0f} s · logs in {ctx.log_dir}"
     )

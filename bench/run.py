@@ -41,6 +41,7 @@ class Context:
     units: list[UnitRef] = field(default_factory=list)
     log_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="bedwatch-bench-")))
     dataset: dict[str, int] = field(default_factory=dict)
+    profile: bool = False
     _addr: int = 10
 
     @property
@@ -381,8 +382,15 @@ async def fanout(
                 await asyncio.sleep(sample_every or 1.0)
 
         sampling = asyncio.create_task(sampler())
+        spies = (
+            servers.profile(group, seconds=duration, out_dir=ctx.log_dir)
+            if ctx.profile and target == "app"
+            else []
+        )
         try:
             await load.at_rate(rate, duration)
+            for spy in spies:
+                spy.wait()
             await asyncio.sleep(3.0)  # let the last messages arrive
         finally:
             sampling.cancel()
@@ -424,9 +432,13 @@ async def throughput(ctx: Context, *, concurrency: int, duration: float) -> dict
         poster = Poster(ctx, [p.port for p in group.procs], conns_per_port=concurrency)
         meter = servers.Meter(group.pids())
         await poster.closed_loop(2, 1.0)  # warm the workers' connections and caches
-        poster.latencies.clear()
-        poster.statuses.clear()
+        poster.reset()
+        spies = (
+            servers.profile(group, seconds=duration - 1, out_dir=ctx.log_dir) if ctx.profile else []
+        )
         elapsed = await poster.closed_loop(concurrency * len(group.procs), duration)
+        for spy in spies:
+            spy.wait()
         usage = meter.result()
         await poster.close()
         stored = await asyncio.to_thread(count) - before

@@ -147,6 +147,51 @@ def ensure_free(ports: list[int]) -> None:
                 raise RuntimeError(f"port {port} is in use: pick another --port-base") from None
 
 
+def profile(group: Group, *, seconds: float, out_dir: Path) -> list[subprocess.Popen]:
+    """py-spy (when installed) on each worker for `seconds`: collapsed stacks in `out_dir`."""
+    spy = Path(sys.executable).parent / "py-spy"
+    if not spy.exists():
+        print("py-spy is not installed: pip install py-spy (no profile taken)")
+        return []
+    return [
+        subprocess.Popen(
+            [
+                str(spy),
+                "record",
+                "-p",
+                str(proc.pid),
+                "-d",
+                str(int(seconds)),
+                "-r",
+                "200",
+                "-f",
+                "raw",
+                "-o",
+                str(out_dir / f"{proc.name}.pyspy.txt"),
+                "--nonblocking",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for proc in group.procs
+    ]
+
+
+def top_frames(path: Path, *, limit: int = 25) -> list[tuple[float, str]]:
+    """From py-spy's collapsed stacks: the share of samples each function appears in."""
+    counts: dict[str, int] = {}
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        if not n.isdigit():
+            continue
+        total += int(n)
+        for frame in set(stack.split(";")):
+            counts[frame] = counts.get(frame, 0) + int(n)
+    ranked = sorted(counts.items(), key=lambda kv: kv[1], reverse=True)[:limit]
+    return [(100 * n / max(1, total), frame) for frame, n in ranked]
+
+
 # -- /proc --------------------------------------------------------------------------------
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
