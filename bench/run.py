@@ -56,6 +56,8 @@ class Context:
             "DJANGO_SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "BEDWATCH_LOG_LEVEL": "WARNING",
+            # As in production (docs/performance.md): pooled PostgreSQL connections.
+            "DATABASE_POOL_MAX_SIZE": os.getenv("DATABASE_POOL_MAX_SIZE", "16"),
         }
 
     def ports(self, offset: int, count: int | None = None) -> list[int]:

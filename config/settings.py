@@ -129,6 +129,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several writers (web, websocket snapshots, imports) share one file: wait rather than fail.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     DATABASES["default"].setdefault("TEST", {})["NAME"] = os.getenv("SQLITE_TEST_NAME") or None
+# Under ASGI each request runs in its own thread and opens its own PostgreSQL connection (~5 ms,
+# more than the request's queries): production takes them from a pool (docs/performance.md).
+DATABASE_POOL_MAX_SIZE = envint("DATABASE_POOL_MAX_SIZE", "0")
+if DATABASE_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    if DATABASES["default"].get("CONN_MAX_AGE"):
+        raise ImproperlyConfigured(
+            "DATABASE_CONN_MAX_AGE and DATABASE_POOL_MAX_SIZE exclude each other: set one to 0"
+        )
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DATABASE_POOL_MAX_SIZE,
+        "timeout": 10,
+    }
 
 REDIS_URL = os.getenv("REDIS_URL", "").strip()
 if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):

@@ -47,11 +47,12 @@ def test_non_staff_get_403_on_the_staff_page(client, request, who, unit_lyon):
 
 
 @pytest.mark.django_db
-def test_coordinator_home_offers_the_map(client, carol):
+def test_coordinator_home_is_their_regions_map(client, carol):
+    # DESIGN §5: "others → their map" (the maps branch redirects home to it).
     client.force_login(carol)
     response = client.get("/")
-    assert response.status_code == 200
-    assert 'href="/maps/"' in response.content.decode()
+    assert response.status_code == 302
+    assert response.url == "/maps/regions/84/"
 
 
 @pytest.mark.django_db
