@@ -47,6 +47,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--concurrency", type=int, default=100, help="handshakes in flight")
     p.add_argument("--post-concurrency", type=int, default=8, help="throughput: per worker")
     p.add_argument("--no-bare", action="store_true", help="fanout without the reference")
+    p.add_argument(
+        "--publish-only",
+        action="store_true",
+        help="fanout: also feed the app's workers through its publisher, without HTTP or DB",
+    )
     p.add_argument("--port-base", type=int, default=8500)
     p.add_argument("--database-url", default=os.getenv("BENCH_DATABASE_URL", DEFAULT_DB))
     p.add_argument("--redis-url", default=os.getenv("BENCH_REDIS_URL", DEFAULT_REDIS))
@@ -111,7 +116,7 @@ def fanout_verdict(results: list[dict]) -> list[str]:
     bare = next((r for r in results if r["target"] == "bare"), None)
     lines = []
     for r in results:
-        if r["target"] != "app":
+        if r["target"] == "bare":
             continue
         ok = r["missing"] == 0 and r["connect"]["failed"] == 0
         text = f"{r['server']}: nothing missing: {'yes' if ok else 'NO'}"
@@ -144,6 +149,17 @@ async def scenario_fanout(args: argparse.Namespace, ctx: run.Context) -> dict:
         print("  bare done", flush=True)
     for server in args.server or ["procfile"]:
         ctx.server = server
+        if args.publish_only:
+            results.append(
+                await run.fanout(
+                    ctx,
+                    target="hub",
+                    sockets=sockets,
+                    rate=rate,
+                    duration=duration,
+                    concurrency=args.concurrency,
+                )
+            )
         results.append(
             await run.fanout(
                 ctx,

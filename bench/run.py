@@ -314,6 +314,41 @@ class BarePublisher:
         return None
 
 
+class HubPublisher(BarePublisher):
+    """Publishes through the app's own publisher (seq script, Redis) without HTTP or database:
+    isolates the workers' fan-out from the report's request (a diagnostic row)."""
+
+    def __init__(self, ctx: Context, template: str) -> None:
+        super().__init__(ctx, "", template)
+
+    async def at_rate(self, rate: float, duration: float) -> None:
+        from realtime.publisher import NATIONAL, publish, region_audience
+
+        audience = (
+            NATIONAL
+            if self.ctx.audience == "national"
+            else region_audience(self.ctx.audience.split(":", 1)[1])
+        )
+        unit = self.template["units"][0]
+        t0 = time.monotonic()
+        for i in range(int(rate * duration)):
+            delay = t0 + i / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self.k += 1
+            unit["id"] = 8_000_000 + self.k
+            unit["version"] = 1
+            event = {"type": "units.changed", "units": [dict(unit)]}
+            t_send = time.monotonic()
+            ok = await asyncio.to_thread(publish, [audience], event)
+            latency = time.monotonic() - t_send
+            self.latencies.append(latency)
+            self.statuses[200 if ok else 0] = self.statuses.get(200 if ok else 0, 0) + 1
+            key = clients.unit_key(unit["id"], 1)
+            self.sent[key] = t_send
+            self.sent_latency[key] = latency
+
+
 # -- scenarios ----------------------------------------------------------------------------------
 
 
@@ -329,10 +364,11 @@ async def fanout(
 ) -> dict:
     """N sockets over the workers, reports at `rate`/s for `duration` s; every socket's delay.
 
-    `target` is "app" (the Procfile's server, real reports through the API) or "bare" (the
+    `target` is "app" (the Procfile's server, real reports through the API), "hub" (the same
+    workers fed by the app's publisher directly: no HTTP, no database) or "bare" (the
     reference, fed by PUBLISH). With `sample_every`, server memory is sampled for a soak.
     """
-    if target == "app":
+    if target in ("app", "hub"):
         group = ctx.start_app(offset=0)
     else:
         ports = ctx.ports(20)
@@ -346,7 +382,8 @@ async def fanout(
             log_dir=ctx.log_dir,
         )
     pool = clients.Pool(ctx.client_procs)
-    result: dict = {"target": target, "server": ctx.server if target == "app" else "bare"}
+    names = {"app": ctx.server, "hub": f"{ctx.server} (publish only)", "bare": "bare"}
+    result: dict = {"target": target, "server": names[target]}
     try:
         await asyncio.sleep(1.0)
         idle_rss = servers.rss_bytes(group.pids())
@@ -366,6 +403,8 @@ async def fanout(
         result["rss_per_socket"] = (connected_rss - idle_rss) / max(1, connect["ok"])
         if target == "app":
             load: Poster | BarePublisher = Poster(ctx, [p.port for p in group.procs])
+        elif target == "hub":
+            load = HubPublisher(ctx, await asyncio.to_thread(sample_change_event, ctx))
         else:
             load = BarePublisher(ctx, channel, await asyncio.to_thread(sample_change_event, ctx))
         # Warm up as a live server is: connections to PostgreSQL and Redis, scripts, caches.
