@@ -33,6 +33,9 @@ RENDERED_JS = """() => new Promise(resolve => requestAnimationFrame(() => reques
       : document.querySelectorAll('.leaflet-marker-icon').length,
     drawn: document.querySelectorAll('.leaflet-marker-icon').length,
     bytes: performance.getEntriesByType('navigation')[0].decodedBodySize,
+    first_byte: performance.getEntriesByType('navigation')[0].responseStart,
+    last_byte: performance.getEntriesByType('navigation')[0].responseEnd,
+    dom_ready: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,
   });
 })))"""
 
@@ -92,6 +95,9 @@ async def national_map(ctx, *, runs: int = 3) -> dict:  # noqa: ANN001
         "markers": best["markers"],
         "drawn": best["drawn"],
         "page_bytes": best["bytes"],
+        "first_byte": best["first_byte"] / 1000,
+        "last_byte": best["last_byte"] / 1000,
+        "dom_ready": best["dom_ready"] / 1000,
         "first_paint": (best["first_paint"] or float("nan")) / 1000,
         "rendered": best["rendered"] / 1000,
         "runs": measured,
