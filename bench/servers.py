@@ -19,9 +19,14 @@ APP = "config.asgi:application"
 # Alternatives to the Procfile, to compare ASGI servers on the same run (`--server`).
 PRESETS = {
     "daphne": f"daphne -b 127.0.0.1 -p $PORT -v 0 {APP}",
-    "uvicorn": f"uvicorn {APP} --host 127.0.0.1 --port $PORT --ws websockets"
+    "uvicorn": f"uvicorn {APP} --host 127.0.0.1 --port $PORT --ws websockets --loop asyncio"
+    " --http h11"
     " --ws-per-message-deflate false --lifespan off --no-access-log --log-level warning",
     "uvicorn-sansio": f"uvicorn {APP} --host 127.0.0.1 --port $PORT --ws websockets-sansio"
+    " --loop asyncio --http h11"
+    " --ws-per-message-deflate false --lifespan off --no-access-log --log-level warning",
+    "uvicorn-sansio-uvloop": f"uvicorn {APP} --host 127.0.0.1 --port $PORT"
+    " --ws websockets-sansio --loop uvloop --http httptools"
     " --ws-per-message-deflate false --lifespan off --no-access-log --log-level warning",
     "uvicorn-wsproto": f"uvicorn {APP} --host 127.0.0.1 --port $PORT --ws wsproto"
     " --lifespan off --no-access-log --log-level warning",

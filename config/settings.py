@@ -193,6 +193,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else 
 STATICFILES_DIRS.append(("vendor/leaflet", xstatic.pkg.leaflet.BASE_DIR))
 # Daphne serves /static/ itself unless a reverse proxy does (then set BEDWATCH_SERVE_STATIC=0).
 BEDWATCH_SERVE_STATIC = envbool("BEDWATCH_SERVE_STATIC", "1")
+# HTTP requests run whole in a pool of this many threads per worker (config/http.py); 0 goes
+# back to Django's ASGI handler, which hands every middleware to a thread separately.
+BEDWATCH_HTTP_THREADS = envint("BEDWATCH_HTTP_THREADS", "16")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
