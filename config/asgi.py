@@ -14,10 +14,7 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.contrib.staticfiles.handlers import (  # noqa: E402
-    ASGIStaticFilesHandler,
-    StaticFilesHandler,
-)
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 
 from config.http import ThreadedWSGI  # noqa: E402
@@ -28,14 +25,11 @@ from realtime.middleware import (  # noqa: E402
 )
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
-# The servers have no static file server: serve /static/ (Leaflet, scripts, styles) from the app.
 if settings.BEDWATCH_HTTP_THREADS:
     # One thread hand-over per request instead of one per middleware (docs/performance.md).
-    wsgi_app = WSGIHandler()
-    if settings.BEDWATCH_SERVE_STATIC:
-        wsgi_app = StaticFilesHandler(wsgi_app)
-    django_asgi_app = ThreadedWSGI(wsgi_app, threads=settings.BEDWATCH_HTTP_THREADS)
-elif settings.BEDWATCH_SERVE_STATIC:
+    django_asgi_app = ThreadedWSGI(WSGIHandler(), threads=settings.BEDWATCH_HTTP_THREADS)
+if settings.BEDWATCH_SERVE_STATIC:
+    # Daphne has no static file server: serve /static/ (Leaflet, scripts, styles) from the app.
     django_asgi_app = ASGIStaticFilesHandler(django_asgi_app)
 
 application = ProtocolTypeRouter(
