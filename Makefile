@@ -41,3 +41,8 @@ test: install migrations-check
 messages: install
 	$(PY) manage.py makemessages -l fr --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench
 	$(PY) manage.py compilemessages --ignore=.venv
+
+# The performance benchmark (docs/performance.md): PostgreSQL and Redis must be running.
+.PHONY: bench
+bench: install
+	$(PY) -m bench all $(BENCH_ARGS)

@@ -129,6 +129,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several writers (web, websocket snapshots, imports) share one file: wait rather than fail.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     DATABASES["default"].setdefault("TEST", {})["NAME"] = os.getenv("SQLITE_TEST_NAME") or None
+# Under ASGI each request runs in its own thread and opens its own PostgreSQL connection (~5 ms,
+# more than the request's queries): production takes them from a pool (docs/performance.md).
+DATABASE_POOL_MAX_SIZE = envint("DATABASE_POOL_MAX_SIZE", "0")
+if DATABASE_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    if DATABASES["default"].get("CONN_MAX_AGE"):
+        raise ImproperlyConfigured(
+            "DATABASE_CONN_MAX_AGE and DATABASE_POOL_MAX_SIZE exclude each other: set one to 0"
+        )
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DATABASE_POOL_MAX_SIZE,
+        "timeout": 10,
+    }
 
 REDIS_URL = os.getenv("REDIS_URL", "").strip()
 if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
@@ -180,6 +193,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else 
 STATICFILES_DIRS.append(("vendor/leaflet", xstatic.pkg.leaflet.BASE_DIR))
 # Daphne serves /static/ itself unless a reverse proxy does (then set BEDWATCH_SERVE_STATIC=0).
 BEDWATCH_SERVE_STATIC = envbool("BEDWATCH_SERVE_STATIC", "1")
+# HTTP requests run whole in a pool of this many threads per worker (config/http.py); 0 goes
+# back to Django's ASGI handler, which hands every middleware to a thread separately.
+BEDWATCH_HTTP_THREADS = envint("BEDWATCH_HTTP_THREADS", "16")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

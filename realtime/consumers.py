@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from accounts.scopes import national_can_read, region_can_read
 from realtime.hub import Member, get_hub
+from realtime.middleware import DIRECT_SEND
 from realtime.publisher import NATIONAL, region_audience
 from regions.models import Region
 
@@ -33,7 +35,7 @@ class AudienceConsumer(AsyncWebsocketConsumer):
             await self.close()  # before accept: the handshake is refused (HTTP 403)
             return
         await self.accept()
-        self.member = await get_hub().join(audience, self.send_text, self.close_for_retry)
+        self.member = await get_hub().join(audience, self.sink(), self.close_for_retry)
 
     async def disconnect(self, code: int) -> None:
         if self.member is not None:
@@ -52,6 +54,18 @@ class AudienceConsumer(AsyncWebsocketConsumer):
 
     async def send_text(self, text: str) -> None:
         await self.send(text_data=text)
+
+    def sink(self) -> Callable[[str], Awaitable[None]]:
+        """What the hub writes this socket's messages with: the server's own send when the
+        stack kept it (DirectSendMiddleware), else the consumer's."""
+        direct = self.scope.get(DIRECT_SEND)
+        if direct is None:
+            return self.send_text
+
+        async def send_direct(text: str) -> None:
+            await direct({"type": "websocket.send", "text": text})
+
+        return send_direct
 
     async def close_for_retry(self) -> None:
         await self.close(code=1011)

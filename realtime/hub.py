@@ -331,6 +331,9 @@ class Hub:
                         raise ConnectionError(f"no subscription confirmation from Redis: {reply}")
                 self.known_seq.clear()
                 self.delivered_seq.clear()
+                # Reports stored while Redis was away did not move the seq: a snapshot cached
+                # under the same seq may predate them.
+                self._snapshots.clear()
                 self.connected = True
                 self.ready.set()
                 if failing_since is not None:

@@ -28,6 +28,26 @@ def _user_for_token(key: str):  # noqa: ANN202
     return token.user
 
 
+# Where DirectSendMiddleware keeps the server's own `send` in the scope.
+DIRECT_SEND = "bedwatch.direct_send"
+
+
+class DirectSendMiddleware:
+    """Keeps the server's `send` in the scope, for the hub's fan-out to write with.
+
+    Outermost on the websocket stack. Channels' session wrapper and the consumer add four
+    layers to every `websocket.send` that do nothing for it but cost as much as the write
+    itself; with thousands of sockets per change that is the fan-out's main cost
+    (docs/performance.md).
+    """
+
+    def __init__(self, app) -> None:  # noqa: ANN001
+        self.app = app
+
+    async def __call__(self, scope, receive, send):  # noqa: ANN001, ANN204
+        return await self.app(dict(scope, **{DIRECT_SEND: send}), receive, send)
+
+
 class TokenAuthMiddleware:
     """`Authorization: Token <key>` on the handshake sets the user, as the HTTP API does.
 

@@ -59,3 +59,44 @@ def test_bad_values_stop_start_up_naming_the_variable(env, message):
     result = load_settings(**env)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and message in result.stderr
+
+
+def _database_options(**env: str) -> subprocess.CompletedProcess:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "BEDWATCH_", "DATABASE_", "REDIS_"))
+    }
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from django.conf import settings; "
+            "print(settings.DATABASES['default'].get('OPTIONS', {}).get('pool'))",
+        ],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_pool_size_pools_postgres_connections_and_is_off_by_default():
+    url = "postgres://u@127.0.0.1:5432/x"
+    assert _database_options(DATABASE_URL=url).stdout.strip() == "None"
+    pooled = _database_options(DATABASE_URL=url, DATABASE_POOL_MAX_SIZE="12")
+    assert pooled.returncode == 0, pooled.stderr
+    assert "'max_size': 12" in pooled.stdout
+    # SQLite has no pool: the setting is ignored there.
+    assert _database_options(DATABASE_POOL_MAX_SIZE="12").stdout.strip() == "None"
+
+
+def test_pool_and_persistent_connections_are_refused_together():
+    result = _database_options(
+        DATABASE_URL="postgres://u@127.0.0.1:5432/x",
+        DATABASE_POOL_MAX_SIZE="12",
+        DATABASE_CONN_MAX_AGE="60",
+    )
+    assert result.returncode != 0
+    assert "DATABASE_CONN_MAX_AGE and DATABASE_POOL_MAX_SIZE" in result.stderr

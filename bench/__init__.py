@@ -1,0 +1,1 @@
+"""Bedwatch performance benchmark: `python -m bench --help` and docs/performance.md."""

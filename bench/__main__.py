@@ -1,0 +1,406 @@
+"""`python -m bench SCENARIO [options]`: the performance benchmark (docs/performance.md).
+
+Scenarios: fanout (the app against the bare reference, one table), throughput, near, connect,
+soak, map, all. `--quick` shrinks every size for a smoke run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import math
+import os
+import platform
+import sys
+import time
+
+from bench import run, servers
+from bench.stats import mib, ms, slope_per_minute, table
+
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/bedwatch_bench"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/6"
+SCENARIOS = ("fanout", "throughput", "near", "connect", "soak", "map", "all")
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    p.add_argument("scenario", choices=SCENARIOS)
+    p.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    p.add_argument("--sockets", type=int, help="sockets (fanout 2000, soak 1000, connect 2000)")
+    p.add_argument("--rate", type=float, help="reports per second (fanout 10, soak 5)")
+    p.add_argument("--duration", type=float, help="seconds of load (fanout 30, soak 600)")
+    p.add_argument("--workers", type=int, default=2, help="app workers (default 2)")
+    p.add_argument(
+        "--server",
+        action="append",
+        help="procfile (default) or a preset: " + ", ".join(servers.PRESETS) + "; repeatable",
+    )
+    p.add_argument("--data", choices=("gisco", "demo"), default="gisco")
+    p.add_argument(
+        "--audience",
+        default="national",
+        help="national (default) or region:CODE: the sockets' feed and the units reported on",
+    )
+    p.add_argument("--client-procs", type=int, default=1, help="socket client processes")
+    p.add_argument("--concurrency", type=int, default=100, help="handshakes in flight")
+    p.add_argument("--post-concurrency", type=int, default=8, help="throughput: per worker")
+    p.add_argument("--no-bare", action="store_true", help="fanout without the reference")
+    p.add_argument(
+        "--publish-only",
+        action="store_true",
+        help="fanout: also feed the app's workers through its publisher, without HTTP or DB",
+    )
+    p.add_argument("--port-base", type=int, default=8500)
+    p.add_argument("--database-url", default=os.getenv("BENCH_DATABASE_URL", DEFAULT_DB))
+    p.add_argument("--redis-url", default=os.getenv("BENCH_REDIS_URL", DEFAULT_REDIS))
+    p.add_argument("--fresh", action="store_true", help="drop and recreate the bench database")
+    p.add_argument("--json", help="also write every figure to this file")
+    p.add_argument("--profile", action="store_true", help="py-spy each app worker while measuring")
+    return p.parse_args(argv)
+
+
+def header(args: argparse.Namespace, ctx: run.Context) -> str:
+    return (
+        f"bench {args.scenario} — {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, "
+        f"{os.cpu_count()} cores, load average {servers.loadavg()}, Python "
+        f"{platform.python_version()}\ndata: {ctx.dataset} · workers: {ctx.workers} · "
+        f"audience: {ctx.audience}"
+    )
+
+
+def fanout_table(results: list[dict]) -> str:
+    rows = []
+    for r in results:
+        c = r["connect"]
+        d = r["delay"]
+        rows.append(
+            [
+                r["server"],
+                f"{c['ok']}/{c['ok'] + c['failed']}",
+                r["posted"],
+                r["missing"],
+                r["gaps"],
+                ms(d["p50"]),
+                ms(d["p99"]),
+                ms(d["max"]),
+                ms(r["post_latency"]["p50"]),
+                f"{r['usage']['cpu_pct']:.0f} %",
+                mib(r["usage"]["peak_rss"]),
+                f"{r['rss_per_socket'] / 1024:.0f} KiB",
+                f"{r['client_cpu_pct']:.0f} %",
+            ]
+        )
+    return table(
+        [
+            "server",
+            "sockets",
+            "sent",
+            "missing",
+            "seq gaps",
+            "p50",
+            "p99",
+            "max",
+            "POST p50",
+            "server CPU",
+            "server RSS",
+            "RSS/socket",
+            "client CPU",
+        ],
+        rows,
+    )
+
+
+def fanout_verdict(results: list[dict]) -> list[str]:
+    bare = next((r for r in results if r["target"] == "bare"), None)
+    lines = []
+    for r in results:
+        if r["target"] == "bare":
+            continue
+        ok = r["missing"] == 0 and r["connect"]["failed"] == 0
+        text = f"{r['server']}: nothing missing: {'yes' if ok else 'NO'}"
+        if bare is not None and not math.isnan(bare["delay"]["p99"]):
+            ratio = r["delay"]["p99"] / bare["delay"]["p99"]
+            text += (
+                f"; p99 = {ratio:.2f}× bare (goal ≤ 1.5×: {'met' if ratio <= 1.5 else 'MISSED'})"
+            )
+        lines.append(text)
+    return lines
+
+
+async def scenario_fanout(args: argparse.Namespace, ctx: run.Context) -> dict:
+    sockets = args.sockets or (200 if args.quick else 2000)
+    rate = args.rate or 10
+    duration = args.duration or (5 if args.quick else 30)
+    print(f"fanout: {sockets} sockets, {rate:g} reports/s for {duration:g} s", flush=True)
+    results = []
+    if not args.no_bare:
+        results.append(
+            await run.fanout(
+                ctx,
+                target="bare",
+                sockets=sockets,
+                rate=rate,
+                duration=duration,
+                concurrency=args.concurrency,
+            )
+        )
+        print("  bare done", flush=True)
+    for server in args.server or ["procfile"]:
+        ctx.server = server
+        if args.publish_only:
+            results.append(
+                await run.fanout(
+                    ctx,
+                    target="hub",
+                    sockets=sockets,
+                    rate=rate,
+                    duration=duration,
+                    concurrency=args.concurrency,
+                )
+            )
+        results.append(
+            await run.fanout(
+                ctx,
+                target="app",
+                sockets=sockets,
+                rate=rate,
+                duration=duration,
+                concurrency=args.concurrency,
+            )
+        )
+        print(f"  {server} done", flush=True)
+    print(fanout_table(results))
+    for line in fanout_verdict(results):
+        print(line)
+    for r in results:
+        worst = ", ".join(f"{ms(d)} (POST {ms(p)})" for d, p in r["worst_reports"][:3])
+        print(f"{r['server']}: slowest reports, last socket: {worst}")
+        if r["connect"]["errors"] or r["post_statuses"].keys() - {200, 201}:
+            print(
+                f"{r['server']}: connect errors {r['connect']['errors']}, posts {r['post_statuses']}"
+            )
+    return {"fanout": results}
+
+
+async def scenario_throughput(args: argparse.Namespace, ctx: run.Context) -> dict:
+    duration = args.duration or (5 if args.quick else 20)
+    ctx.server = (args.server or ["procfile"])[0]
+    r = await run.throughput(ctx, concurrency=args.post_concurrency, duration=duration)
+    print(
+        table(
+            ["server", "clients", "accepted", "reports/s", "stored", "p50", "p99", "server CPU"],
+            [
+                [
+                    ctx.server,
+                    r["concurrency"],
+                    r["accepted"],
+                    f"{r['per_second']:.0f}",
+                    r["stored"],
+                    ms(r["latency"]["p50"]),
+                    ms(r["latency"]["p99"]),
+                    f"{r['usage']['cpu_pct']:.0f} %",
+                ]
+            ],
+        )
+    )
+    print(
+        f"statuses: {r['statuses']} · goal ≥ 300/s: {'met' if r['per_second'] >= 300 else 'MISSED'}"
+    )
+    return {"throughput": r}
+
+
+async def scenario_near(args: argparse.Namespace, ctx: run.Context) -> dict:
+    ctx.server = (args.server or ["procfile"])[0]
+    r = await run.near(ctx, queries=50 if args.quick else 300)
+    print(
+        table(
+            ["where", "queries", "p50", "p95", "p99", "goal p95"],
+            [
+                [
+                    "in process",
+                    r["queries"],
+                    ms(r["in_process"]["p50"]),
+                    ms(r["in_process"]["p95"]),
+                    ms(r["in_process"]["p99"]),
+                    "5 ms",
+                ],
+                [
+                    "over HTTP",
+                    r["queries"],
+                    ms(r["http"]["p50"]),
+                    ms(r["http"]["p95"]),
+                    ms(r["http"]["p99"]),
+                    "25 ms",
+                ],
+            ],
+        )
+    )
+    print(
+        f"radius {r['radius_km']:g} km, kind REA, ≥1 free; hospitals found p50: {r['hospitals_found_p50']}; HTTP statuses {r['statuses']}"
+    )
+    return {"near": r}
+
+
+async def scenario_connect(args: argparse.Namespace, ctx: run.Context) -> dict:
+    sockets = args.sockets or (200 if args.quick else 2000)
+    ctx.server = (args.server or ["procfile"])[0]
+    r = await run.connect_burst(ctx, sockets=sockets, concurrency=args.concurrency)
+    print(
+        table(
+            [
+                "server",
+                "sockets",
+                "ok",
+                "failed",
+                "all in",
+                "p50",
+                "p99",
+                "snapshot",
+                "RSS/socket",
+                "still open",
+            ],
+            [
+                [
+                    ctx.server,
+                    sockets,
+                    r["ok"],
+                    r["failed"],
+                    f"{r['elapsed']:.1f} s",
+                    ms(r["latency"]["p50"]),
+                    ms(r["latency"]["p99"]),
+                    f"{r['snapshot_bytes'] / 1024:.0f} KiB",
+                    f"{r['rss_per_socket'] / 1024:.0f} KiB",
+                    r["still_open"],
+                ]
+            ],
+        )
+    )
+    good = r["failed"] == 0 and r["elapsed"] <= 10
+    print(f"errors: {r['errors']} · goal (all succeed within 10 s): {'met' if good else 'MISSED'}")
+    return {"connect": r}
+
+
+async def scenario_soak(args: argparse.Namespace, ctx: run.Context) -> dict:
+    sockets = args.sockets or (100 if args.quick else 1000)
+    rate = args.rate or 5
+    duration = args.duration or (20 if args.quick else 600)
+    ctx.server = (args.server or ["procfile"])[0]
+    print(f"soak: {sockets} sockets, {rate:g} reports/s for {duration:g} s", flush=True)
+    r = await run.fanout(
+        ctx,
+        target="app",
+        sockets=sockets,
+        rate=rate,
+        duration=duration,
+        concurrency=args.concurrency,
+        sample_every=max(1.0, duration / 60),
+    )
+    samples = r["memory_samples"]
+    print(fanout_table([r]))
+    skip = len(samples) // 10  # the first tenth warms caches and pools
+    steady = samples[skip:]
+    slope = slope_per_minute(steady)
+    print(
+        f"server RSS: first {mib(samples[0][1])}, after warm-up {mib(steady[0][1])}, "
+        f"last {mib(samples[-1][1])}, trend {slope / 2**20:+.2f} MiB/min over "
+        f"{len(steady)} samples"
+    )
+    return {"soak": r}
+
+
+async def scenario_map(args: argparse.Namespace, ctx: run.Context) -> dict:
+    from bench import browser
+
+    ctx.server = (args.server or ["procfile"])[0]
+    r = await browser.national_map(ctx, runs=1 if args.quick else 3)
+    if r.get("skipped"):
+        print(f"map: skipped — {r['skipped']}")
+    else:
+        print(
+            table(
+                [
+                    "page",
+                    "size",
+                    "hospitals",
+                    "markers",
+                    "first byte",
+                    "last byte",
+                    "DOM ready",
+                    "first paint",
+                    "all drawn",
+                    "goal",
+                ],
+                [
+                    [
+                        "/maps/",
+                        mib(r["page_bytes"]),
+                        r["hospitals"],
+                        r["markers"],
+                        ms(r["first_byte"]),
+                        ms(r["last_byte"]),
+                        ms(r["dom_ready"]),
+                        ms(r["first_paint"]),
+                        ms(r["rendered"]),
+                        "2 s",
+                    ]
+                ],
+            )
+        )
+    return {"map": r}
+
+
+def raise_open_files_limit() -> None:
+    """Thousands of sockets need as many descriptors, in the clients and in the servers."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and (hard == resource.RLIM_INFINITY or soft < hard):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def main(args: argparse.Namespace) -> int:
+    raise_open_files_limit()
+    ctx = run.Context(
+        database_url=args.database_url,
+        redis_url=args.redis_url,
+        server=(args.server or ["procfile"])[0],
+        workers=args.workers,
+        port_base=args.port_base,
+        client_procs=args.client_procs,
+        audience=args.audience,
+        profile=args.profile,
+    )
+    t0 = time.monotonic()
+    run.setup(ctx, dataset=args.data, fresh=args.fresh)
+    print(header(args, ctx), flush=True)
+    return asyncio.run(run_all(args, ctx, t0))
+
+
+async def run_all(args: argparse.Namespace, ctx: run.Context, t0: float) -> int:
+    todo = (
+        ["near", "throughput", "connect", "fanout", "map"]
+        if args.scenario == "all"
+        else [args.scenario]
+    )
+    results: dict = {"argv": sys.argv[1:], "load_before": servers.loadavg()}
+    for name in todo:
+        print(f"\n## {name}", flush=True)
+        results.update(await globals()[f"scenario_{name}"](args, ctx))
+    results["load_after"] = servers.loadavg()
+    for path in sorted(ctx.log_dir.glob("*.pyspy.txt")):
+        print(f"\n{path.name}: share of samples per function")
+        for share, frame in servers.top_frames(path):
+            print(f"  {share:5.1f} %  {frame}")
+    print(
+        f"\nload average after: {results['load_after']} · {time.monotonic() - t0:.0f} s · logs in {ctx.log_dir}"
+    )
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(results, fh, indent=1, default=str)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(parse(sys.argv[1:])))

@@ -1,0 +1,250 @@
+"""Server processes of a run: the app's workers (from the Procfile or a preset), the bare
+reference, and their CPU and memory read from /proc."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.data import repo_dir
+
+APP = "config.asgi:application"
+# Alternatives to the Procfile, to compare ASGI servers on the same run (`--server`).
+PRESETS = {
+    "daphne": f"daphne -b 127.0.0.1 -p $PORT -v 0 {APP}",
+    "uvicorn": f"uvicorn {APP} --host 127.0.0.1 --port $PORT --ws websockets --loop asyncio"
+    " --http h11"
+    " --ws-per-message-deflate false --lifespan off --no-access-log --log-level warning",
+    "uvicorn-sansio": f"uvicorn {APP} --host 127.0.0.1 --port $PORT --ws websockets-sansio"
+    " --loop asyncio --http h11"
+    " --ws-per-message-deflate false --lifespan off --no-access-log --log-level warning",
+    "uvicorn-sansio-uvloop": f"uvicorn {APP} --host 127.0.0.1 --port $PORT"
+    " --ws websockets-sansio --loop uvloop --http httptools"
+    " --ws-per-message-deflate false --lifespan off --no-access-log --log-level warning",
+    "uvicorn-wsproto": f"uvicorn {APP} --host 127.0.0.1 --port $PORT --ws wsproto"
+    " --lifespan off --no-access-log --log-level warning",
+}
+
+
+def procfile_web(path: Path | None = None) -> str:
+    """The command of the Procfile's `web:` line."""
+    path = path or repo_dir() / "Procfile"
+    for line in path.read_text().splitlines():
+        name, sep, command = line.partition(":")
+        if sep and name.strip() == "web":
+            return command.strip()
+    raise ValueError(f"{path} has no `web:` line")
+
+
+def server_command(server: str) -> str:
+    if server == "procfile":
+        return procfile_web()
+    if server in PRESETS:
+        return PRESETS[server]
+    raise ValueError(f"unknown server {server!r}: use procfile or one of {', '.join(PRESETS)}")
+
+
+@dataclass
+class Proc:
+    name: str
+    port: int
+    popen: subprocess.Popen
+    log: Path
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+
+@dataclass
+class Group:
+    """Processes started together and stopped together (each in its own process group)."""
+
+    procs: list[Proc] = field(default_factory=list)
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.popen.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.popen.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for proc in self.procs:
+            try:
+                proc.popen.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.popen.pid, signal.SIGKILL)
+                proc.popen.wait()
+
+    def pids(self) -> list[int]:
+        """Every process of the groups (a server may fork workers or helpers)."""
+        return [pid for proc in self.procs for pid in _tree(proc.pid)]
+
+
+def _tree(pid: int) -> list[int]:
+    pids = [pid]
+    with contextlib.suppress(OSError):
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        for child in children:
+            pids += _tree(int(child))
+    return pids
+
+
+def start(
+    *, name: str, command: str, ports: list[int], env: dict[str, str], log_dir: Path
+) -> Group:
+    """Start one process per port running `command` with $PORT set, through the shell as a
+    Procfile runner would, with the venv's scripts first on PATH."""
+    bin_dir = str(Path(sys.executable).parent)
+    group = Group()
+    for i, port in enumerate(ports):
+        log = log_dir / f"{name}-{i}.log"
+        penv = {
+            **os.environ,
+            **env,
+            "PORT": str(port),
+            "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
+        }
+        popen = subprocess.Popen(
+            ["bash", "-c", f"exec {command}"],
+            cwd=repo_dir(),
+            env=penv,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        group.procs.append(Proc(name=f"{name}-{i}", port=port, popen=popen, log=log))
+    try:
+        for proc in group.procs:
+            wait_port(proc)
+    except BaseException:
+        group.stop()
+        raise
+    return group
+
+
+def wait_port(proc: Proc, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.popen.poll() is not None:
+            tail = proc.log.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"{proc.name} exited with {proc.popen.returncode}:\n{tail}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", proc.port), 1):
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"{proc.name} did not listen on port {proc.port} within {timeout} s")
+
+
+def ensure_free(ports: list[int]) -> None:
+    for port in ports:
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                raise RuntimeError(f"port {port} is in use: pick another --port-base") from None
+
+
+def profile(group: Group, *, seconds: float, out_dir: Path) -> list[subprocess.Popen]:
+    """py-spy (when installed) on each worker for `seconds`: collapsed stacks in `out_dir`."""
+    spy = Path(sys.executable).parent / "py-spy"
+    if not spy.exists():
+        print("py-spy is not installed: pip install py-spy (no profile taken)")
+        return []
+    return [
+        subprocess.Popen(
+            [
+                str(spy),
+                "record",
+                "-p",
+                str(proc.pid),
+                "-d",
+                str(int(seconds)),
+                "-r",
+                "200",
+                "-f",
+                "raw",
+                "-o",
+                str(out_dir / f"{proc.name}.pyspy.txt"),
+                "--nonblocking",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for proc in group.procs
+    ]
+
+
+def top_frames(path: Path, *, limit: int = 25) -> list[tuple[float, str]]:
+    """From py-spy's collapsed stacks: the share of samples each function appears in."""
+    counts: dict[str, int] = {}
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        if not n.isdigit():
+            continue
+        total += int(n)
+        for frame in set(stack.split(";")):
+            counts[frame] = counts.get(frame, 0) + int(n)
+    ranked = sorted(counts.items(), key=lambda kv: kv[1], reverse=True)[:limit]
+    return [(100 * n / max(1, total), frame) for frame, n in ranked]
+
+
+# -- /proc --------------------------------------------------------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / CLOCK_TICKS
+
+
+def rss_bytes(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+    return total
+
+
+def loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+class Meter:
+    """CPU (% of one core) and memory of a set of processes over a window."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
+        self.t0 = time.monotonic()
+        self.cpu0 = cpu_seconds(pids)
+        self.peak_rss = rss_bytes(pids)
+
+    def sample(self) -> int:
+        rss = rss_bytes(self.pids)
+        self.peak_rss = max(self.peak_rss, rss)
+        return rss
+
+    def result(self) -> dict[str, float]:
+        elapsed = time.monotonic() - self.t0
+        rss = self.sample()
+        cpu = cpu_seconds(self.pids) - self.cpu0
+        return {
+            "cpu_pct": 100 * cpu / elapsed if elapsed else 0.0,
+            "rss": rss,
+            "peak_rss": self.peak_rss,
+        }
