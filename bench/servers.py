@@ -25,6 +25,9 @@ PRESETS = {
     "uvicorn-sansio": f"uvicorn {APP} --host 127.0.0.1 --port $PORT --ws websockets-sansio"
     " --loop asyncio --http h11"
     " --ws-per-message-deflate false --lifespan off --no-access-log --log-level warning",
+    "uvicorn-sansio-httptools": f"uvicorn {APP} --host 127.0.0.1 --port $PORT"
+    " --ws websockets-sansio --loop asyncio --http httptools"
+    " --ws-per-message-deflate false --lifespan off --no-access-log --log-level warning",
     "uvicorn-sansio-uvloop": f"uvicorn {APP} --host 127.0.0.1 --port $PORT"
     " --ws websockets-sansio --loop uvloop --http httptools"
     " --ws-per-message-deflate false --lifespan off --no-access-log --log-level warning",
