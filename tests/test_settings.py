@@ -10,24 +10,27 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def load_settings(**env: str) -> subprocess.CompletedProcess:
+def run_settings(expression: str, **env: str) -> subprocess.CompletedProcess:
+    """Load the settings in a fresh interpreter with only `env` set, and print `expression`."""
     clean = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("DJANGO_", "BEDWATCH_", "DATABASE_", "REDIS_"))
     }
     return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; from django.conf import settings; django.setup(); "
-            "print(settings.DATABASES['default']['ENGINE'], settings.CHANNEL_LAYERS['default']['BACKEND'])",
-        ],
+        [sys.executable, "-c", f"from django.conf import settings; print({expression})"],
         cwd=ROOT,
         env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
         capture_output=True,
         text=True,
         timeout=60,
+    )
+
+
+def load_settings(**env: str) -> subprocess.CompletedProcess:
+    return run_settings(
+        "settings.DATABASES['default']['ENGINE'], settings.CHANNEL_LAYERS['default']['BACKEND']",
+        **env,
     )
 
 
@@ -62,24 +65,7 @@ def test_bad_values_stop_start_up_naming_the_variable(env, message):
 
 
 def _database_options(**env: str) -> subprocess.CompletedProcess:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "BEDWATCH_", "DATABASE_", "REDIS_"))
-    }
-    return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from django.conf import settings; "
-            "print(settings.DATABASES['default'].get('OPTIONS', {}).get('pool'))",
-        ],
-        cwd=ROOT,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_settings("settings.DATABASES['default'].get('OPTIONS', {}).get('pool')", **env)
 
 
 def test_pool_size_pools_postgres_connections_and_is_off_by_default():
