@@ -46,6 +46,20 @@ ISSUE_TYPES = {
 }
 
 
+# What PUT and PATCH share in the OpenAPI description.
+WRITE_PARAMETERS = [
+    OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, description='W/"<version>"')
+]
+WRITE_RESPONSES = {
+    (200, FHIR_JSON): OpenApiTypes.OBJECT,
+    400: OpenApiResponse(description="OperationOutcome naming each bad element"),
+    403: OpenApiResponse(),
+    404: OpenApiResponse(),
+    409: OpenApiResponse(description="meta.versionId is stale"),
+    412: OpenApiResponse(description="If-Match is stale"),
+}
+
+
 class FHIRJSONRenderer(JSONRenderer):
     media_type = FHIR_JSON
     format = "fhir"
@@ -152,17 +166,8 @@ class LocationView(APIView):
         tags=["fhir"],
         summary="Report all six figures of a unit (ROR capacity extension)",
         request={FHIR_JSON: OpenApiTypes.OBJECT, "application/json": OpenApiTypes.OBJECT},
-        parameters=[
-            OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, description='W/"<version>"')
-        ],
-        responses={
-            (200, FHIR_JSON): OpenApiTypes.OBJECT,
-            400: OpenApiResponse(description="OperationOutcome naming each bad element"),
-            403: OpenApiResponse(),
-            404: OpenApiResponse(),
-            409: OpenApiResponse(description="meta.versionId is stale"),
-            412: OpenApiResponse(description="If-Match is stale"),
-        },
+        parameters=WRITE_PARAMETERS,
+        responses=WRITE_RESPONSES,
     )
     def put(self, request: Request, location_id: str) -> Response:
         return self._report(request, location_id, partial=False)
@@ -175,17 +180,8 @@ class LocationView(APIView):
             FHIR_JSON: OpenApiTypes.OBJECT,
             "application/merge-patch+json": OpenApiTypes.OBJECT,
         },
-        parameters=[
-            OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, description='W/"<version>"')
-        ],
-        responses={
-            (200, FHIR_JSON): OpenApiTypes.OBJECT,
-            400: OpenApiResponse(description="OperationOutcome naming each bad element"),
-            403: OpenApiResponse(),
-            404: OpenApiResponse(),
-            409: OpenApiResponse(description="meta.versionId is stale"),
-            412: OpenApiResponse(description="If-Match is stale"),
-        },
+        parameters=WRITE_PARAMETERS,
+        responses=WRITE_RESPONSES,
     )
     def patch(self, request: Request, location_id: str) -> Response:
         return self._report(request, location_id, partial=True)
