@@ -21,6 +21,24 @@ from accounts.models import Role
 from regions.models import Department, Region
 from tests.factories import HospitalFactory, UnitFactory, UserFactory
 
+# The fields of a unit that DESIGN §3 and §4 promise, in the API and on the live feed alike.
+UNIT_CONTRACT_FIELDS = frozenset(
+    {
+        "id",
+        "kind",
+        "label",
+        "installed",
+        "available",
+        "occupied",
+        "reserved",
+        "closed",
+        "extra",
+        "version",
+        "updated_at",
+        "freshness",
+    }
+)
+
 REQUIRE_SERVICES = os.getenv("BEDWATCH_REQUIRE_SERVICES") == "1"
 # The public open data and standards live beside the repository (../shared), not in it.
 SHARED_DIR = Path(

@@ -11,6 +11,7 @@ from django.db import transaction
 from accounts.models import Role
 from beds.models import Unit
 from beds.services import unit_report_create
+from tests.conftest import UNIT_CONTRACT_FIELDS
 from tests.factories import HospitalFactory, UnitFactory, UserFactory
 from tests.realtime.conftest import FIGURES, receive, report, socket
 
@@ -36,20 +37,7 @@ async def test_snapshot_lists_every_unit_of_the_region_with_api_fields(
     assert set(by_id) == {unit_lyon.pk, other_lyon.pk}  # Paris is another région
     first = by_id[unit_lyon.pk]
     assert first["available"] == unit_lyon.available and first["installed"] == 10
-    assert {
-        "id",
-        "kind",
-        "label",
-        "installed",
-        "available",
-        "occupied",
-        "reserved",
-        "closed",
-        "extra",
-        "version",
-        "updated_at",
-        "freshness",
-    } <= set(first)
+    assert set(first) >= UNIT_CONTRACT_FIELDS
     await ws.disconnect()
 
 
