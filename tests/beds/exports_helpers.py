@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from beds.models import Source, UnitKind
 from beds.services import unit_report_create
+from tests.conftest import SHARED_DIR
 from tests.factories import HospitalFactory, UnitFactory
 
 
 def shared_dir(*parts: str) -> Path | None:
-    """`../shared/<parts>` next to the checkout (or a worktree of it), or BEDWATCH_SHARED_DIR."""
-    candidates = []
-    if os.getenv("BEDWATCH_SHARED_DIR"):
-        candidates.append(Path(os.environ["BEDWATCH_SHARED_DIR"]))
-    base = Path(settings.BASE_DIR)
-    candidates += [base.parent / "shared", base.parent.parent / "shared"]
-    for candidate in candidates:
-        path = candidate.joinpath(*parts)
-        if path.exists():
-            return path
-    return None
+    """`../shared/<parts>` (tests/conftest.py's SHARED_DIR) when it exists, else None."""
+    path = SHARED_DIR.joinpath(*parts)
+    return path if path.exists() else None
 
 
 def report(unit, user, **figures):  # noqa: ANN001, ANN003, ANN201

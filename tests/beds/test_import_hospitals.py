@@ -13,16 +13,7 @@ from beds.importer import department_of, normalise_phone, restore_finess
 from beds.models import Hospital
 from tests.factories import HospitalFactory
 
-REPO = Path(__file__).resolve().parents[2]
-# `../shared/data` next to the repository; worktrees sit one level deeper than the main clone.
-GISCO = next(
-    (
-        folder / "hospitals-fr-gisco-2020.csv"
-        for folder in (REPO.parent / "shared" / "data", REPO.parent.parent / "shared" / "data")
-        if (folder / "hospitals-fr-gisco-2020.csv").exists()
-    ),
-    REPO.parent / "shared" / "data" / "hospitals-fr-gisco-2020.csv",
-)
+GISCO_FILE = "hospitals-fr-gisco-2020.csv"
 
 HEADER = (
     "id,hospital_name,site_name,lat,lon,geo_qual,street,house_number,postcode,city,cc,country,"
@@ -116,12 +107,11 @@ def test_phone_is_normalised():
 
 
 @pytest.mark.django_db
-def test_importing_the_gisco_file_twice_gives_each_establishment_once():
-    if not GISCO.exists():
-        pytest.skip(f"{GISCO} is not on this machine")
-    first, _ = run(str(GISCO))
+def test_importing_the_gisco_file_twice_gives_each_establishment_once(shared_dir):
+    gisco = shared_dir / "data" / GISCO_FILE
+    first, _ = run(str(gisco))
     count = Hospital.objects.count()
-    second, errors = run(str(GISCO))
+    second, errors = run(str(gisco))
 
     assert count > 5000
     assert Hospital.objects.count() == count
