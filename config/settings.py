@@ -197,6 +197,23 @@ BEDWATCH_SERVE_STATIC = envbool("BEDWATCH_SERVE_STATIC", "1")
 # back to Django's ASGI handler, which hands every middleware to a thread separately.
 BEDWATCH_HTTP_THREADS = envint("BEDWATCH_HTTP_THREADS", "16")
 
+# Behind a TLS-terminating reverse proxy (production, docs/deployment.md): trust its
+# X-Forwarded-Proto, send cookies over HTTPS only, redirect plain HTTP and ask browsers for HSTS.
+# Off by default so that the demo and the benchmark work over plain HTTP on loopback.
+BEDWATCH_HTTPS = envbool("BEDWATCH_HTTPS", "0")
+if BEDWATCH_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = envbool("BEDWATCH_SSL_REDIRECT", "1")
+    # Monitoring probes a worker directly over HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = envint("BEDWATCH_HSTS_SECONDS", "31536000")
+    # The domain's owner decides these two: they bind every subdomain, and preloading is hard
+    # to undo. `check --deploy` warns (W005, W021) until they are set.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("BEDWATCH_HSTS_SUBDOMAINS", "0")
+    SECURE_HSTS_PRELOAD = envbool("BEDWATCH_HSTS_PRELOAD", "0")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A report is a few hundred bytes: refuse anything much larger before parsing it.

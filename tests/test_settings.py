@@ -1,6 +1,7 @@
 """Settings come from the environment; bad values stop the start-up with a clear message."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -86,3 +87,63 @@ def test_pool_and_persistent_connections_are_refused_together():
     )
     assert result.returncode != 0
     assert "DATABASE_CONN_MAX_AGE and DATABASE_POOL_MAX_SIZE" in result.stderr
+
+
+def test_https_behind_a_proxy_makes_cookies_secure_and_is_off_by_default():
+    expression = (
+        "settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE, "
+        "settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS, "
+        "settings.SECURE_PROXY_SSL_HEADER"
+    )
+    default = run_settings(expression)
+    assert default.returncode == 0, default.stderr
+    assert default.stdout.strip() == "False False False 0 None"
+    https = run_settings(expression, BEDWATCH_HTTPS="1")
+    assert https.returncode == 0, https.stderr
+    assert https.stdout.strip() == "True True True 31536000 ('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+def _deploy_check(**env: str) -> subprocess.CompletedProcess:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "BEDWATCH_", "DATABASE_", "REDIS_"))
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={
+            **clean,
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "x" * 60 + "-not-a-real-key-but-long-and-varied-0123456789",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _deploy_warnings(result: subprocess.CompletedProcess) -> set[str]:
+    return set(re.findall(r"\(security\.(W\d+)\)", result.stderr))
+
+
+def test_production_settings_with_https_pass_djangos_deploy_check():
+    # Only the two HSTS choices that bind the whole domain are left to its owner.
+    https = _deploy_check(BEDWATCH_HTTPS="1")
+    assert _deploy_warnings(https) == {"W005", "W021"}, https.stderr
+    owner = _deploy_check(
+        BEDWATCH_HTTPS="1", BEDWATCH_HSTS_SUBDOMAINS="1", BEDWATCH_HSTS_PRELOAD="1"
+    )
+    assert owner.returncode == 0, owner.stderr
+    plain = _deploy_check()
+    assert {"W004", "W008", "W012", "W016"} <= _deploy_warnings(plain)
+
+
+def test_health_check_is_not_redirected_to_https(client, settings, db):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    assert client.get("/healthz").status_code == 200
+    redirected = client.get("/accounts/login/")
+    assert redirected.status_code == 301
+    assert redirected["Location"].startswith("https://")
