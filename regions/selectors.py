@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from regions.models import Department, Region
+from django.db.models import QuerySet
+
+from regions.models import Department, Region, ThresholdChange
 
 
 def region_get(*, code: str) -> Region | None:
@@ -13,3 +15,25 @@ def region_get(*, code: str) -> Region | None:
         if department is not None and department.region.departments.count() == 1:
             region = department.region
     return region
+
+
+def region_threshold_changes(*, region: Region) -> QuerySet[ThresholdChange]:
+    """The région's threshold changes, newest first."""
+    return ThresholdChange.objects.filter(region=region).order_by("-changed_at", "-id")
+
+
+def threshold_change_to_dict(change: ThresholdChange) -> dict:
+    return {
+        "changed_at": change.changed_at.isoformat(),
+        "changed_by": change.changed_by_username,
+        "role": change.changed_by_role,
+        "source": change.source,
+        "before": {
+            "tension_occupancy_pct": change.occupancy_pct_before,
+            "tension_available_max": change.available_max_before,
+        },
+        "after": {
+            "tension_occupancy_pct": change.occupancy_pct_after,
+            "tension_available_max": change.available_max_after,
+        },
+    }

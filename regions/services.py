@@ -2,21 +2,44 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from regions.models import Region
+from accounts.models import User
+from regions.models import Region, ThresholdChange
 
 
 def region_thresholds_update(
     *,
     region: Region,
+    user: User | None,
+    source: str = ThresholdChange.Source.API,
     tension_occupancy_pct: int | None = None,
     tension_available_max: int | None = None,
 ) -> Region:
-    """Change a région's alert thresholds (coordinators of the région, admins)."""
-    if tension_occupancy_pct is not None:
-        region.tension_occupancy_pct = tension_occupancy_pct
-    if tension_available_max is not None:
-        region.tension_available_max = tension_available_max
-    region.full_clean()
+    """Change a région's alert thresholds (coordinators of the région, admins; access checks
+    are the caller's). A change that changes something is recorded as a `ThresholdChange` in
+    the same transaction; the région is locked so that two coordinators' "before" never lie.
+    """
+    from accounts.scopes import role_of  # accounts.scopes imports the régions' models
+
     with transaction.atomic():
-        region.save(update_fields=["tension_occupancy_pct", "tension_available_max"])
-    return region
+        locked = Region.objects.select_for_update().get(pk=region.pk)
+        before = (locked.tension_occupancy_pct, locked.tension_available_max)
+        if tension_occupancy_pct is not None:
+            locked.tension_occupancy_pct = tension_occupancy_pct
+        if tension_available_max is not None:
+            locked.tension_available_max = tension_available_max
+        locked.full_clean()
+        after = (locked.tension_occupancy_pct, locked.tension_available_max)
+        if after != before:
+            locked.save(update_fields=["tension_occupancy_pct", "tension_available_max"])
+            ThresholdChange.objects.create(
+                region=locked,
+                changed_by=user,
+                changed_by_username=user.get_username() if user else "",
+                changed_by_role=(role_of(user) or "") if user else "",
+                source=source,
+                occupancy_pct_before=before[0],
+                occupancy_pct_after=after[0],
+                available_max_before=before[1],
+                available_max_after=after[1],
+            )
+    return locked

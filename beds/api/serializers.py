@@ -148,6 +148,22 @@ class RegionSerializer(serializers.ModelSerializer):
         read_only_fields = ["code", "name"]
 
 
+class ThresholdsSerializer(serializers.Serializer):
+    tension_occupancy_pct = serializers.IntegerField()
+    tension_available_max = serializers.IntegerField()
+
+
+class ThresholdChangeSerializer(serializers.Serializer):
+    """One change of a région's thresholds (the audit of `PATCH /regions/{code}/`)."""
+
+    changed_at = serializers.DateTimeField()
+    changed_by = serializers.CharField(help_text="username, kept if the account is deleted")
+    role = serializers.CharField(help_text="the role the account had then")
+    source = serializers.ChoiceField(choices=["api", "admin"])
+    before = ThresholdsSerializer()
+    after = ThresholdsSerializer()
+
+
 class ReportHistoryQuerySerializer(serializers.Serializer):
     since = serializers.DateTimeField(required=False)
     until = serializers.DateTimeField(required=False)

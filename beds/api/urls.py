@@ -11,6 +11,11 @@ urlpatterns = [
     path("units/<int:unit_id>/reports/", views.UnitReportsView.as_view(), name="unit-reports"),
     path("regions/<str:code>/", views.RegionDetailView.as_view(), name="region-detail"),
     path("regions/<str:code>/summary/", views.RegionSummaryView.as_view(), name="region-summary"),
+    path(
+        "regions/<str:code>/threshold-changes/",
+        views.RegionThresholdChangesView.as_view(),
+        name="region-threshold-changes",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("exports/edxl-have.xml", exports.EdxlHaveExportView.as_view(), name="export-edxl"),
     path("exports/fhir/Location", exports.FhirLocationExportView.as_view(), name="export-fhir"),

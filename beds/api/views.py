@@ -26,7 +26,7 @@ from beds.capacity import tension_of
 from beds.filters import HospitalFilter
 from beds.models import FIGURES, Source, Unit
 from regions.models import Region
-from regions.selectors import region_get
+from regions.selectors import region_get, region_threshold_changes, threshold_change_to_dict
 from regions.services import region_thresholds_update
 
 
@@ -206,5 +206,22 @@ class RegionDetailView(APIView):
             raise PermissionDenied(_("You may not change this région's thresholds."))
         serializer = s.RegionSerializer(region, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        region = region_thresholds_update(region=region, **serializer.validated_data)
+        region = region_thresholds_update(
+            region=region, user=request.user, **serializer.validated_data
+        )
         return Response(s.RegionSerializer(region).data)
+
+
+class RegionThresholdChangesView(APIView):
+    """Who changed the région's thresholds, when, from what to what: newest first."""
+
+    @extend_schema(responses=s.ThresholdChangeSerializer(many=True))
+    def get(self, request: Request, code: str) -> Response:
+        region = _region_or_404(code)
+        if not region_can_configure(request.user, region):
+            raise PermissionDenied(_("This région's audit is for its coordinators."))
+        paginator = Pagination()
+        page = paginator.paginate_queryset(
+            region_threshold_changes(region=region), request, view=self
+        )
+        return paginator.get_paginated_response([threshold_change_to_dict(c) for c in page])

@@ -1,5 +1,6 @@
-"""The full archive: every région, hospital, unit, report and account scope in one JSON file,
-so that an operator can leave with all of their data, or move it to another installation.
+"""The full archive: every région, hospital, unit, report, threshold change and account scope in
+one JSON file, so that an operator can leave with all of their data, or move it to another
+installation.
 
 The format is documented in docs/interoperability.md. The reader lives beside the writer so the
 two cannot drift: `archive_restore` is the one write outside a `services.py`, one transaction
@@ -23,7 +24,7 @@ from rest_framework.authtoken.models import Token
 from accounts.models import Role, User
 from beds.capacity import figures_errors
 from beds.models import FIGURES, CapacityReport, Hospital, Source, Unit, UnitKind
-from regions.models import Department, Region
+from regions.models import Department, Region, ThresholdChange
 
 FORMAT = "bedwatch-archive"
 FORMAT_VERSION = 1
@@ -118,6 +119,23 @@ def _reports() -> Iterator[dict]:
         }
 
 
+def _threshold_changes() -> Iterator[dict]:
+    changes = ThresholdChange.objects.select_related("changed_by").order_by("pk")
+    for c in changes.iterator(chunk_size=BATCH):
+        yield {
+            "region": c.region_id,
+            "changed_at": _time(c.changed_at),
+            "changed_by": c.changed_by.username if c.changed_by else None,
+            "changed_by_username": c.changed_by_username,
+            "changed_by_role": c.changed_by_role,
+            "source": c.source,
+            "occupancy_pct_before": c.occupancy_pct_before,
+            "occupancy_pct_after": c.occupancy_pct_after,
+            "available_max_before": c.available_max_before,
+            "available_max_after": c.available_max_after,
+        }
+
+
 def _accounts(*, credentials: bool) -> Iterator[dict]:
     users = User.objects.prefetch_related("hospitals", "regions").order_by("username")
     tokens = dict(Token.objects.values_list("user_id", "key")) if credentials else {}
@@ -184,6 +202,9 @@ def archive_write(fp: IO[str], *, credentials: bool = False) -> dict[str, int]:
         counts["hospitals"] = _write_section(fp, "hospitals", _hospitals(), last=False)
         counts["units"] = _write_section(fp, "units", _units(), last=False)
         counts["reports"] = _write_section(fp, "reports", _reports(), last=False)
+        counts["threshold_changes"] = _write_section(
+            fp, "threshold_changes", _threshold_changes(), last=False
+        )
         counts["accounts"] = _write_section(
             fp, "accounts", _accounts(credentials=credentials), last=True
         )
@@ -252,6 +273,7 @@ def _database_is_empty() -> list[str]:
         "hospitals": Hospital.objects.count(),
         "units": Unit.objects.count(),
         "reports": CapacityReport.objects.count(),
+        "threshold changes": ThresholdChange.objects.count(),
         "accounts": User.objects.count(),
     }
     return [f"{n} {name}" for name, n in found.items() if n]
@@ -424,6 +446,43 @@ def archive_restore(data: Any) -> dict[str, int]:
                 f"(version {report.version})",
             )
 
+    # Threshold changes: absent from archives written before they were audited.
+    changes: list[ThresholdChange] = []
+    change_records = (
+        checker.records(data, "threshold_changes") if "threshold_changes" in data else []
+    )
+    for i, record in enumerate(change_records):
+        where = f"threshold_changes[{i}]"
+        values = {
+            "region_id": checker.field(record, where, "region", (str,)),
+            "changed_at": checker.time(record, where, "changed_at", null=False),
+            "changed_by_username": checker.field(record, where, "changed_by_username", (str,)),
+            "changed_by_role": checker.field(record, where, "changed_by_role", (str,)),
+            "source": checker.field(record, where, "source", (str,)),
+            **{
+                name: checker.field(record, where, name, (int,))
+                for name in (
+                    "occupancy_pct_before",
+                    "occupancy_pct_after",
+                    "available_max_before",
+                    "available_max_after",
+                )
+            },
+        }
+        changer = checker.field(record, where, "changed_by", (str, type(None)))
+        if None in values.values():
+            continue
+        if values["region_id"] not in regions:
+            checker.add(f"{where}.region", f"no région {values['region_id']!r}")
+        if values["source"] not in ThresholdChange.Source.values:
+            checker.add(f"{where}.source", f"unknown source {values['source']!r}")
+        if changer is not None and changer not in usernames:
+            checker.add(f"{where}.changed_by", f"no account {changer!r} in the file")
+        change = ThresholdChange(**values)
+        _model_errors(checker, where, change, ["region", "changed_by"])
+        change._changer = changer  # resolved to an account once accounts exist
+        changes.append(change)
+
     accounts: list[tuple[User, list[str], list[str], dict | None]] = []
     seen_usernames: set[str] = set()
     for i, record in enumerate(checker.records(data, "accounts")):
@@ -501,6 +560,9 @@ def archive_restore(data: Any) -> dict[str, int]:
             for report in reports:
                 report.reported_by = users.get(report._reporter) if report._reporter else None
             CapacityReport.objects.bulk_create(reports, batch_size=BATCH)
+            for change in changes:
+                change.changed_by = users.get(change._changer) if change._changer else None
+            ThresholdChange.objects.bulk_create(changes, batch_size=BATCH)
             _reset_sequences()
     except IntegrityError as exc:
         raise ArchiveError([f"The database refused the file: {exc}"]) from None
@@ -510,6 +572,7 @@ def archive_restore(data: Any) -> dict[str, int]:
         "hospitals": len(hospitals),
         "units": len(units),
         "reports": len(reports),
+        "threshold_changes": len(changes),
         "accounts": len(accounts),
     }
 

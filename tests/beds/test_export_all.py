@@ -11,7 +11,8 @@ from rest_framework.authtoken.models import Token
 from accounts.models import User
 from beds.models import CapacityReport, Hospital, Source, Unit
 from beds.services import unit_report_create
-from regions.models import Region
+from regions.models import Region, ThresholdChange
+from regions.services import region_thresholds_update
 from tests.beds.exports_helpers import (
     fast_password_hashing,  # noqa: F401
     report,
@@ -27,6 +28,7 @@ def wipe() -> None:
     Token.objects.all().delete()
     User.objects.all().delete()
     CapacityReport.objects.all()._raw_delete(CapacityReport.objects.db)
+    ThresholdChange.objects.all()._raw_delete(ThresholdChange.objects.db)
     Unit.objects.all().delete()
     Hospital.objects.all().delete()
     Region.objects.update(tension_occupancy_pct=90, tension_available_max=1)
@@ -50,6 +52,7 @@ def api_state(client) -> dict:  # noqa: ANN001
     state["hospitals"] = client.get("/api/v1/hospitals/", {"page_size": 1000}).json()
     state["summary_84"] = client.get("/api/v1/regions/84/summary/").json()
     state["summary_84"].pop("generated_at")
+    state["threshold_changes_84"] = client.get("/api/v1/regions/84/threshold-changes/").json()
     return state
 
 
@@ -71,9 +74,9 @@ def world(hospital_lyon, unit_paris, alice, bob, carol, dave, erin, region_ara):
         note="Coordinatrice : « plan blanc »",
     )
     report(unit_paris, bob, available=1, occupied=9)
-    region_ara.tension_occupancy_pct = 75
-    region_ara.tension_available_max = 3
-    region_ara.save()
+    region_thresholds_update(
+        region=region_ara, user=carol, tension_occupancy_pct=75, tension_available_max=3
+    )
     Token.objects.create(user=dave)
     machine = UserFactory(username="hl7-gateway", role="staff", hospitals=[hospital_lyon])
     machine.set_unusable_password()
@@ -220,3 +223,42 @@ def test_export_refuses_to_overwrite_without_force(world, tmp_path):
     with pytest.raises(CommandError, match="exists"):
         call_command("export_all", str(path))
     assert path.read_text(encoding="utf-8") == "keep me"
+
+
+@pytest.mark.django_db
+def test_threshold_changes_come_along_and_an_older_archive_without_them_restores(
+    world, tmp_path
+):
+    path = tmp_path / "bedwatch.json"
+    call_command("export_all", str(path), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    data = json.loads(path.read_text())
+    [change] = data["threshold_changes"]
+    assert change["changed_by"] == "carol" and change["occupancy_pct_after"] == 75
+
+    wipe()
+    call_command("import_all", str(path), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    restored = ThresholdChange.objects.get()
+    assert restored.changed_by.username == "carol" and restored.occupancy_pct_before == 90
+
+    wipe()
+    del data["threshold_changes"]
+    path.write_text(json.dumps(data))
+    call_command("import_all", str(path), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert not ThresholdChange.objects.exists()
+    assert Region.objects.get(code="84").tension_occupancy_pct == 75
+
+
+@pytest.mark.django_db
+def test_a_bad_threshold_change_in_the_archive_is_named_and_nothing_is_written(world, tmp_path):
+    path = tmp_path / "bedwatch.json"
+    call_command("export_all", str(path), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    data = json.loads(path.read_text())
+    data["threshold_changes"][0]["changed_by"] = "nobody"
+    data["threshold_changes"][0]["region"] = "99"
+    path.write_text(json.dumps(data))
+    wipe()
+    with pytest.raises(CommandError) as error:
+        call_command("import_all", str(path), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert "threshold_changes[0].changed_by: no account 'nobody'" in str(error.value)
+    assert "threshold_changes[0].region: no région '99'" in str(error.value)
+    assert not Unit.objects.exists() and not ThresholdChange.objects.exists()
