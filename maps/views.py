@@ -51,12 +51,14 @@ def _map_page(request: HttpRequest, *, region, hospitals, m, sockets, kind, now)
         "map": builders.render_map(m),
         "hospital_count": len(hospitals),
         "totals": builders.area_totals(hospitals),
-        "page_data": builders.page_data(
-            hospitals,
-            kind=kind,
-            thresholds=thresholds,
-            freshness_hours=sel.freshness_hours(),
-            extra={"serverNow": now.isoformat(), "page": "map"},
+        "page_data": builders.page_json(
+            builders.page_data(
+                hospitals,
+                kind=kind,
+                thresholds=thresholds,
+                freshness_hours=sel.freshness_hours(),
+                extra={"serverNow": now.isoformat(), "page": "map"},
+            )
         ),
         "sockets": sockets,
         "can_dispatch": role_of(request.user) in DISPATCH_ROLES,
@@ -172,16 +174,18 @@ def dispatch(request: HttpRequest) -> HttpResponse:
         "map": builders.render_map(m),
         "rows": rows,
         "result_count": len(results),
-        "page_data": builders.page_data(
-            candidates,
-            kind=kind,
-            thresholds=thresholds,
-            freshness_hours=sel.freshness_hours(),
-            extra={
-                "serverNow": now.isoformat(),
-                "page": "dispatch",
-                "minAvailable": form.cleaned_data["min_available"] if valid else None,
-            },
+        "page_data": builders.page_json(
+            builders.page_data(
+                candidates,
+                kind=kind,
+                thresholds=thresholds,
+                freshness_hours=sel.freshness_hours(),
+                extra={
+                    "serverNow": now.isoformat(),
+                    "page": "dispatch",
+                    "minAvailable": form.cleaned_data["min_available"] if valid else None,
+                },
+            )
         ),
         "sockets": ["/ws/national/"] if valid else [],
     }
