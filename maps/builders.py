@@ -173,8 +173,7 @@ def hospital_look(hospital: Mapping, *, kind: str | None, thresholds: Thresholds
 
 @lru_cache(maxsize=8)
 def _texts(language: str | None) -> dict[str, str]:
-    """The words of popups and ages, translated once per language (a national map has
-    thousands of popups)."""
+    """The words of ages and the popup's table head, translated once per language."""
     columns = [
         ("available", _("Free"), _("Available beds")),
         ("occupied", _("Occ."), _("Occupied beds")),
@@ -195,9 +194,7 @@ def _texts(language: str | None) -> dict[str, str]:
         "min": _("%(m)d min"),
         "hours": _("%(h)d h %(m)02d"),
         "days": _("%(d)d d"),
-        "admissions": escape(_("Admissions")),
         "table_head": "".join(head),
-        **{f"kind:{k.value}": escape(kind_name(k.value)) for k in UnitKind},
     }
 
 
