@@ -152,6 +152,7 @@ def test_regional_page_lists_hospitals_with_units_and_totals(carol, world):
     assert re.search(r'data-total-all="stale">1<', html)  # the never-reported unit
     assert 'src="/static/vendor/leaflet/leaflet.js"' in html
     assert "<tbody data-bw-rows></tbody>" in html  # drawn by maps.js
+    assert "{#" not in html and "{%" not in html  # no template text leaks into the page
 
 
 @pytest.mark.django_db
