@@ -42,21 +42,23 @@ def _kind(request: HttpRequest) -> str | None:
     return kind or None
 
 
-def _map_page(request: HttpRequest, *, region, hospitals, m, sockets, kind) -> HttpResponse:  # noqa: ANN001
+def _map_page(request: HttpRequest, *, region, hospitals, m, sockets, kind, now) -> HttpResponse:  # noqa: ANN001
     thresholds = sel.region_thresholds()
     context = {
         "region": region,
         "regions": sel.map_regions(user=request.user),
         "kind": kind,
         "map": builders.render_map(m),
-        "rows": builders.table_rows(hospitals, kind=kind, thresholds=thresholds),
+        "hospital_count": len(hospitals),
         "totals": builders.area_totals(hospitals),
-        "page_data": builders.page_data(
-            hospitals,
-            kind=kind,
-            thresholds=thresholds,
-            freshness_hours=sel.freshness_hours(),
-            extra={"serverNow": timezone.now().isoformat(), "page": "map"},
+        "page_data": builders.page_json(
+            builders.page_data(
+                hospitals,
+                kind=kind,
+                thresholds=thresholds,
+                freshness_hours=sel.freshness_hours(),
+                extra={"serverNow": now.isoformat(), "page": "map"},
+            )
         ),
         "sockets": sockets,
         "can_dispatch": role_of(request.user) in DISPATCH_ROLES,
@@ -87,8 +89,6 @@ def national(request: HttpRequest) -> HttpResponse:
     m = builders.national_map(
         hospitals,
         kind=kind,
-        thresholds=sel.region_thresholds(),
-        now=now,
         assets=sel.map_assets(),
         tiles=sel.map_tiles(),
         outlines=sel.national_outlines(regions=codes),
@@ -97,7 +97,9 @@ def national(request: HttpRequest) -> HttpResponse:
     sockets = (
         ["/ws/national/"] if whole_country else [f"/ws/regions/{c}/" for c in sorted(codes or ())]
     )
-    return _map_page(request, region=None, hospitals=hospitals, m=m, sockets=sockets, kind=kind)
+    return _map_page(
+        request, region=None, hospitals=hospitals, m=m, sockets=sockets, kind=kind, now=now
+    )
 
 
 @login_required
@@ -116,14 +118,14 @@ def regional(request: HttpRequest, code: str) -> HttpResponse:
     m = builders.regional_map(
         hospitals,
         kind=kind,
-        thresholds=sel.region_thresholds(),
-        now=now,
         assets=sel.map_assets(),
         tiles=sel.map_tiles(),
         outlines=sel.regional_outlines(region=region),
     )
     sockets = [f"/ws/regions/{region.code}/"]
-    return _map_page(request, region=region, hospitals=hospitals, m=m, sockets=sockets, kind=kind)
+    return _map_page(
+        request, region=region, hospitals=hospitals, m=m, sockets=sockets, kind=kind, now=now
+    )
 
 
 @login_required
@@ -155,8 +157,6 @@ def dispatch(request: HttpRequest) -> HttpResponse:
         point=form.point if valid else None,
         radius_km=form.cleaned_data["radius_km"] if valid else None,
         kind=kind,
-        thresholds=thresholds,
-        now=now,
         assets=sel.map_assets(),
         tiles=sel.map_tiles(),
         outlines=sel.national_outlines(),
@@ -174,16 +174,18 @@ def dispatch(request: HttpRequest) -> HttpResponse:
         "map": builders.render_map(m),
         "rows": rows,
         "result_count": len(results),
-        "page_data": builders.page_data(
-            candidates,
-            kind=kind,
-            thresholds=thresholds,
-            freshness_hours=sel.freshness_hours(),
-            extra={
-                "serverNow": now.isoformat(),
-                "page": "dispatch",
-                "minAvailable": form.cleaned_data["min_available"] if valid else None,
-            },
+        "page_data": builders.page_json(
+            builders.page_data(
+                candidates,
+                kind=kind,
+                thresholds=thresholds,
+                freshness_hours=sel.freshness_hours(),
+                extra={
+                    "serverNow": now.isoformat(),
+                    "page": "dispatch",
+                    "minAvailable": form.cleaned_data["min_available"] if valid else None,
+                },
+            )
         ),
         "sockets": ["/ws/national/"] if valid else [],
     }

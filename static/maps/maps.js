@@ -1,11 +1,15 @@
-/* Bedwatch maps: kind selector, sortable table, ages, and live updates.
+/* Bedwatch maps: markers, popups, the hospitals' table, kind selector, sorting, ages, and live
+ * updates.
  *
- * The page holds the data it was built from (#bw-map-data: hospitals as the API shows them,
- * région thresholds, freshness hours) and the map registers its markers by FINESS in
- * window.bedwatchMap (see maps/builders.py). Live figures arrive as the realtime module's
- * `bedwatch:units` event ({kind: "snapshot"|"changed", units: [...]}); this script recolours
- * markers, refreshes popups, re-sorts the table, updates totals and dispatch results.
- * The same rules as beds/capacity.py (tension) and maps/builders.py (looks) are applied here.
+ * The page holds its hospitals once (#bw-map-data, maps/builders.py `page_data`: arrays of the
+ * API's fields, named in `fields`, with région thresholds, freshness hours and the words of
+ * popups). Folium draws the base map and creates window.bedwatchMap; this script adds one
+ * marker per hospital in one loop, registered by FINESS in window.bedwatchMap.markers, builds
+ * a popup's content when it opens (from the current figures) and draws the area table's rows.
+ * Live figures arrive as the realtime module's `bedwatch:units` event ({kind: "snapshot" |
+ * "changed", units: [...]}); this script recolours markers, refreshes the popup built
+ * (open or not), the table, totals and dispatch results. The same rules as beds/capacity.py
+ * (tension) and maps/builders.py (looks) are applied here.
  */
 (function () {
   "use strict";
@@ -25,11 +29,28 @@
     return Date.now() + clockOffset;
   }
 
-  Object.keys(data.hospitals).forEach(function (finess) {
-    data.hospitals[finess].units.forEach(function (u) {
-      unitIndex[u.id] = finess;
+  // Expand the compact arrays into the API's objects, keyed by FINESS (`order` keeps the
+  // server's order: FINESS numbers are integer-like keys, which objects sort numerically).
+  var order = [];
+  (function expand() {
+    var hf = data.fields.hospital;
+    var uf = data.fields.unit;
+    var byFiness = {};
+    data.hospitals.forEach(function (row) {
+      var h = {};
+      for (var i = 0; i < hf.length; i++) h[hf[i]] = row[i];
+      h.units = h.units.map(function (r) {
+        var u = { hospital: h.finess };
+        for (var j = 0; j < uf.length; j++) u[uf[j]] = r[j];
+        unitIndex[u.id] = h.finess;
+        return u;
+      });
+      byFiness[h.finess] = h;
+      order.push(h.finess);
     });
-  });
+    data.hospitals = byFiness;
+  })();
+  var text = data.text || {};
 
   // --- rules ------------------------------------------------------------------------------
 
@@ -116,11 +137,38 @@
 
   // --- drawing ----------------------------------------------------------------------------
 
+  function esc(value) {
+    return String(value === null || value === undefined ? "" : value)
+      .replace(/&/g, "&amp;")
+      .replace(/</g, "&lt;")
+      .replace(/>/g, "&gt;")
+      .replace(/"/g, "&quot;");
+  }
+
   function setPin(el, look) {
     el.className = look.cls;
     el.setAttribute("data-available", String(look.available));
-    var text = el.querySelector("span") || el.appendChild(document.createElement("span"));
-    text.textContent = look.hasUnits ? String(look.available) : "–";
+    var span = el.querySelector("span") || el.appendChild(document.createElement("span"));
+    span.textContent = look.hasUnits ? String(look.available) : "–";
+  }
+
+  // A marker's icon: the hospital's free beds of the kind shown, in a disc of its colour.
+  function iconOf(hospital, look, out) {
+    var pin = document.createElement("div");
+    setPin(pin, look);
+    if (out) pin.classList.add("bw-out");
+    pin.setAttribute("data-finess", hospital.finess);
+    return L.divIcon({
+      html: pin,
+      className: "bw-marker",
+      iconSize: [34, 34],
+      iconAnchor: [17, 17],
+      popupAnchor: [0, -14],
+    });
+  }
+
+  function zIndexOf(look, out) {
+    return out ? -1000 : look.hasUnits ? look.available : -500;
   }
 
   function drawMarker(hospital) {
@@ -128,32 +176,88 @@
     if (!marker || !window.L) return;
     var look = lookOf(hospital, kind);
     var out = !matchesSearch(hospital);
-    var html =
-      '<div class="' + look.cls + (out ? " bw-out" : "") + '" data-finess="' + hospital.finess +
-      '" data-available="' + look.available + '"><span>' +
-      (look.hasUnits ? look.available : "–") + "</span></div>";
-    marker.setIcon(
-      L.divIcon({
-        html: html,
-        className: "bw-marker",
-        iconSize: [34, 34],
-        iconAnchor: [17, 17],
-        popupAnchor: [0, -14],
-      })
-    );
-    marker.setZIndexOffset(out ? -1000 : look.hasUnits ? look.available : -500);
+    marker.setIcon(iconOf(hospital, look, out));
+    marker.setZIndexOffset(zIndexOf(look, out));
   }
 
-  // A unit's figures in every element that shows them (popups, chips), open or not.
+  function unitClass(unit, hospital) {
+    return "bw-t-" + tensionOf(unit, thresholdsOf(hospital)) + " bw-f-" + unit.freshness;
+  }
+
+  // A popup's content, built when it opens from the figures known then (live updates keep it
+  // current while it is open: drawUnit).
+  function popupElement(finess) {
+    var h = data.hospitals[finess];
+    var html = [
+      "<h3>" + esc(h.name) + "</h3>",
+      '<p class="bw-popup-place">' +
+        esc([h.postcode, h.city].filter(Boolean).join(" ")) + " (" + esc(h.department) + ")</p>",
+    ];
+    if (h.phone) {
+      html.push(
+        '<p class="bw-popup-phone">' + esc(text.admissions) + ' : <a href="tel:' +
+          esc(h.phone.replace(/ /g, "")) + '">' + esc(h.phone) + "</a></p>"
+      );
+    }
+    html.push(text.popupHead);
+    h.units.forEach(function (u) {
+      html.push(
+        '<tr data-unit-id="' + u.id + '" data-available="' + u.available + '" data-kind="' +
+          esc(u.kind) + '" class="' + unitClass(u, h) + '"><th><abbr title="' +
+          esc(text.kinds[u.kind] || u.kind) + '">' + esc(u.kind) + "</abbr> " + esc(u.label) +
+          "</th>"
+      );
+      text.popupFigures.forEach(function (name) {
+        html.push('<td data-figure="' + name + '">' + u[name] + "</td>");
+      });
+      html.push(
+        '<td><time class="bw-age" data-updated-at="' + esc(u.updated_at) + '" datetime="' +
+          esc(u.updated_at) + '">' + esc(ageText(u.updated_at)) + "</time></td></tr>"
+      );
+    });
+    html.push("</tbody></table>");
+    var el = document.createElement("div");
+    el.className = "bw-popup";
+    el.setAttribute("data-finess", finess);
+    el.innerHTML = html.join("");
+    registry.popups[finess] = el;
+    return el;
+  }
+
+  var POPUP_OPTIONS = { maxWidth: 420, minWidth: 260, autoPanPaddingTopLeft: [20, 90] };
+
+  // One marker per hospital, in one loop.
+  function createMarkers() {
+    if (!window.L || !registry.map) return;
+    var map = registry.map;
+    order.forEach(function (finess) {
+      var hospital = data.hospitals[finess];
+      var look = lookOf(hospital, kind);
+      var out = !matchesSearch(hospital);
+      var marker = L.marker([hospital.lat, hospital.lon], {
+        icon: iconOf(hospital, look, out),
+        title: hospital.name,
+        riseOnHover: true,
+        zIndexOffset: zIndexOf(look, out),
+      });
+      marker.bindPopup(function () {
+        return popupElement(finess);
+      }, POPUP_OPTIONS);
+      marker.addTo(map);
+      registry.markers[finess] = marker;
+    });
+  }
+
+  // A unit's figures in every element that shows them (popup, chips).
   function drawUnit(root, unit, hospital) {
-    var tension = tensionOf(unit, thresholdsOf(hospital));
+    var cls = unitClass(unit, hospital).split(" ");
     root.querySelectorAll('[data-unit-id="' + unit.id + '"]').forEach(function (el) {
       el.setAttribute("data-available", String(unit.available));
       el.classList.remove(
         "bw-t-normal", "bw-t-tension", "bw-t-saturated",
         "bw-f-fresh", "bw-f-ageing", "bw-f-stale", "bw-f-expired"
       );
-      el.classList.add("bw-t-" + tension, "bw-f-" + unit.freshness);
+      el.classList.add(cls[0], cls[1]);
       FIGURES.forEach(function (name) {
         el.querySelectorAll('[data-figure="' + name + '"]').forEach(function (cell) {
           cell.textContent = String(unit[name]);
@@ -167,12 +271,63 @@
     });
   }
 
-  // Rows move when the table is sorted but are never replaced: index them once.
+  // --- the area table (national and régional pages) ----------------------------------------
+
+  var areaBody = document.querySelector("table[data-bw-sortable] tbody[data-bw-rows]");
+
+  function chipHtml(unit, hospital) {
+    return (
+      '<span class="bw-chip ' + unitClass(unit, hospital) + '" data-unit-id="' + unit.id +
+      '" data-available="' + unit.available + '" data-kind="' + esc(unit.kind) + '" title="' +
+      esc((text.kinds[unit.kind] || unit.kind) + " — " + unit.label) + '"><b>' + esc(unit.kind) +
+      '</b> <span data-figure="available">' + unit.available +
+      '</span><small>/<span data-figure="installed">' + unit.installed + "</span></small></span>"
+    );
+  }
+
+  function chipsHtml(hospital) {
+    return hospital.units
+      .map(function (u) {
+        return chipHtml(u, hospital);
+      })
+      .join("");
+  }
+
+  function rowHtml(hospital) {
+    var look = lookOf(hospital, kind);
+    var oldest = oldestOf(hospital, kind);
+    var f = esc(hospital.finess);
+    return (
+      '<tr data-finess="' + f + '" data-sort-name="' + esc(hospital.name) +
+      '" data-sort-free="' + look.available + '" data-sort-age="' + esc(oldest) +
+      '" class="bw-row' + (look.hasUnits ? "" : " bw-dim") + '">' +
+      '<td class="bw-c-name"><a href="#" data-bw-focus="' + f + '">' + esc(hospital.name) +
+      "</a><small>" + esc(hospital.city) + " (" + esc(hospital.department) + ")</small>" +
+      '<div class="bw-units" title="' + esc(text.unitsTitle) + '">' + chipsHtml(hospital) +
+      "</div></td>" +
+      '<td class="bw-num"><span class="' + look.cls + '" data-hospital-available><span>' +
+      (look.hasUnits ? look.available : "–") + "</span></span></td>" +
+      '<td class="bw-c-age"><time class="bw-age" data-updated-at="' + esc(oldest) +
+      '" data-bw-row-age>' + esc(ageText(oldest || null)) + "</time></td>" +
+      '<td class="bw-c-phone">' +
+      (hospital.phone
+        ? '<a href="tel:' + esc(hospital.phone.replace(/ /g, "")) + '">' + esc(hospital.phone) +
+          "</a>"
+        : "") +
+      "</td></tr>"
+    );
+  }
+
+  // Rows move when the table is sorted but are not replaced while shown: index them when drawn.
   var rowIndex = {};
-  document.querySelectorAll("tr.bw-row[data-finess]").forEach(function (row) {
-    var finess = row.getAttribute("data-finess");
-    (rowIndex[finess] = rowIndex[finess] || []).push(row);
-  });
+
+  function indexRows() {
+    rowIndex = {};
+    document.querySelectorAll("tr.bw-row[data-finess]").forEach(function (row) {
+      var finess = row.getAttribute("data-finess");
+      (rowIndex[finess] = rowIndex[finess] || []).push(row);
+    });
+  }
 
   function rowsOf(finess) {
     return rowIndex[finess] || [];
@@ -195,6 +350,11 @@
         age.setAttribute("data-updated-at", oldest);
         age.textContent = ageText(oldest || null);
       }
+      // A unit opened since the page was drawn gets its chip.
+      var chips = row.querySelector("div.bw-units");
+      if (chips && chips.querySelectorAll("[data-unit-id]").length !== hospital.units.length) {
+        chips.innerHTML = chipsHtml(hospital);
+      }
       if (data.page === "dispatch") row.hidden = !matchesSearch(hospital);
     });
   }
@@ -202,6 +362,12 @@
   function drawHospital(hospital) {
     drawMarker(hospital);
     var popup = registry.popups[hospital.finess];
+    if (popup && popup.querySelectorAll("[data-unit-id]").length !== hospital.units.length) {
+      // A unit opened since the popup was built: rebuild its content in place.
+      var fresh = popupElement(hospital.finess);
+      popup.replaceChildren.apply(popup, Array.prototype.slice.call(fresh.childNodes));
+      registry.popups[hospital.finess] = popup;
+    }
     hospital.units.forEach(function (unit) {
       if (popup) drawUnit(popup, unit, hospital);
       rowsOf(hospital.finess).forEach(function (row) {
@@ -264,38 +430,95 @@
     if (count && rank > 0) count.textContent = count.textContent.replace(/^\d+/, String(rank));
   }
 
-  // --- table sorting ----------------------------------------------------------------------
+  // --- table: sorting and the rows shown ----------------------------------------------------
+  //
+  // The area table shows the first rows in the chosen order (a national table has ~1,800
+  // hospitals: laying them all out cost seconds) and more as it is scrolled or on request.
+  // Rows are drawn from the current figures; shown rows are updated in place and reordered.
 
   var sortState = { key: "free", dir: -1 };
+  var TABLE_FIRST = 60;
+  var TABLE_MORE = 200;
+  var tableShown = TABLE_FIRST;
+  var moreBox = document.querySelector("[data-bw-more]");
 
-  function sortValue(row, key) {
-    var raw = row.getAttribute("data-sort-" + key) || "";
-    if (key === "free") return Number(raw) || 0;
-    if (key === "age") return raw ? Date.parse(raw) : -Infinity; // never reported = oldest
-    return raw.toLocaleLowerCase();
+  function sortValue(hospital, key) {
+    if (key === "free") return lookOf(hospital, kind).available;
+    if (key === "age") {
+      var oldest = oldestOf(hospital, kind);
+      return oldest ? Date.parse(oldest) : -Infinity; // never reported = oldest
+    }
+    return hospital.name.toLocaleLowerCase();
   }
 
-  function sortTable() {
-    var table = document.querySelector("table[data-bw-sortable]");
-    if (!table) return;
-    var body = table.tBodies[0];
-    var rows = Array.prototype.slice.call(body.rows);
+  function tableOrder() {
     var key = sortState.key;
     var dir = sortState.dir;
-    rows.sort(function (a, b) {
-      var va = sortValue(a, key);
-      var vb = sortValue(b, key);
-      if (va < vb) return -dir;
-      if (va > vb) return dir;
-      return sortValue(a, "name") < sortValue(b, "name") ? -1 : 1;
+    var keyed = order.map(function (finess) {
+      var h = data.hospitals[finess];
+      return { finess: finess, value: sortValue(h, key), name: h.name.toLocaleLowerCase() };
     });
-    rows.forEach(function (row) {
-      body.appendChild(row);
+    keyed.sort(function (a, b) {
+      if (a.value < b.value) return -dir;
+      if (a.value > b.value) return dir;
+      return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
     });
+    return keyed.map(function (k) {
+      return k.finess;
+    });
+  }
+
+  function drawTable() {
+    if (!areaBody) return;
+    var wanted = tableOrder().slice(0, tableShown);
+    var current = Array.prototype.slice.call(areaBody.rows);
+    var same =
+      current.length === wanted.length &&
+      wanted.every(function (finess, i) {
+        return current[i].getAttribute("data-finess") === finess;
+      });
+    if (!same) {
+      var existing = {};
+      current.forEach(function (row) {
+        existing[row.getAttribute("data-finess")] = row;
+      });
+      var made = {};
+      var html = wanted
+        .filter(function (finess) {
+          return !existing[finess];
+        })
+        .map(function (finess) {
+          return rowHtml(data.hospitals[finess]);
+        })
+        .join("");
+      if (html) {
+        var holder = document.createElement("tbody");
+        holder.innerHTML = html;
+        Array.prototype.slice.call(holder.rows).forEach(function (row) {
+          made[row.getAttribute("data-finess")] = row;
+        });
+      }
+      var fragment = document.createDocumentFragment();
+      wanted.forEach(function (finess) {
+        fragment.appendChild(existing[finess] || made[finess]);
+      });
+      areaBody.replaceChildren(fragment);
+      indexRows();
+    }
+    if (moreBox) moreBox.hidden = tableShown >= order.length;
+    var table = areaBody.closest("table");
     table.querySelectorAll("th[data-sort]").forEach(function (th) {
-      var active = th.getAttribute("data-sort") === key;
-      th.setAttribute("aria-sort", active ? (dir > 0 ? "ascending" : "descending") : "none");
+      var active = th.getAttribute("data-sort") === sortState.key;
+      th.setAttribute(
+        "aria-sort", active ? (sortState.dir > 0 ? "ascending" : "descending") : "none"
+      );
     });
+  }
+
+  function showMore() {
+    if (tableShown >= order.length) return;
+    tableShown += TABLE_MORE;
+    drawTable();
   }
 
   document.querySelectorAll("table[data-bw-sortable] th[data-sort] button").forEach(function (b) {
@@ -303,9 +526,23 @@
       var key = b.parentNode.getAttribute("data-sort");
       if (sortState.key === key) sortState.dir = -sortState.dir;
       else sortState = { key: key, dir: key === "free" ? -1 : 1 };
-      sortTable();
+      drawTable();
     });
   });
+
+  if (areaBody) {
+    var scroller = areaBody.closest(".bw-table-scroll");
+    if (scroller) {
+      scroller.addEventListener(
+        "scroll",
+        function () {
+          if (scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 400) showMore();
+        },
+        { passive: true }
+      );
+    }
+    if (moreBox) moreBox.querySelector("button").addEventListener("click", showMore);
+  }
 
   // --- interactions -----------------------------------------------------------------------
 
@@ -315,7 +552,7 @@
     });
     drawTotals();
     drawResults();
-    sortTable();
+    drawTable();
   }
 
   document.addEventListener("change", function (event) {
@@ -367,8 +604,12 @@
         return u.id === incoming.id;
       });
       if (i >= 0) {
-        if (hospital.units[i].version > incoming.version) return; // an older message
-        hospital.units[i] = Object.assign({}, hospital.units[i], incoming);
+        var known = hospital.units[i];
+        if (known.version > incoming.version) return; // an older message
+        // A snapshot repeats what the page already shows: nothing to redraw.
+        if (known.version === incoming.version && known.updated_at === incoming.updated_at &&
+            known.freshness === incoming.freshness) return;
+        hospital.units[i] = Object.assign({}, known, incoming);
       } else {
         hospital.units.push(Object.assign({}, incoming)); // a unit opened since the page loaded
         unitIndex[incoming.id] = finess;
@@ -381,7 +622,7 @@
     if (Object.keys(touched).length) {
       drawTotals();
       drawResults();
-      sortTable();
+      drawTable();
     }
   }
 
@@ -429,6 +670,8 @@
     connectAudiences();
   }
 
-  redrawAll();
+  createMarkers();
+  indexRows(); // the dispatcher's results (server-drawn)
+  drawTable(); // the area table
   window.BedwatchMaps = { data: data, applyUnits: applyUnits, redraw: redrawAll };
 })();

@@ -57,12 +57,11 @@
     return scheme + global.location.host + url;
   }
 
-  function cssEscape(value) {
-    return global.CSS && CSS.escape ? CSS.escape(String(value)) : String(value).replace(/"/g, '\\"');
+  function setText(node, value) {
+    if (node.textContent !== value) node.textContent = value; // unchanged text: no relayout
   }
 
-  function applyUnit(unit) {
-    var nodes = document.querySelectorAll('[data-unit-id="' + cssEscape(unit.id) + '"]');
+  function applyUnit(unit, nodes) {
     for (var i = 0; i < nodes.length; i++) {
       var node = nodes[i];
       node.setAttribute("data-available", String(unit.available));
@@ -72,12 +71,27 @@
       for (var j = 0; j < figures.length; j++) {
         var name = figures[j].getAttribute("data-figure");
         if (FIGURES.indexOf(name) >= 0 || name === "freshness") {
-          if (unit[name] !== undefined) figures[j].textContent = String(unit[name]);
+          if (unit[name] !== undefined) setText(figures[j], String(unit[name]));
         } else if (name === "updated_at") {
-          figures[j].textContent = formatUpdatedAt(unit.updated_at);
+          setText(figures[j], formatUpdatedAt(unit.updated_at));
           if (unit.updated_at) figures[j].setAttribute("datetime", unit.updated_at);
         }
       }
+    }
+  }
+
+  // The page's elements of each unit, found in one pass over the page: one query per unit
+  // would walk the whole page thousands of times for a national snapshot.
+  function applyUnits(units) {
+    var byId = {};
+    var nodes = document.querySelectorAll("[data-unit-id]");
+    for (var i = 0; i < nodes.length; i++) {
+      var id = nodes[i].getAttribute("data-unit-id");
+      (byId[id] = byId[id] || []).push(nodes[i]);
+    }
+    for (var j = 0; j < units.length; j++) {
+      var found = byId[String(units[j].id)];
+      if (found) applyUnit(units[j], found);
     }
   }
 
@@ -105,7 +119,7 @@
     }
 
     function publish(kind, units, seq) {
-      for (var i = 0; i < units.length; i++) applyUnit(units[i]);
+      applyUnits(units);
       document.dispatchEvent(
         new CustomEvent("bedwatch:units", { detail: { kind: kind, units: units, seq: seq } })
       );

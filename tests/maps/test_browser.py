@@ -55,8 +55,11 @@ def test_coordinators_regional_map_shows_every_hospital_with_units(
     page.goto(f"{live_server.url}/maps/regions/84/")
     page.wait_for_selector(".leaflet-marker-icon .bw-pin")
 
+    # One marker per hospital of the page data (sent once, as JSON), registered by FINESS.
     registered = page.evaluate("Object.keys(window.bedwatchMap.markers).sort()")
     assert registered == sorted([a.finess, b.finess, c.finess])
+    assert page.evaluate("JSON.parse(document.getElementById('bw-map-data').textContent)"
+                         ".hospitals.length") == 3  # fmt: skip
     pins = page.locator(".leaflet-marker-icon .bw-pin")
     assert pins.count() == 3
     assert page.locator(f'.bw-pin[data-finess="{b.finess}"]').get_attribute("class") == (
@@ -71,11 +74,21 @@ def test_coordinators_regional_map_shows_every_hospital_with_units(
     page.click(f'[data-bw-focus="{a.finess}"]')
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
-    assert (
-        popup.locator(f'[data-unit-id="{units["a"].pk}"] [data-figure="available"]').inner_text()
-        == "5"
-    )
-    assert a.phone in popup.inner_text()
+    row = popup.locator(f'[data-unit-id="{units["a"].pk}"]')
+    assert row.get_attribute("data-available") == "5"
+    assert row.get_attribute("class") == "bw-t-normal bw-f-fresh"
+    assert row.locator('[data-figure="available"]').inner_text() == "5"
+    assert row.locator('[data-figure="occupied"]').inner_text() == "5"
+    assert row.locator("abbr").get_attribute("title") == "Réanimation adulte"
+    assert row.locator("time.bw-age").inner_text() == "0 min"
+    assert popup.locator("h3").inner_text() == "Alpha"
+    assert popup.locator(f'a[href="tel:{a.phone.replace(" ", "")}"]').inner_text() == a.phone
+    assert "Admissions" in popup.inner_text()
+    # Charlie's figures are 14 h old: its popup says so.
+    page.click(f'[data-bw-focus="{c.finess}"]')
+    aged = page.locator(f'.leaflet-popup-content [data-unit-id="{units["c"].pk}"]')
+    assert "bw-f-stale" in aged.get_attribute("class")
+    assert aged.locator("time.bw-age").inner_text() == "14 h 00"
     assert page.js_errors == []
 
 
@@ -239,4 +252,129 @@ def test_map_and_figures_fit_control_room_screens_and_tablets(
         assert phone["x"] + phone["width"] <= width  # the phone column is in view
     else:  # stacked: the figures follow the map
         assert totals["y"] >= box["y"] + box["height"] - 1
+    assert page.js_errors == []
+
+
+def unit_event(unit, **figures) -> dict:  # noqa: ANN001
+    """A unit as the live feed sends it, one version on, with `figures` changed."""
+    data = {
+        "id": unit.pk,
+        "hospital": unit.hospital.finess,
+        "kind": unit.kind,
+        "label": unit.label,
+        "ecmo": False,
+        "installed": unit.installed,
+        "available": unit.available,
+        "occupied": unit.occupied,
+        "reserved": 0,
+        "closed": 0,
+        "extra": 0,
+        "version": unit.version + 1,
+        "updated_at": timezone.now().isoformat(),
+        "freshness": "fresh",
+    }
+    return data | figures
+
+
+def dispatch_units(page, *units: dict) -> None:  # noqa: ANN001
+    page.evaluate(
+        """units => document.dispatchEvent(new CustomEvent("bedwatch:units",
+             {detail: {kind: "changed", units: units, seq: 2}}))""",
+        list(units),
+    )
+
+
+def test_a_popup_opened_after_a_live_change_shows_the_current_figures(
+    chromium, live_server, carol, region_84_hospitals
+):
+    """Popups are built when they open: one never opened, or opened and closed, shows the
+    figures of the latest change, and a unit opened since the page loaded."""
+    (a, b, c), units = region_84_hospitals
+    page = logged_in_page(chromium, live_server.url, carol)
+    page.goto(f"{live_server.url}/maps/regions/84/")
+    page.wait_for_selector(".leaflet-marker-icon .bw-pin")
+    assert page.evaluate("Object.keys(window.bedwatchMap.popups).length") == 0  # none built
+    dispatch_units(page, unit_event(units["a"], available=1, occupied=9))
+    page.click(f'[data-bw-focus="{a.finess}"]')
+    cell = page.locator(
+        f'.leaflet-popup-content [data-unit-id="{units["a"].pk}"] [data-figure="available"]'
+    )
+    assert cell.inner_text() == "1"
+    assert "bw-t-tension" in page.locator(
+        f'.leaflet-popup-content [data-unit-id="{units["a"].pk}"]'
+    ).get_attribute("class")
+    # Closed, changed, opened again: the new figures.
+    page.click(f'[data-bw-focus="{b.finess}"]')
+    dispatch_units(page, unit_event(units["a"], available=4, occupied=6, version=3))
+    page.click(f'[data-bw-focus="{a.finess}"]')
+    assert cell.inner_text() == "4"
+    # A unit opened since the page loaded joins the open popup, the marker and the row.
+    newcomer = unit_event(units["a"], id=units["a"].pk + 1000, kind="USIC", label="Nouvelle",
+                          available=2, occupied=0, installed=2, version=1)  # fmt: skip
+    dispatch_units(page, newcomer)
+    added = page.locator(f'.leaflet-popup-content [data-unit-id="{newcomer["id"]}"]')
+    assert added.get_attribute("data-available") == "2"
+    assert page.locator(f'.bw-pin[data-finess="{a.finess}"]').first.inner_text() == "6"
+    chip = page.locator(f'tr[data-finess="{a.finess}"] [data-unit-id="{newcomer["id"]}"]')
+    assert chip.get_attribute("data-available") == "2"
+    assert page.js_errors == []
+
+
+def test_names_are_shown_as_text(chromium, live_server, carol, db):
+    rhone = Department.objects.get(code="69")
+    odd = HospitalFactory(name="<b>Gras</b> & {{ x }}", city="<i>Lyon</i>", department=rhone)
+    UnitFactory(hospital=odd, label="<script>alert(1)</script>")
+    page = logged_in_page(chromium, live_server.url, carol)
+    page.goto(f"{live_server.url}/maps/regions/84/")
+    link = page.locator(f'[data-bw-focus="{odd.finess}"]')
+    assert link.inner_text() == "<b>Gras</b> & {{ x }}"
+    link.click()
+    popup = page.locator(".leaflet-popup-content")
+    assert popup.locator("h3").inner_text() == "<b>Gras</b> & {{ x }}"
+    assert "<script>alert(1)</script>" in popup.inner_text()
+    assert page.locator("b:has-text('Gras'), i:has-text('Lyon')").count() == 0
+    assert page.js_errors == []
+
+
+def test_a_long_table_shows_the_first_rows_then_more_with_current_figures(
+    chromium, live_server, dave, db
+):
+    """The national table draws its first 60 rows in the chosen order, more when scrolled;
+    a hospital that enters the rows shown through a live change shows its new figures."""
+    rhone = Department.objects.get(code="69")
+    units = []
+    for n in range(70):
+        hospital = HospitalFactory(
+            name=f"H{n:02d}", lat=45 + n / 100, lon=4.5 + n / 100, department=rhone
+        )
+        units.append(UnitFactory(hospital=hospital, available=n % 10, occupied=10 - n % 10))
+    page = logged_in_page(chromium, live_server.url, dave)
+    page.goto(f"{live_server.url}/maps/")
+    rows = page.locator("table[data-bw-sortable] tbody tr")
+    assert rows.count() == 60
+    assert page.evaluate("Object.keys(window.bedwatchMap.markers).length") == 70
+    free = rows.evaluate_all("rows => rows.map(r => Number(r.dataset.sortFree))")
+    assert free == sorted(free, reverse=True) and free[0] == 9
+    # H00 (no free bed) is not shown; a change gives it 10: it comes first, as it is now.
+    last = units[0]
+    assert page.locator(f'tr[data-finess="{last.hospital.finess}"]').count() == 0
+    dispatch_units(page, unit_event(last, available=10, occupied=0))
+    first = rows.first
+    assert first.get_attribute("data-finess") == last.hospital.finess
+    chip = first.locator(f'[data-unit-id="{last.pk}"]')
+    assert chip.get_attribute("data-available") == "10"
+    assert chip.locator('[data-figure="available"]').inner_text() == "10"
+    assert rows.count() == 60
+    # Scrolled to the bottom: the rest of the rows.
+    more = page.locator("[data-bw-more]")
+    assert more.is_visible()
+    page.locator(".bw-hospitals .bw-table-scroll").evaluate("el => el.scrollTop = el.scrollHeight")
+    page.wait_for_function(
+        "document.querySelectorAll('table[data-bw-sortable] tbody tr').length === 70"
+    )
+    assert more.is_hidden()
+    # Sorted by name: every hospital in order.
+    page.click('th[data-sort="name"] button')
+    names = rows.evaluate_all("rows => rows.map(r => r.dataset.sortName)")
+    assert names == sorted(names) and len(names) == 70
     assert page.js_errors == []

@@ -64,36 +64,72 @@ def hospital(finess: str, units: list[dict], *, lat: float = 45.75, lon: float =
 
 def render(hospitals, **kwargs) -> builders.RenderedMap:  # noqa: ANN001, ANN003
     kwargs.setdefault("kind", None)
-    kwargs.setdefault("thresholds", {"84": Thresholds()})
-    m = builders.regional_map(hospitals, now=NOW, assets=ASSETS, **kwargs)
+    m = builders.regional_map(hospitals, assets=ASSETS, **kwargs)
     return builders.render_map(m)
 
 
-def marker_rows(script: str) -> list[list]:
-    """The hospital layer's rows in a rendered script: [finess, lat, lon, name, icon, popup]."""
-    found = re.search(r"var rows = (\[.*?\]);\n", script)
-    return json.loads(found[1]) if found else []
+def data_of(hospitals, **kwargs) -> dict:  # noqa: ANN001, ANN003
+    kwargs.setdefault("kind", None)
+    kwargs.setdefault("thresholds", {"84": Thresholds(90, 2)})
+    kwargs.setdefault("freshness_hours", {"fresh": 4, "ageing": 12, "stale": 24})
+    return builders.page_data(hospitals, **kwargs)
 
 
-def registered(script: str) -> list[str]:
-    return [row[0] for row in marker_rows(script)]
+def expand(data: dict) -> list[dict]:
+    """The page data's hospitals as maps.js expands them (the API's objects)."""
+    fields = data["fields"]
+    out = []
+    for row in data["hospitals"]:
+        h = dict(zip(fields["hospital"], row, strict=True))
+        h["units"] = [dict(zip(fields["unit"], u, strict=True)) for u in h["units"]]
+        out.append(h)
+    return out
 
 
-def test_one_marker_per_hospital_with_units():
+def test_page_data_sends_each_hospital_with_units_once_in_compact_form():
     hospitals = [
-        hospital("690000001", [unit(1), unit(2, kind="USIC")], lat=45.7),
-        hospital("690000002", [unit(3)], lat=45.8),
+        hospital("690000001", [unit(1), unit(2, kind="USIC", hours=13)], lat=45.7, name="A"),
+        hospital("690000002", [unit(3, hours=None)], lat=45.8, name="B"),
         hospital("690000003", []),  # no critical-care unit: not on the map
     ]
-    m = builders.regional_map(hospitals, kind=None, thresholds={}, now=NOW, assets=ASSETS)
-    assert [marker.finess for marker in builders.hospital_layer(m).markers] == [
-        "690000001",
-        "690000002",
-    ]
-    out = builders.render_map(m)
-    assert registered(out.script) == ["690000001", "690000002"]
-    # Each is registered by FINESS for the live code.
-    assert "window.bedwatchMap.markers[r[0]] = marker" in out.script
+    data = data_of(hospitals, kind="REA", extra={"page": "map"})
+    # Field names once; every value an array in that order (no key repeated per unit).
+    assert data["fields"]["hospital"] == [
+        "finess", "name", "lat", "lon", "department", "region", "postcode", "city", "phone",
+        "units",
+    ]  # fmt: skip
+    assert data["fields"]["unit"] == [
+        "id", "kind", "label", "installed", "available", "occupied", "reserved", "closed",
+        "extra", "version", "updated_at", "freshness",
+    ]  # fmt: skip
+    assert all(isinstance(row, list) for row in data["hospitals"])
+    a, b = expand(data)
+    # The API's values, unchanged: what the live feed's units are merged into.
+    assert (a["finess"], a["name"], a["lat"], a["region"], a["phone"]) == (
+        "690000001", "A", 45.7, "84", "04 72 11 73 11",
+    )  # fmt: skip
+    source = hospitals[0]["units"][1]
+    assert a["units"][1] == {name: source[name] for name in data["fields"]["unit"]}
+    assert a["units"][1]["freshness"] == "stale" and b["units"][0]["updated_at"] is None
+    assert b["finess"] == "690000002" and len(data["hospitals"]) == 2
+    # The rules and words the script needs, and the page's own values.
+    assert data["kind"] == "REA" and data["page"] == "map"
+    assert data["thresholds"]["84"] == {"occupancy_pct": 90, "available_max": 2}
+    assert data["freshnessHours"]["stale"] == 24
+    assert data["text"]["popupFigures"] == list(builders.POPUP_FIGURES)
+    assert data["text"]["kinds"]["REA"] == "Réanimation adulte"
+    assert 'data-col="available"' in data["text"]["popupHead"]
+    assert data["text"]["admissions"] == "Admissions"
+
+
+def test_page_data_survives_json_and_has_no_markers_in_the_map_script():
+    hospitals = [hospital("690000001", [unit(1)], name="{{ 7 * 7 }} </script>")]
+    data = json.loads(json.dumps(data_of(hospitals)))
+    assert expand(data)[0]["name"] == "{{ 7 * 7 }} </script>"
+    # Folium draws the base map only: markers come from the page data, in maps.js.
+    script = render(hospitals).script
+    assert "690000001" not in script and "L.marker(" not in script
+    assert "window.bedwatchMap = {map:" in script
 
 
 @pytest.mark.parametrize(
@@ -109,8 +145,7 @@ def test_marker_colour_follows_tension(figures, tension):
     h = hospital("690000001", [unit(1, **figures)])
     look = builders.hospital_look(h, kind=None, thresholds=Thresholds(90, 1))
     assert look.tension == tension
-    assert f"bw-t-{tension}" in builders.icon_html(look)
-    assert f"bw-t-{tension}" in render([h]).script
+    assert look.css_class == f"bw-pin bw-t-{tension} bw-f-fresh"
 
 
 def test_colour_is_that_of_the_selected_kind():
@@ -137,54 +172,10 @@ def test_stale_and_expired_figures_are_greyed():
     assert looks["690000001"].freshness == "fresh" and not looks["690000001"].is_stale
     assert looks["690000002"].freshness == "stale" and looks["690000002"].is_stale
     assert looks["690000003"].freshness == "expired"
-    script = render([fresh, stale, expired]).script
-    assert "bw-f-stale" in script and "bw-f-expired" in script
     # …and the style sheet draws those classes greyed and dashed.
     css = (Path(__file__).resolve().parents[2] / "static" / "css" / "maps.css").read_text()
     assert re.search(r"\.bw-pin\.bw-f-stale \{[^}]*grayscale[^}]*dashed", css)
     assert re.search(r"\.bw-pin\.bw-f-expired \{[^}]*background: var\(--bw-stale\)[^}]*dashed", css)
-
-
-def test_popup_shows_each_units_figures_age_and_admissions_phone():
-    h = hospital(
-        "690000001",
-        [
-            unit(11, kind="REA", available=4, hours=2.5),
-            unit(12, kind="USIC", available=0, hours=None),
-        ],
-        name="Hôpital <Test>",
-        phone="04 72 11 73 11",
-    )
-    html = builders.popup_html(h, now=NOW, thresholds=Thresholds())
-    assert "Hôpital &lt;Test&gt;" in html  # escaped
-    assert 'href="tel:0472117311"' in html and "04 72 11 73 11" in html
-    row = re.search(r'<tr data-unit-id="11" data-available="4"[^>]*>(.*?)</tr>', html)
-    assert row, html
-    assert '<td data-figure="available">4</td>' in row[1]
-    assert '<td data-figure="occupied">6</td>' in row[1]
-    assert '<td data-figure="installed">10</td>' in row[1]
-    assert "2 h 30" in row[1]
-    assert re.search(
-        r'data-unit-id="12" data-available="0"[^>]*class="bw-t-saturated bw-f-expired"', html
-    )
-    assert "jamais" in html  # never reported
-    # The popup is in the map's script, bound to the marker registered under its FINESS.
-    rows = marker_rows(render([h]).script)
-    assert rows[0][0] == "690000001" and rows[0][5] == html
-    assert "</" not in re.search(r"var rows = .*", render([h]).script)[0]  # cannot close <script>
-
-
-def test_names_are_text_not_templates():
-    h = hospital("690000001", [unit(1)], name="{{ 7 * 7 }} {% if x %}</script>")
-    script = render([h]).script
-    assert "{{ 7 * 7 }}" in marker_rows(script)[0][3]
-    assert "</script>" not in script
-
-
-def test_marker_carries_finess_and_available():
-    h = hospital("690000001", [unit(1, available=2), unit(2, kind="USIC", available=5)])
-    icon = builders.icon_html(builders.hospital_look(h, kind=None, thresholds=Thresholds()))
-    assert 'data-finess="690000001"' in icon and 'data-available="7"' in icon
 
 
 def test_outlines_from_geojson(shared_dir):
@@ -252,11 +243,9 @@ def test_area_totals_per_kind_and_stale_count():
     assert totals["stale"] == 1 and totals["expired"] == 2 and totals["units"] == 4
 
 
-def test_table_rows_most_free_beds_first_and_dispatch_rows_keep_order():
+def test_dispatch_rows_keep_order():
     a = hospital("690000001", [unit(1, available=1)], name="A")
     b = hospital("690000002", [unit(2, available=6)], name="B")
-    rows = builders.table_rows([a, b], kind=None, thresholds={})
-    assert [r.hospital["finess"] for r in rows] == ["690000002", "690000001"]
     near_first = builders.dispatch_rows([a, b], kind="REA", thresholds={})
     assert [r.hospital["finess"] for r in near_first] == ["690000001", "690000002"]
 
@@ -267,11 +256,8 @@ def test_dispatch_map_shows_point_radius_and_candidates():
         point=(45.75, 4.85),
         radius_km=30,
         kind="REA",
-        thresholds={},
-        now=NOW,
         assets=ASSETS,
     )
     script = builders.render_map(m).script
     assert "L.circle(" in script and '"radius": 30000' in script
     assert "window.bedwatchMap.point" in script
-    assert registered(script) == ["690000001"]

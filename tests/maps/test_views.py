@@ -6,6 +6,7 @@ admin; alice is staff in Lyon, bob staff in Paris.
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -24,8 +25,26 @@ def client_for(user) -> Client:  # noqa: ANN001
     return client
 
 
+def map_data(response) -> dict:  # noqa: ANN001
+    """The page's #bw-map-data, its hospitals expanded into the API's objects."""
+    html = response.content.decode()
+    found = re.search(
+        r'<script id="bw-map-data" type="application/json">(.*?)</script>', html, re.S
+    )
+    assert found, "no #bw-map-data"
+    data = json.loads(found[1])
+    fields = data["fields"]
+    data["hospitals"] = [
+        dict(zip(fields["hospital"], row, strict=True)) for row in data["hospitals"]
+    ]
+    for h in data["hospitals"]:
+        h["units"] = [dict(zip(fields["unit"], u, strict=True)) for u in h["units"]]
+    return data
+
+
 def finesses(response) -> list[str]:  # noqa: ANN001
-    return re.findall(r'<tr data-finess="(\w+)"', response.content.decode())
+    """The hospitals of a map page (its markers and table rows are drawn from these)."""
+    return [h["finess"] for h in map_data(response)["hospitals"]]
 
 
 @pytest.fixture
@@ -124,11 +143,16 @@ def test_regional_page_lists_hospitals_with_units_and_totals(carol, world):
     response = client_for(carol).get("/maps/regions/84/")
     html = response.content.decode()
     assert lonely.finess not in html
-    assert f'data-unit-id="{world[0].pk}" data-available="3"' in html
-    assert f'data-unit-id="{stale.pk}"' in html
+    # The hospitals are sent once, as data for the markers, popups and table rows.
+    (herriot,) = map_data(response)["hospitals"]
+    units = {u["id"]: u for u in herriot["units"]}
+    assert units[world[0].pk]["available"] == 3 and units[world[0].pk]["freshness"] == "fresh"
+    assert units[stale.pk]["updated_at"] is None and units[stale.pk]["freshness"] == "expired"
     assert re.search(r'data-total-kind="REA".*?data-total="available">3<', html, re.S)
     assert re.search(r'data-total-all="stale">1<', html)  # the never-reported unit
     assert 'src="/static/vendor/leaflet/leaflet.js"' in html
+    assert "<tbody data-bw-rows></tbody>" in html  # drawn by maps.js
+    assert "{#" not in html and "{%" not in html  # no template text leaks into the page
 
 
 @pytest.mark.django_db
@@ -289,10 +313,10 @@ def test_kind_in_the_query_selects_the_kind_shown(carol, world):
     UnitFactory(hospital=other, kind=UnitKind.REA, available=2, occupied=8)
     response = client_for(carol).get("/maps/regions/84/?kind=USIC")
     assert response.status_code == 200
-    rows = {r.hospital["finess"]: r for r in response.context["rows"]}
-    assert rows[world[0].hospital.finess].look.available == usic.available
-    assert not rows[other.finess].look.has_units  # drawn as "no unit of this kind"
-    assert response.context["page_data"]["kind"] == "USIC"
+    data = map_data(response)
+    assert data["kind"] == "USIC"  # maps.js colours markers and rows by this kind
+    assert {u["kind"] for h in data["hospitals"] for u in h["units"]} == {"REA", "USIC"}
+    assert usic.pk in {u["id"] for h in data["hospitals"] for u in h["units"]}
     assert 'value="USIC" selected' in response.content.decode().replace('\\"', '"')
 
 
@@ -306,3 +330,26 @@ def test_map_pages_are_french_by_default_and_english_on_request(dave, world):
         "/dispatch/?place=Atlantide&kind=REA&min_available=1&radius_km=50"
     )
     assert "n’est ni des coordonnées" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_map_hospitals_are_the_apis_hospitals_with_units(dave, carol, world):
+    """The map's plain-row read gives what `hospital_rows` and the API give, in scope."""
+    from django.utils import timezone
+
+    from beds.selectors import hospital_rows
+    from maps.selectors import map_hospitals, rows_to_dicts
+
+    HospitalFactory(name="Sans unité")
+    closed = HospitalFactory(name="Fermé", active=False)
+    UnitFactory(hospital=closed)
+    UnitFactory(hospital=world[0].hospital, kind=UnitKind.USIC, label="B", updated_at=None)
+    now = timezone.now()
+    rows = hospital_rows(hospitals=HospitalFactory._meta.model.objects.all(), now=now)
+    expected = rows_to_dicts([r for r in rows if r.units], now=now)
+    assert map_hospitals(user=dave, region=None, now=now) == expected
+    assert [h["finess"] for h in expected] == ["690783154", "750100125"]
+    # A coordinator's national map: their régions only; a région's map: that région only.
+    ara = Region.objects.get(code="84")
+    assert map_hospitals(user=carol, region=None, now=now) == expected[:1]
+    assert map_hospitals(user=dave, region=ara, now=now) == expected[:1]
