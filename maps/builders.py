@@ -614,6 +614,43 @@ def page_data(
     }
 
 
+def units_fallback_html(hospitals: Iterable[Mapping], *, now: datetime) -> SafeString:
+    """Every unit of the page as a plain table, for clients that run no script (a SAMU
+    centre's tool reading the page, a text browser): each row carries `data-unit-id` and
+    `data-available` (DESIGN §5). Served inside `<noscript>`, so a browser running the page's
+    script neither builds nor lays it out. Built with plain string joins: a national page has
+    thousands of units, and Django's template engine took ~1 s for them."""
+    head = "".join(
+        f'<th scope="col">{escape(label)}</th>'
+        for label in (
+            _("Hospital"),
+            _("Unit"),
+            _("Free"),
+            _("Occupied"),
+            _("Capacity"),
+            _("Age"),
+            _("Admissions"),
+        )
+    )
+    rows = []
+    for hospital in hospitals:
+        name = escape(hospital["name"])
+        phone = escape(hospital.get("phone") or "")
+        for unit in hospital["units"]:
+            rows.append(
+                f'<tr data-unit-id="{int(unit["id"])}" data-available="{int(unit["available"])}">'
+                f"<td>{name}</td><td>{escape(unit['kind'])} — {escape(unit['label'])}</td>"
+                f'<td data-figure="available">{int(unit["available"])}</td>'
+                f'<td data-figure="occupied">{int(unit["occupied"])}</td>'
+                f"<td>{int(unit['installed']) + int(unit['extra'])}</td>"
+                f"<td>{escape(age_text(unit['updated_at'], now=now))}</td><td>{phone}</td></tr>"
+            )
+    return mark_safe(  # noqa: S308 (every value escaped above)
+        f'<table class="bw-table bw-fallback"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
 def page_json(data: object) -> SafeString:
     """JSON to put inside `<script type="application/json">`, as Django's `json_script` escapes
     it (no `<`, `>` or `&` can close the element) but compact and ~4× faster on a national

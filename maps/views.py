@@ -57,9 +57,16 @@ def _map_page(request: HttpRequest, *, region, hospitals, m, sockets, kind, now)
                 kind=kind,
                 thresholds=thresholds,
                 freshness_hours=sel.freshness_hours(),
-                extra={"serverNow": now.isoformat(), "page": "map"},
+                # A région's table shows all its hospitals at once; the national one starts
+                # with its first rows (laying out ~1,800 rows cost more than the rest).
+                extra={
+                    "serverNow": now.isoformat(),
+                    "page": "map",
+                    "tableFirst": 60 if region is None else max(len(hospitals), 1),
+                },
             )
         ),
+        "fallback": builders.units_fallback_html(hospitals, now=now),
         "sockets": sockets,
         "can_dispatch": role_of(request.user) in DISPATCH_ROLES,
     }

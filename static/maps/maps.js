@@ -437,7 +437,7 @@
   // Rows are drawn from the current figures; shown rows are updated in place and reordered.
 
   var sortState = { key: "free", dir: -1 };
-  var TABLE_FIRST = 60;
+  var TABLE_FIRST = data.tableFirst || 60;
   var TABLE_MORE = 200;
   var tableShown = TABLE_FIRST;
   var moreBox = document.querySelector("[data-bw-more]");

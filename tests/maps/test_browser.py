@@ -378,3 +378,28 @@ def test_a_long_table_shows_the_first_rows_then_more_with_current_figures(
     names = rows.evaluate_all("rows => rows.map(r => r.dataset.sortName)")
     assert names == sorted(names) and len(names) == 70
     assert page.js_errors == []
+
+
+def test_a_regions_table_shows_all_its_hospitals_at_once(chromium, live_server, carol, db):
+    """Only the national table starts with its first rows: a région's has them all, so every
+    unit of the région carries `data-unit-id` in the page as soon as it is drawn."""
+    rhone = Department.objects.get(code="69")
+    units = [
+        UnitFactory(
+            hospital=HospitalFactory(
+                name=f"H{n:02d}", lat=45 + n / 100, lon=4.5 + n / 100, department=rhone
+            ),
+            available=n % 10,
+            occupied=10 - n % 10,
+        )
+        for n in range(70)
+    ]
+    page = logged_in_page(chromium, live_server.url, carol)
+    page.goto(f"{live_server.url}/maps/regions/84/")
+    assert page.locator("table[data-bw-sortable] tbody tr").count() == 70
+    assert page.locator("[data-bw-more]").is_hidden()
+    chip = page.locator(f'table[data-bw-sortable] [data-unit-id="{units[0].pk}"]')
+    assert chip.get_attribute("data-available") == "0"
+    # The no-script copy is not drawn by a browser that runs the page's script.
+    assert page.locator("table.bw-fallback").count() == 0
+    assert page.js_errors == []

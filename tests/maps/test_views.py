@@ -42,6 +42,12 @@ def map_data(response) -> dict:  # noqa: ANN001
     return data
 
 
+def no_script_table(html: str) -> str:
+    """The page's table for clients without script, checked to sit inside <noscript>."""
+    start = html.index('<noscript><table class="bw-table bw-fallback">')
+    return html[start : html.index("</noscript>", start)]
+
+
 def finesses(response) -> list[str]:  # noqa: ANN001
     """The hospitals of a map page (its markers and table rows are drawn from these)."""
     return [h["finess"] for h in map_data(response)["hospitals"]]
@@ -152,6 +158,10 @@ def test_regional_page_lists_hospitals_with_units_and_totals(carol, world):
     assert re.search(r'data-total-all="stale">1<', html)  # the never-reported unit
     assert 'src="/static/vendor/leaflet/leaflet.js"' in html
     assert "<tbody data-bw-rows></tbody>" in html  # drawn by maps.js
+    # Clients without script (a SAMU centre's tool) read every unit's figures in <noscript>.
+    fallback = no_script_table(html)
+    assert f'data-unit-id="{world[0].pk}" data-available="3"' in fallback
+    assert f'data-unit-id="{stale.pk}" data-available="{stale.available}"' in fallback
     assert "{#" not in html and "{%" not in html  # no template text leaks into the page
 
 
@@ -353,3 +363,14 @@ def test_map_hospitals_are_the_apis_hospitals_with_units(dave, carol, world):
     ara = Region.objects.get(code="84")
     assert map_hospitals(user=carol, region=None, now=now) == expected[:1]
     assert map_hospitals(user=dave, region=ara, now=now) == expected[:1]
+
+
+@pytest.mark.django_db
+def test_the_national_pages_no_script_table_has_every_unit_in_scope_as_text(dave, db):
+    hospital = HospitalFactory(name="<b>Gras</b> & Cie", phone="04 72 11 00 00")
+    unit = UnitFactory(hospital=hospital, label="<i>Réa</i>", available=4, occupied=6)
+    html = client_for(dave).get("/maps/").content.decode()
+    fallback = no_script_table(html)
+    assert f'<tr data-unit-id="{unit.pk}" data-available="4">' in fallback
+    assert "&lt;b&gt;Gras&lt;/b&gt; &amp; Cie" in fallback and "<b>" not in fallback
+    assert "&lt;i&gt;Réa&lt;/i&gt;" in fallback and "04 72 11 00 00" in fallback
