@@ -142,7 +142,7 @@ def hospital_rows(
 
 
 def unit_get(*, unit_id: int) -> Unit | None:
-    return Unit.objects.select_related("hospital__department").filter(pk=unit_id).first()
+    return Unit.objects.select_related("hospital__department__region").filter(pk=unit_id).first()
 
 
 def unit_reports(

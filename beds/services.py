@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -46,7 +46,8 @@ def unit_report_create(
 
     `version` is the unit version the reporter saw: when given and no longer current, nothing
     is written and `VersionConflict` carries the current unit. Broken invariants raise
-    `ValidationError` keyed by field. Access checks are the caller's.
+    `ValidationError` keyed by field. Access checks are the caller's. The report's `unit` is
+    the unit as committed, with its hospital, département and région.
     """
     errors = figures_errors(figures)
     now = timezone.now()
@@ -62,7 +63,13 @@ def unit_report_create(
     values = {name: int(figures[name]) for name in FIGURES}
 
     with transaction.atomic():
-        unit = Unit.objects.select_for_update().select_related("hospital").get(pk=unit_id)
+        # Only the unit's row is locked; its hospital, département and région come along so the
+        # caller's answer and the live event are built without reading the unit again.
+        unit = (
+            Unit.objects.select_for_update(of=("self",))
+            .select_related("hospital__department__region")
+            .get(pk=unit_id)
+        )
         if version is not None and version != unit.version:
             raise VersionConflict(unit)
         # The version guard makes concurrent writers safe even where row locks are not real.
@@ -72,9 +79,14 @@ def unit_report_create(
         if not written:
             unit.refresh_from_db()
             raise VersionConflict(unit)
+        # `unit` now holds what was written, as a fresh read would return it (UTC).
+        for name, value in values.items():
+            setattr(unit, name, value)
+        unit.version += 1
+        unit.updated_at = observed_at.astimezone(UTC)
         report = CapacityReport.objects.create(
             unit=unit,
-            version=unit.version + 1,
+            version=unit.version,
             reported_by=user,
             reporter_username=user.get_username() if user else "",
             reporter_role=(role_of(user) or "") if user else "",
@@ -85,7 +97,7 @@ def unit_report_create(
             note=note,
             **values,
         )
-        transaction.on_commit(lambda: events.units_changed(unit_ids=[unit.pk]))
+        transaction.on_commit(lambda: events.units_changed(units=[unit]))
     return report
 
 

@@ -155,7 +155,7 @@ class UnitReportsView(APIView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         try:
-            services.unit_report_create(
+            report = services.unit_report_create(
                 unit_id=unit.pk,
                 user=request.user,
                 figures={name: data[name] for name in FIGURES},
@@ -177,7 +177,7 @@ class UnitReportsView(APIView):
             )
         except DjangoValidationError as exc:
             raise ValidationError(exc.message_dict) from None
-        return Response(_unit_detail(_unit_or_404(unit.pk)), status=status.HTTP_201_CREATED)
+        return Response(_unit_detail(report.unit), status=status.HTTP_201_CREATED)
 
 
 class RegionSummaryView(APIView):
