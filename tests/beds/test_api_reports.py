@@ -182,3 +182,16 @@ def test_report_by_token_reads_the_unit_once(api, erin, unit_lyon):
         "UPDATE",
         "INSERT",
     ]
+
+
+@pytest.mark.django_db
+def test_unit_id_beyond_the_id_column_gets_404(api, erin):
+    response = api(erin).post(f"/api/v1/units/{2**64}/reports/", FIGURES, format="json")
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_coordinator_reports_only_for_units_of_their_region(api, carol, unit_lyon, unit_paris):
+    client = api(carol)
+    assert post_report(client, unit_lyon, FIGURES).status_code == 201
+    assert post_report(client, unit_paris, FIGURES).status_code == 403
