@@ -55,13 +55,19 @@ def unit_can_read(user: AnyUser, unit: Unit) -> bool:
 
 
 def unit_can_write(user: AnyUser, unit: Unit) -> bool:
+    return hospital_units_can_write(user, unit.hospital_id)
+
+
+def hospital_units_can_write(user: AnyUser, hospital_id: int) -> bool:
+    """Whether the user may report for the units of this hospital (by id: the report API checks
+    it before reading the unit in full)."""
     role = _role(user)
     if role == Role.ADMIN:
         return True
     if role == Role.STAFF:
-        return user.hospitals.filter(pk=unit.hospital_id).exists()
+        return user.hospitals.filter(pk=hospital_id).exists()
     if role == Role.COORDINATOR:
-        return user.regions.filter(departments__hospitals=unit.hospital_id).exists()
+        return user.regions.filter(departments__hospitals=hospital_id).exists()
     return False
 
 

@@ -3,31 +3,43 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 from django.utils import timezone
 
+from beds.models import Unit
 from beds.selectors import unit_to_dict, units_for_audience
-from realtime.publisher import NATIONAL, publish, region_audience
+from realtime.publisher import NATIONAL, publish_each, region_audience
 from regions.models import Region
 
 REGION_PREFIX = region_audience("")
 
 
-def units_changed(*, unit_ids: list[int]) -> None:
-    """Tell the région and national audiences about these units. Call after commit."""
+def units_changed(*, units: Sequence[Unit]) -> None:
+    """Tell the région and national audiences about these units, as committed (with their
+    hospital and département loaded). Call after commit; units of inactive hospitals are not
+    shown, so they are not told either."""
     now = timezone.now()
-    units = units_for_audience(region=None, unit_ids=unit_ids)
-    if not units:
-        return
     by_region: dict[str, list[dict]] = defaultdict(list)
     payloads = []
-    for unit in units:
+    for unit in sorted(units, key=lambda u: u.pk):
+        if not unit.hospital.active:
+            continue
         data = unit_to_dict(unit, now=now)
         payloads.append(data)
         by_region[unit.hospital.department.region_id].append(data)
-    for region, region_units in by_region.items():
-        publish([region_audience(region)], {"type": "units.changed", "units": region_units})
-    publish([NATIONAL], {"type": "units.changed", "units": payloads})
+    if not payloads:
+        return
+    # One call for every audience: one round trip to Redis.
+    publish_each(
+        [
+            *(
+                (region_audience(region), {"type": "units.changed", "units": region_units})
+                for region, region_units in by_region.items()
+            ),
+            (NATIONAL, {"type": "units.changed", "units": payloads}),
+        ]
+    )
 
 
 def audience_snapshot(audience: str) -> dict | None:

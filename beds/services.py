@@ -3,12 +3,13 @@ live feed after it commits."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +19,7 @@ from beds import events
 from beds.capacity import figures_errors
 from beds.importer import HospitalRecord
 from beds.models import FIGURES, CapacityReport, Hospital, Source, Unit
-from regions.models import Department
+from regions.models import Department, Region
 
 # Clocks of hospital systems drift: accept an observation time this far in the future.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -46,7 +47,8 @@ def unit_report_create(
 
     `version` is the unit version the reporter saw: when given and no longer current, nothing
     is written and `VersionConflict` carries the current unit. Broken invariants raise
-    `ValidationError` keyed by field. Access checks are the caller's.
+    `ValidationError` keyed by field. Access checks are the caller's. The report's `unit` is
+    the unit as committed, with its hospital, département and région.
     """
     errors = figures_errors(figures)
     now = timezone.now()
@@ -62,7 +64,7 @@ def unit_report_create(
     values = {name: int(figures[name]) for name in FIGURES}
 
     with transaction.atomic():
-        unit = Unit.objects.select_for_update().select_related("hospital").get(pk=unit_id)
+        unit = _unit_locked(unit_id)
         if version is not None and version != unit.version:
             raise VersionConflict(unit)
         # The version guard makes concurrent writers safe even where row locks are not real.
@@ -72,9 +74,14 @@ def unit_report_create(
         if not written:
             unit.refresh_from_db()
             raise VersionConflict(unit)
+        # `unit` now holds what was written, as a fresh read would return it (UTC).
+        for name, value in values.items():
+            setattr(unit, name, value)
+        unit.version += 1
+        unit.updated_at = observed_at.astimezone(UTC)
         report = CapacityReport.objects.create(
             unit=unit,
-            version=unit.version + 1,
+            version=unit.version,
             reported_by=user,
             reporter_username=user.get_username() if user else "",
             reporter_role=(role_of(user) or "") if user else "",
@@ -85,8 +92,72 @@ def unit_report_create(
             note=note,
             **values,
         )
-        transaction.on_commit(lambda: events.units_changed(unit_ids=[unit.pk]))
+        transaction.on_commit(lambda: events.units_changed(units=[unit]))
     return report
+
+
+def _unit_locked(unit_id: int) -> Unit:
+    """The unit with its row locked until commit, and its hospital, département and région (so
+    the caller's answer and the live event are built without reading it again).
+
+    On PostgreSQL in plain SQL: it is on every report's path, and the ORM spends ~1.5 ms of CPU
+    compiling this three-join query each time (docs/performance.md). Only the unit's row is
+    locked. Elsewhere (SQLite) through the ORM, whose converters those databases need.
+    """
+    if connection.vendor != "postgresql":
+        return (
+            Unit.objects.select_for_update(of=("self",))
+            .select_related("hospital__department__region")
+            .get(pk=unit_id)
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(_unit_locked_sql(), [unit_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise Unit.DoesNotExist(f"No unit with id {unit_id}.")
+    objects = []
+    start = 0
+    for model in _LOCKED_MODELS:
+        fields = model._meta.concrete_fields
+        values = row[start : start + len(fields)]
+        objects.append(model.from_db(connection.alias, [f.attname for f in fields], values))
+        start += len(fields)
+    unit, hospital, department, region = objects
+    department.region = region
+    hospital.department = department
+    unit.hospital = hospital
+    return unit
+
+
+_LOCKED_MODELS = (Unit, Hospital, Department, Region)
+
+
+@functools.cache
+def _unit_locked_sql() -> str:
+    """SELECT every column of a unit, its hospital, département and région; FOR UPDATE OF the unit."""
+    aliases = ("u", "h", "d", "r")
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        f"{alias}.{quote(field.column)}"
+        for alias, model in zip(aliases, _LOCKED_MODELS, strict=True)
+        for field in model._meta.concrete_fields
+    )
+    table = {
+        alias: quote(m._meta.db_table) for alias, m in zip(aliases, _LOCKED_MODELS, strict=True)
+    }
+    fk = {
+        "u": quote(Unit._meta.get_field("hospital").column),
+        "h": quote(Hospital._meta.get_field("department").column),
+        "d": quote(Department._meta.get_field("region").column),
+    }
+    pk = {alias: quote(m._meta.pk.column) for alias, m in zip(aliases, _LOCKED_MODELS, strict=True)}
+    return (
+        f"SELECT {columns} FROM {table['u']} u"
+        f" JOIN {table['h']} h ON h.{pk['h']} = u.{fk['u']}"
+        f" JOIN {table['d']} d ON d.{pk['d']} = h.{fk['h']}"
+        f" JOIN {table['r']} r ON r.{pk['r']} = d.{fk['d']}"
+        f" WHERE u.{pk['u']} = %s FOR UPDATE OF u"
+    )
 
 
 def hospital_upsert(*, finess: str, defaults: Mapping[str, object]) -> tuple[Hospital, bool]:
@@ -193,4 +264,16 @@ def hospitals_import(
         Hospital.objects.bulk_create(to_create, batch_size=500)
         Hospital.objects.bulk_update(to_update, [*IMPORTED_FIELDS, "phone"], batch_size=500)
     result.created, result.updated = len(to_create), len(to_update)
+    if to_create or to_update:
+        hospital_statistics_refresh()
     return result
+
+
+def hospital_statistics_refresh() -> None:
+    """Refresh PostgreSQL's planner statistics of the hospital and unit tables after a bulk
+    change. Without them, right after an import, the near search's plan is a nested loop: 90 ms
+    instead of 0.7 ms (docs/performance.md); autovacuum gets there only after a while."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Hospital._meta.db_table}, {Unit._meta.db_table}")

@@ -196,6 +196,10 @@ BEDWATCH_SERVE_STATIC = envbool("BEDWATCH_SERVE_STATIC", "1")
 # HTTP requests run whole in a pool of this many threads per worker (config/http.py); 0 goes
 # back to Django's ASGI handler, which hands every middleware to a thread separately.
 BEDWATCH_HTTP_THREADS = envint("BEDWATCH_HTTP_THREADS", "16")
+# A valid API token is remembered by each worker this long (accounts/authentication.py): a token
+# revoked or a user deactivated from another process stops working within it. 0: looked up
+# every time.
+BEDWATCH_TOKEN_CACHE_SECONDS = envfloat("BEDWATCH_TOKEN_CACHE_SECONDS", "5")
 
 # Behind a TLS-terminating reverse proxy (production, docs/deployment.md): trust its
 # X-Forwarded-Proto, send cookies over HTTPS only, redirect plain HTTP and ask browsers for HSTS.
@@ -221,7 +225,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = envint("BEDWATCH_MAX_BODY_BYTES", "65536", minimum
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

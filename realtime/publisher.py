@@ -22,10 +22,13 @@ NATIONAL = "national"
 
 # Keys and channels live under one prefix that includes the Redis database number: pub/sub
 # channels are shared by every database of a server, keys are not.
+# One call publishes to several audiences: KEYS are (seq key, channel) pairs, ARGV their bodies.
 _PUBLISH_LUA = """
-local seq = redis.call('INCR', KEYS[1])
-redis.call('PUBLISH', KEYS[2], seq .. ' ' .. ARGV[1])
-return seq
+for i = 1, #ARGV do
+  local seq = redis.call('INCR', KEYS[2 * i - 1])
+  redis.call('PUBLISH', KEYS[2 * i], seq .. ' ' .. ARGV[i])
+end
+return #ARGV
 """
 # Sent on a control channel when this process failed to publish: every worker then resends a
 # snapshot to the sockets of that audience once Redis answers again.
@@ -120,14 +123,27 @@ def publish(audiences: list[str], event: dict) -> bool:
     same, `/healthz` says the feed is degraded, and sockets get a fresh snapshot when Redis
     answers again.
     """
+    return publish_each([(audience, event) for audience in audiences])
+
+
+def publish_each(messages: list[tuple[str, dict]]) -> bool:
+    """Send each (audience, event) pair, in order, in one round trip to Redis; as `publish`."""
+    audiences = [audience for audience, _event in messages]
+    bodies: dict[int, str] = {}  # an event sent to several audiences is serialised once
+    pairs = []
     try:
-        body = encode(event)
+        for audience, event in messages:
+            if id(event) not in bodies:
+                bodies[id(event)] = encode(event)
+            pairs.append((audience, bodies[id(event)]))
     except (TypeError, ValueError):
         logger.exception("realtime event for %s cannot be serialised", audiences)
         return False
+    if not pairs:
+        return True
     url = redis_url()
     if not url:
-        for audience in audiences:
+        for audience, body in pairs:
             _publish_local(audience, body)
         return True
     with _lock:
@@ -138,10 +154,10 @@ def publish(audiences: list[str], event: dict) -> bool:
     try:
         client = _client(url)
         _flush_pending_resync(client, url)
-        for audience in audiences:
-            client._bedwatch_publish(
-                keys=[seq_key(audience, url), channel_of(audience, url)], args=[body]
-            )
+        keys = []
+        for audience, _body in pairs:
+            keys += [seq_key(audience, url), channel_of(audience, url)]
+        client._bedwatch_publish(keys=keys, args=[body for _audience, body in pairs])
     except Exception as exc:  # Redis down or refusing: the figures are stored, the feed degrades
         with _lock:
             _pending_resync.update(audiences)

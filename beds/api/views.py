@@ -13,11 +13,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.scopes import (
+    hospital_units_can_write,
     hospitals_readable,
     region_can_configure,
     region_can_read,
     unit_can_read,
-    unit_can_write,
 )
 from beds import selectors, services
 from beds.api import serializers as s
@@ -148,15 +148,17 @@ class UnitReportsView(APIView):
         responses={201: s.UnitDetailSerializer, 409: s.ConflictSerializer},
     )
     def post(self, request: Request, unit_id: int) -> Response:
-        unit = _unit_or_404(unit_id)
-        if not unit_can_write(request.user, unit):
+        hospital_id = selectors.unit_hospital_id(unit_id=unit_id)
+        if hospital_id is None:
+            raise NotFound(_("No unit with id %(id)s.") % {"id": unit_id})
+        if not hospital_units_can_write(request.user, hospital_id):
             raise PermissionDenied(_("You may not report for this unit."))
         serializer = s.ReportCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         try:
-            services.unit_report_create(
-                unit_id=unit.pk,
+            report = services.unit_report_create(
+                unit_id=unit_id,
                 user=request.user,
                 figures={name: data[name] for name in FIGURES},
                 source=Source.API,
@@ -171,13 +173,13 @@ class UnitReportsView(APIView):
                         "The unit changed since version %(seen)s: it is now at version %(current)s."
                     )
                     % {"seen": data.get("version"), "current": conflict.unit.version},
-                    "current": _unit_detail(_unit_or_404(unit.pk)),
+                    "current": _unit_detail(_unit_or_404(unit_id)),
                 },
                 status=status.HTTP_409_CONFLICT,
             )
         except DjangoValidationError as exc:
             raise ValidationError(exc.message_dict) from None
-        return Response(_unit_detail(_unit_or_404(unit.pk)), status=status.HTTP_201_CREATED)
+        return Response(_unit_detail(report.unit), status=status.HTTP_201_CREATED)
 
 
 class RegionSummaryView(APIView):

@@ -1,6 +1,11 @@
 import json
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from beds.models import CapacityReport, Source, Unit
 
@@ -142,3 +147,51 @@ def test_history_lists_reports_newest_first_and_filters_by_time(api, alice, unit
     assert future.json()["results"] == []
     bad = client.get(f"/api/v1/units/{unit_lyon.pk}/reports/", {"since": "soon"})
     assert bad.status_code == 400 and "since" in bad.json()
+
+
+@pytest.mark.django_db
+def test_201_body_equals_a_fresh_get_of_the_unit(api, alice, unit_lyon):
+    client = api(alice)
+    # An observation time in another offset comes back in UTC, as a read from the database does.
+    observed = timezone.now().astimezone(ZoneInfo("Europe/Paris")) - timedelta(minutes=3)
+    body = {**FIGURES, "version": 1, "observed_at": observed.isoformat()}
+
+    created = post_report(client, unit_lyon, body)
+    fresh = client.get(f"/api/v1/units/{unit_lyon.pk}/")
+
+    assert created.status_code == 201, created.content
+    assert created.json() == fresh.json()
+    assert created.json()["updated_at"].endswith("+00:00")
+
+
+@pytest.mark.django_db
+def test_report_by_token_reads_the_unit_once(api, erin, unit_lyon):
+    client = api(erin)
+    assert post_report(client, unit_lyon, FIGURES).status_code == 201  # the token is remembered
+
+    with CaptureQueriesContext(connection) as queries:
+        response = post_report(client, unit_lyon, FIGURES)
+
+    assert response.status_code == 201
+    # The unit (scope, 404), then the transaction: lock, update, history row. The 201 and the
+    # live event are built from the locked unit, not read again; the token is not looked up.
+    statements = [q["sql"].split()[0] for q in queries.captured_queries]
+    assert [s for s in statements if s not in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")] == [
+        "SELECT",
+        "SELECT",
+        "UPDATE",
+        "INSERT",
+    ]
+
+
+@pytest.mark.django_db
+def test_unit_id_beyond_the_id_column_gets_404(api, erin):
+    response = api(erin).post(f"/api/v1/units/{2**64}/reports/", FIGURES, format="json")
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_coordinator_reports_only_for_units_of_their_region(api, carol, unit_lyon, unit_paris):
+    client = api(carol)
+    assert post_report(client, unit_lyon, FIGURES).status_code == 201
+    assert post_report(client, unit_paris, FIGURES).status_code == 403

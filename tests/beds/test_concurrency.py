@@ -75,3 +75,25 @@ def test_reports_without_version_are_serialised_not_lost(
     )
     assert versions == [2, 3]
     assert Unit.objects.get(pk=unit_lyon.pk).version == 3
+
+
+def test_locked_unit_read_in_sql_equals_the_orm_read(postgres, unit_lyon):
+    from beds.services import _unit_locked
+
+    def fields(obj):  # noqa: ANN001, ANN202
+        return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+    with transaction.atomic():
+        locked = _unit_locked(unit_lyon.pk)
+    orm = Unit.objects.select_related("hospital__department__region").get(pk=unit_lyon.pk)
+
+    for mine, theirs in [
+        (locked, orm),
+        (locked.hospital, orm.hospital),
+        (locked.hospital.department, orm.hospital.department),
+        (locked.hospital.department.region, orm.hospital.department.region),
+    ]:
+        assert fields(mine) == fields(theirs)
+        assert not mine._state.adding
+    with transaction.atomic(), pytest.raises(Unit.DoesNotExist):
+        _unit_locked(unit_lyon.pk + 1000)

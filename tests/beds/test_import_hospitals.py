@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from beds.importer import department_of, normalise_phone, restore_finess
 from beds.models import Hospital
@@ -237,3 +239,33 @@ def test_progress_bar_draws_on_a_terminal_only():
     assert "\rImporting [###############...............] 100/200" in terminal.getvalue()
     assert terminal.getvalue().endswith("200/200\n")
     assert pipe.getvalue() == ""
+
+
+def test_import_refreshes_the_planner_statistics_on_postgresql(postgres, tmp_path):
+    # Right after a bulk import the planner must know the tables (the near search's plan).
+    path = tmp_path / "one.csv"
+    path.write_text(
+        HEADER + "\n" + gisco_line("10000024", "CH DE BOURG", "46.2", "5.2", "01440", "VIRIAT")
+    )
+    with CaptureQueriesContext(postgres) as queries:
+        run(str(path))
+
+    analysed = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
+    assert analysed == ["ANALYZE beds_hospital, beds_unit"]
+    with postgres.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stats WHERE tablename = 'beds_hospital'")
+        assert cursor.fetchone()[0] > 0
+
+
+@pytest.mark.django_db
+def test_import_that_changes_nothing_does_not_analyse(tmp_path):
+    path = tmp_path / "one.csv"
+    path.write_text(
+        HEADER + "\n" + gisco_line("10000024", "CH DE BOURG", "46.2", "5.2", "01440", "VIRIAT")
+    )
+    run(str(path))
+    with CaptureQueriesContext(connection) as queries:
+        out, _ = run(str(path))
+
+    assert "1 unchanged" in out
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]

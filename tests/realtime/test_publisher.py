@@ -86,3 +86,50 @@ def test_healthz_says_local_without_redis(settings, client):
 def test_healthz_says_ok_when_redis_answers(redis_url, client):
     body = client.get("/healthz").json()
     assert body["realtime"] == "ok" and body["status"] == "ok"
+
+
+def test_publish_each_numbers_each_audience_in_one_call(settings):
+    settings.REDIS_URL = ""
+    event = {"type": "units.changed", "units": []}
+
+    assert publisher.publish_each([("region.84", event), ("national", event)])
+    assert publisher.publish_each([("region.84", event)])
+
+    assert publisher.local_seq("region.84") == 2
+    assert publisher.local_seq("national") == 1
+
+
+def test_publish_each_reaches_every_audience_with_one_redis_call(redis_url, settings):
+    import redis
+
+    settings.REDIS_URL = redis_url
+    listener = redis.Redis.from_url(redis_url).pubsub()
+    channels = [publisher.channel_of(a) for a in ("region.84", "national")]
+    listener.subscribe(*channels)
+    for _confirmation in channels:  # both subscriptions are in place before publishing
+        assert listener.get_message(timeout=2)["type"] == "subscribe"
+    client = publisher._client(redis_url)
+    calls = []
+    script = client._bedwatch_publish
+    client._bedwatch_publish = lambda **kw: calls.append(kw) or script(**kw)
+    seqs = {a: int(client.get(publisher.seq_key(a)) or 0) for a in ("region.84", "national")}
+
+    sent = publisher.publish_each(
+        [
+            ("region.84", {"type": "units.changed", "units": [{"id": 1}]}),
+            ("national", {"type": "units.changed", "units": [{"id": 1}, {"id": 2}]}),
+        ]
+    )
+
+    assert sent and len(calls) == 1
+    received = {}
+    while len(received) < 2:
+        message = listener.get_message(timeout=2)
+        assert message is not None, received
+        seq, _space, body = message["data"].decode().partition(" ")
+        received[message["channel"].decode()] = (int(seq), json.loads(body)["units"])
+    listener.close()
+    assert received == {
+        channels[0]: (seqs["region.84"] + 1, [{"id": 1}]),
+        channels[1]: (seqs["national"] + 1, [{"id": 1}, {"id": 2}]),
+    }

@@ -1,0 +1,71 @@
+"""API token authentication with a short per-process memory of valid tokens.
+
+A machine posting reports sends the same token on every request; looking it up (token and user,
+one query) is a tenth of a report's round trips to PostgreSQL. A valid token is remembered by
+this process for `BEDWATCH_TOKEN_CACHE_SECONDS` (default 5; 0 turns the memory off).
+
+Revocation: deleting a token or saving/deleting its user (deactivating, changing the role) in
+this process forgets it at once (signals below). Done elsewhere — another worker, the admin on
+another process, `QuerySet.update()`, SQL — it stops working here within the TTL at most. What
+the user may see (hospitals, régions) is never remembered: the scope checks read it each time.
+Unknown or refused keys are never remembered.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from typing import Any
+
+from django.conf import settings
+from rest_framework.authentication import TokenAuthentication
+
+# key → (expires at on `clock`, user, token)
+_cache: dict[str, tuple[float, Any, Any]] = {}
+_lock = threading.Lock()
+# Past this many remembered tokens, expired ones are dropped.
+_PRUNE_ABOVE = 1000
+clock = time.monotonic  # tests replace it to move time on
+
+
+def cache_seconds() -> float:
+    return float(getattr(settings, "BEDWATCH_TOKEN_CACHE_SECONDS", 0) or 0)
+
+
+class CachedTokenAuthentication(TokenAuthentication):
+    """DRF's `Authorization: Token <key>`, remembering valid keys for a few seconds."""
+
+    def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
+        ttl = cache_seconds()
+        if ttl <= 0:
+            return super().authenticate_credentials(key)
+        now = clock()
+        hit = _cache.get(key)
+        if hit is None or hit[0] <= now:
+            # Raises AuthenticationFailed for an unknown key or an inactive user.
+            user, token = super().authenticate_credentials(key)
+            hit = (now + ttl, user, token)
+            with _lock:
+                if len(_cache) >= _PRUNE_ABOVE:
+                    for stale in [k for k, v in _cache.items() if v[0] <= now]:
+                        del _cache[stale]
+                _cache[key] = hit
+        # Each request gets its own copy: a view changing request.user changes no other request.
+        return copy.copy(hit[1]), hit[2]
+
+
+def forget_token(key: str) -> None:
+    with _lock:
+        _cache.pop(key, None)
+
+
+def forget_user(user_id: int) -> None:
+    with _lock:
+        for key in [k for k, v in _cache.items() if v[1].pk == user_id]:
+            del _cache[key]
+
+
+def forget_all() -> None:
+    with _lock:
+        _cache.clear()
