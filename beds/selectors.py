@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Model, Prefetch, Q, QuerySet
+from django.db.models.expressions import Col
 from django.utils import timezone
 
 from beds.capacity import freshness_bounds, freshness_judge, freshness_of, tension_of
@@ -181,9 +182,9 @@ class HospitalHit:
 
 
 # The search runs in plain SQL, with no model instance and no queryset to compile: Django
-# building and compiling the querysets cost more than PostgreSQL answering them (3 ms of the
-# 5 ms budget, docs/performance.md). Names come from the models' metadata; the parity tests
-# (tests/beds/test_hospital_search.py) hold the answer equal to `hospital_rows`'.
+# building and compiling the querysets cost more than PostgreSQL answering them (~3 ms of CPU
+# against a 5 ms budget, docs/performance.md). Names come from the models' metadata; the parity
+# tests (tests/beds/test_hospital_search.py) hold the answer equal to `hospital_rows`'.
 _HOSPITAL_COLUMNS = ("id", "finess", "name", "lat", "lon", "department_id")
 _HOSPITAL_TAIL = ("address", "postcode", "city", "phone")
 _UNIT_COLUMNS = ("hospital_id", "id", "kind", "label", "ecmo", *FIGURES, "version", "updated_at")
@@ -191,12 +192,12 @@ _UNIT_COLUMNS = ("hospital_id", "id", "kind", "label", "ecmo", *FIGURES, "versio
 _UNIT_KEYS = _UNIT_COLUMNS[2:]
 
 
-def _column(model: type, name: str, alias: str) -> str:
+def _column(model: type[Model], name: str, alias: str) -> str:
     qn = connection.ops.quote_name
     return f"{alias}.{qn(model._meta.get_field(name.removesuffix('_id')).column)}"
 
 
-def _table(model: type, alias: str) -> str:
+def _table(model: type[Model], alias: str) -> str:
     return f"{connection.ops.quote_name(model._meta.db_table)} {alias}"
 
 
@@ -335,7 +336,7 @@ def _hospital_hit(row: tuple) -> HospitalHit:
     )
 
 
-def _converters(model: type, names: Iterable[str]) -> list[tuple[int, list, object]]:
+def _converters(model: type[Model], names: Iterable[str]) -> list[tuple[int, list, Col]]:
     """Django's conversions of raw column values (SQLite's booleans and datetimes)."""
     found = []
     for i, name in enumerate(names):
