@@ -91,40 +91,6 @@ class HospitalRow:
     distance_km: float | None = None
 
 
-def _hospitals_matching(
-    hospitals: QuerySet[Hospital],
-    *,
-    region: str | None,
-    department: str | None,
-    kind: str | None,
-    min_available: int | None,
-    freshness: str | None,
-    near: tuple[float, float] | None,
-    radius_km: float,
-    now: datetime,
-) -> QuerySet[Hospital]:
-    """The filters both `hospital_rows` and `hospital_search` apply in SQL; `near` only as a
-    bounding box: callers keep the hospitals actually within the radius."""
-    qs = hospitals.filter(active=True)
-    if region:
-        qs = qs.filter(department__region_id=region)
-    if department:
-        qs = qs.filter(department_id=department)
-    if kind or min_available is not None or freshness:
-        units = Unit.objects.all()
-        if kind:
-            units = units.filter(kind=kind)
-        if min_available is not None:
-            units = units.filter(available__gte=min_available)
-        if freshness:
-            units = units_with_freshness(units, freshness, now=now)
-        qs = qs.filter(pk__in=units.values("hospital_id"))
-    if near is not None:
-        min_lat, max_lat, min_lon, max_lon = bounding_box(near[0], near[1], radius_km)
-        qs = qs.filter(lat__gte=min_lat, lat__lte=max_lat, lon__gte=min_lon, lon__lte=max_lon)
-    return qs
-
-
 def hospital_rows(
     *,
     hospitals: QuerySet[Hospital],
@@ -143,18 +109,24 @@ def hospital_rows(
     all three together; `near` keeps those within `radius_km` and sorts them nearest first.
     """
     now = now or timezone.now()
-    radius = radius_km if radius_km is not None else DEFAULT_RADIUS_KM
-    qs = _hospitals_matching(
-        hospitals,
-        region=region,
-        department=department,
-        kind=kind,
-        min_available=min_available,
-        freshness=freshness,
-        near=near,
-        radius_km=radius,
-        now=now,
-    )
+    qs = hospitals.filter(active=True)
+    if region:
+        qs = qs.filter(department__region_id=region)
+    if department:
+        qs = qs.filter(department_id=department)
+    if kind or min_available is not None or freshness:
+        units = Unit.objects.all()
+        if kind:
+            units = units.filter(kind=kind)
+        if min_available is not None:
+            units = units.filter(available__gte=min_available)
+        if freshness:
+            units = units_with_freshness(units, freshness, now=now)
+        qs = qs.filter(pk__in=units.values("hospital_id"))
+    if near is not None:
+        radius = radius_km if radius_km is not None else DEFAULT_RADIUS_KM
+        min_lat, max_lat, min_lon, max_lon = bounding_box(near[0], near[1], radius)
+        qs = qs.filter(lat__gte=min_lat, lat__lte=max_lat, lon__gte=min_lon, lon__lte=max_lon)
     qs = qs.select_related("department").prefetch_related(
         Prefetch("units", queryset=Unit.objects.order_by("kind", "label"))
     )
@@ -162,6 +134,7 @@ def hospital_rows(
         HospitalRow(hospital=h, units=list(h.units.all())) for h in qs.order_by("name", "finess")
     ]
     if near is not None:
+        radius = radius_km if radius_km is not None else DEFAULT_RADIUS_KM
         for row in rows:
             row.distance_km = haversine_km(near[0], near[1], row.hospital.lat, row.hospital.lon)
         rows = [r for r in rows if r.distance_km <= radius]  # type: ignore[operator]
@@ -208,8 +181,8 @@ def _datetime_param(value: datetime) -> object:
 def _unit_filters_sql(
     *, kind: str | None, min_available: int | None, freshness: str | None, now: datetime
 ) -> tuple[list[str], list[object]]:
-    """`kind`, `min_available` and `freshness` as SQL conditions on units `u` (the same as
-    `units_with_freshness` and `_hospitals_matching`)."""
+    """`kind`, `min_available` and `freshness` as SQL conditions on units `u`, as
+    `hospital_rows` and `units_with_freshness` apply them."""
     where: list[str] = []
     params: list[object] = []
     if kind:
