@@ -36,7 +36,7 @@ def around_lyon(db):  # noqa: ANN001, ANN201
     one without units, one never reported."""
     now = timezone.now()
     rhone = Department.objects.get(code="69")
-    isere = Department.objects.get(code="38")
+    saone_et_loire = Department.objects.get(code="71")  # région 27, not 84
     drome = Department.objects.get(code="26")
     made = {}
 
@@ -78,7 +78,7 @@ def around_lyon(db):  # noqa: ANN001, ANN201
     unit(twin2, UnitKind.REA, 1)
     twin1 = hospital("twin1", 0.2, -0.1, name="Twin", department=rhone, finess="690000901")
     unit(twin1, UnitKind.REA, 5)
-    d = hospital("d", 0.3, 0.3, department=isere)
+    d = hospital("d", 0.3, 0.3, department=saone_et_loire)
     unit(d, UnitKind.REA_PED, 2)
     unit(d, UnitKind.REA, 1, hours=None)
     hospital("empty", 0.05, 0.05, department=rhone)
@@ -116,7 +116,7 @@ FILTERS = [
     {"near": ORIGIN, "freshness": "expired"},
     {"near": ORIGIN, "freshness": "ageing", "min_available": 2},
     {"near": ORIGIN, "region": "84", "kind": "REA"},
-    {"near": ORIGIN, "department": "38"},
+    {"near": ORIGIN, "department": "71"},
     {"near": (ORIGIN[0] + 0.2, ORIGIN[1] - 0.1), "radius_km": 0.001},
     {"kind": "REA", "min_available": 1},
     {"region": "84"},
@@ -252,3 +252,10 @@ def test_hospital_at_exactly_the_radius_is_kept(around_lyon):
 
     assert [h["name"] for h in search(hospitals=hospitals, near=ORIGIN, radius_km=exact, now=now)]
     assert not search(hospitals=hospitals, near=ORIGIN, radius_km=exact - 0.001, now=now)
+
+
+def test_coordinator_search_stays_in_their_region(around_lyon):
+    carol = UserFactory(role=Role.COORDINATOR, regions=[Region.objects.get(code="84")])
+    found = search(hospitals=hospitals_readable(carol), near=ORIGIN, now=timezone.now())
+    # "d" (Saône-et-Loire, région 27) is within 50 km but outside her région.
+    assert [h["name"] for h in found] == ["empty", "a", "b", "Twin", "Twin", "c"]
