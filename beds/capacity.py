@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -57,6 +57,27 @@ def freshness_of(updated_at: datetime | None, *, now: datetime) -> str:
     if age <= timedelta(hours=settings.BEDWATCH_STALE_HOURS):
         return Freshness.STALE
     return Freshness.EXPIRED
+
+
+def freshness_judge(*, now: datetime) -> Callable[[datetime | None], str]:
+    """`freshness_of` at one `now`, for many units: the thresholds are computed once."""
+    fresh = now - timedelta(hours=settings.BEDWATCH_FRESH_HOURS)
+    ageing = now - timedelta(hours=settings.BEDWATCH_AGEING_HOURS)
+    stale = now - timedelta(hours=settings.BEDWATCH_STALE_HOURS)
+
+    def judge(updated_at: datetime | None) -> str:
+        # now - updated_at < N hours  ⟺  updated_at > now - N hours (exact in microseconds).
+        if updated_at is None:
+            return Freshness.EXPIRED
+        if updated_at > fresh:
+            return Freshness.FRESH
+        if updated_at > ageing:
+            return Freshness.AGEING
+        if updated_at >= stale:
+            return Freshness.STALE
+        return Freshness.EXPIRED
+
+    return judge
 
 
 def freshness_bounds(freshness: str, *, now: datetime) -> tuple[datetime | None, datetime | None]:

@@ -9,14 +9,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Model, Prefetch, Q, QuerySet
+from django.db.models.expressions import Col
 from django.utils import timezone
 
-from beds.capacity import freshness_bounds, freshness_of, tension_of
+from beds.capacity import freshness_bounds, freshness_judge, freshness_of, tension_of
 from beds.models import FIGURES, CapacityReport, Freshness, Hospital, Unit, UnitKind
-from regions.models import Region
+from regions.models import Department, Region
 
 EARTH_RADIUS_KM = 6371.0088
+DEFAULT_RADIUS_KM = 50.0
 
 
 def unit_to_dict(unit: Unit, *, now: datetime) -> dict:
@@ -73,11 +75,12 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float, float, float]:
     """(min_lat, max_lat, min_lon, max_lon) enclosing the circle; cheap SQL prefilter."""
-    dlat = math.degrees(radius_km / EARTH_RADIUS_KM)
+    # Widened by ~1 cm: float rounding must never drop a hospital the exact distance keeps.
+    dlat = math.degrees(radius_km / EARTH_RADIUS_KM) + 1e-7
     cos_lat = math.cos(math.radians(lat))
     if cos_lat < 1e-6 or abs(lat) + dlat >= 90:
         return lat - dlat, lat + dlat, -180.0, 180.0
-    dlon = min(180.0, math.degrees(radius_km / (EARTH_RADIUS_KM * cos_lat)))
+    dlon = min(180.0, math.degrees(radius_km / (EARTH_RADIUS_KM * cos_lat)) + 1e-7)
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
 
 
@@ -121,7 +124,7 @@ def hospital_rows(
             units = units_with_freshness(units, freshness, now=now)
         qs = qs.filter(pk__in=units.values("hospital_id"))
     if near is not None:
-        radius = radius_km if radius_km is not None else 50.0
+        radius = radius_km if radius_km is not None else DEFAULT_RADIUS_KM
         min_lat, max_lat, min_lon, max_lon = bounding_box(near[0], near[1], radius)
         qs = qs.filter(lat__gte=min_lat, lat__lte=max_lat, lon__gte=min_lon, lon__lte=max_lon)
     qs = qs.select_related("department").prefetch_related(
@@ -131,7 +134,7 @@ def hospital_rows(
         HospitalRow(hospital=h, units=list(h.units.all())) for h in qs.order_by("name", "finess")
     ]
     if near is not None:
-        radius = radius_km if radius_km is not None else 50.0
+        radius = radius_km if radius_km is not None else DEFAULT_RADIUS_KM
         for row in rows:
             row.distance_km = haversine_km(near[0], near[1], row.hospital.lat, row.hospital.lon)
         rows = [r for r in rows if r.distance_km <= radius]  # type: ignore[operator]
@@ -140,6 +143,214 @@ def hospital_rows(
         for unit in row.units:
             unit.hospital = row.hospital  # already loaded: no query per unit
     return rows
+
+
+@dataclass(slots=True)
+class HospitalHit:
+    """One hospital found by `hospital_search`: its key, and `data`, its dict as
+    `hospital_to_dict` makes it (plus `distance_km` with `near`), units still empty."""
+
+    pk: int
+    data: dict
+
+
+# The search runs in plain SQL, with no model instance and no queryset to compile: Django
+# building and compiling the querysets cost more than PostgreSQL answering them (~3 ms of CPU
+# against a 5 ms budget, docs/performance.md). Names come from the models' metadata; the parity
+# tests (tests/beds/test_hospital_search.py) hold the answer equal to `hospital_rows`'.
+_HOSPITAL_COLUMNS = ("id", "finess", "name", "lat", "lon", "department_id")
+_HOSPITAL_TAIL = ("address", "postcode", "city", "phone")
+_UNIT_COLUMNS = ("hospital_id", "id", "kind", "label", "ecmo", *FIGURES, "version", "updated_at")
+# The unit dict's keys after "id" and "hospital", in `unit_to_dict`'s order.
+_UNIT_KEYS = _UNIT_COLUMNS[2:]
+
+
+def _column(model: type[Model], name: str, alias: str) -> str:
+    qn = connection.ops.quote_name
+    return f"{alias}.{qn(model._meta.get_field(name.removesuffix('_id')).column)}"
+
+
+def _table(model: type[Model], alias: str) -> str:
+    return f"{connection.ops.quote_name(model._meta.db_table)} {alias}"
+
+
+def _datetime_param(value: datetime) -> object:
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _unit_filters_sql(
+    *, kind: str | None, min_available: int | None, freshness: str | None, now: datetime
+) -> tuple[list[str], list[object]]:
+    """`kind`, `min_available` and `freshness` as SQL conditions on units `u`, as
+    `hospital_rows` and `units_with_freshness` apply them."""
+    where: list[str] = []
+    params: list[object] = []
+    if kind:
+        where.append(f"{_column(Unit, 'kind', 'u')} = %s")
+        params.append(kind)
+    if min_available is not None:
+        where.append(f"{_column(Unit, 'available', 'u')} >= %s")
+        params.append(min_available)
+    if freshness:
+        updated_at = _column(Unit, "updated_at", "u")
+        oldest, newest = freshness_bounds(freshness, now=now)
+        if freshness == Freshness.EXPIRED:
+            where.append(f"({updated_at} IS NULL OR {updated_at} < %s)")
+            params.append(_datetime_param(newest))  # type: ignore[arg-type]
+        elif freshness == Freshness.FRESH:
+            where.append(f"{updated_at} > %s")
+            params.append(_datetime_param(oldest))  # type: ignore[arg-type]
+        else:
+            lower = ">=" if freshness == Freshness.STALE else ">"
+            where.append(f"{updated_at} {lower} %s AND {updated_at} <= %s")
+            params += [_datetime_param(oldest), _datetime_param(newest)]  # type: ignore[arg-type]
+    return where, params
+
+
+def hospital_search(
+    *,
+    hospitals: QuerySet[Hospital],
+    region: str | None = None,
+    department: str | None = None,
+    kind: str | None = None,
+    min_available: int | None = None,
+    freshness: str | None = None,
+    near: tuple[float, float] | None = None,
+    radius_km: float | None = None,
+    now: datetime | None = None,
+) -> list[HospitalHit]:
+    """The hospitals list of the API (DESIGN §3): the same hospitals in the same order as
+    `hospital_rows`, as plain dicts from one query, without their units; paginate, then fill
+    the units of the page with `hospital_hits_with_units`.
+
+    `hospitals` is the caller's scope (`hospitals_readable`). With `near`, `distance_km` is
+    the great-circle distance rounded to the metre, and hospitals are sorted by the exact
+    distance, then name, then FINESS.
+    """
+    if hospitals.query.is_empty():
+        return []
+    now = now or timezone.now()
+    columns = [_column(Hospital, name, "h") for name in _HOSPITAL_COLUMNS]
+    columns.append(_column(Department, "region_id", "d"))
+    columns += [_column(Hospital, name, "h") for name in _HOSPITAL_TAIL]
+    where = [_column(Hospital, "active", "h")]
+    params: list[object] = []
+    if hospitals.query.where or hospitals.query.is_sliced:
+        # A restricted scope (staff, coordinator): its own SQL, compiled by Django.
+        scope_sql, scope_params = hospitals.order_by().values("pk").query.sql_with_params()
+        where.append(f"{_column(Hospital, 'id', 'h')} IN ({scope_sql})")
+        params += scope_params
+    if region:
+        where.append(f"{_column(Department, 'region_id', 'd')} = %s")
+        params.append(region)
+    if department:
+        where.append(f"{_column(Hospital, 'department_id', 'h')} = %s")
+        params.append(department)
+    unit_where, unit_params = _unit_filters_sql(
+        kind=kind, min_available=min_available, freshness=freshness, now=now
+    )
+    if unit_where:
+        where.append(
+            f"{_column(Hospital, 'id', 'h')} IN (SELECT {_column(Unit, 'hospital_id', 'u')} "
+            f"FROM {_table(Unit, 'u')} WHERE {' AND '.join(unit_where)})"
+        )
+        params += unit_params
+    radius = radius_km if radius_km is not None else DEFAULT_RADIUS_KM
+    if near is not None:
+        min_lat, max_lat, min_lon, max_lon = bounding_box(near[0], near[1], radius)
+        lat, lon = _column(Hospital, "lat", "h"), _column(Hospital, "lon", "h")
+        where.append(f"{lat} >= %s AND {lat} <= %s AND {lon} >= %s AND {lon} <= %s")
+        params += [min_lat, max_lat, min_lon, max_lon]
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {_table(Hospital, 'h')} "
+        f"INNER JOIN {_table(Department, 'd')} ON "
+        f"{_column(Hospital, 'department_id', 'h')} = {_column(Department, 'code', 'd')} "
+        f"WHERE {' AND '.join(where)}"
+    )
+    if near is None:
+        sql += f" ORDER BY {_column(Hospital, 'name', 'h')}, {_column(Hospital, 'finess', 'h')}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if near is None:
+        return [_hospital_hit(row) for row in rows]
+    lat, lon = near
+    found = []
+    for row in rows:
+        distance = haversine_km(lat, lon, row[3], row[4])
+        if distance <= radius:
+            found.append((distance, row[2], row[1], row))
+    found.sort(key=lambda f: f[:3])
+    hits = []
+    for distance, _name, _finess, row in found:
+        hit = _hospital_hit(row)
+        hit.data["distance_km"] = round(distance, 3)
+        hits.append(hit)
+    return hits
+
+
+def _hospital_hit(row: tuple) -> HospitalHit:
+    pk, finess, name, lat, lon, department, region, address, postcode, city, phone = row
+    return HospitalHit(
+        pk=pk,
+        data={
+            "finess": finess,
+            "name": name,
+            "lat": lat,
+            "lon": lon,
+            "department": department,
+            "region": region,
+            "address": address,
+            "postcode": postcode,
+            "city": city,
+            "phone": phone,
+            "units": [],
+        },
+    )
+
+
+def _converters(model: type[Model], names: Iterable[str]) -> list[tuple[int, list, Col]]:
+    """Django's conversions of raw column values (SQLite's booleans and datetimes)."""
+    found = []
+    for i, name in enumerate(names):
+        field = model._meta.get_field(name.removesuffix("_id"))
+        col = field.get_col(model._meta.db_table)
+        functions = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+        if functions:
+            found.append((i, functions, col))
+    return found
+
+
+def hospital_hits_with_units(hits: Iterable[HospitalHit], *, now: datetime) -> list[dict]:
+    """The dicts of `hits` with all their units (as `unit_to_dict` shows them), in one query."""
+    hits = list(hits)
+    by_pk = {hit.pk: hit.data for hit in hits}
+    if not by_pk:
+        return []
+    sql = (
+        f"SELECT {', '.join(_column(Unit, name, 'u') for name in _UNIT_COLUMNS)} "
+        f"FROM {_table(Unit, 'u')} "
+        f"WHERE {_column(Unit, 'hospital_id', 'u')} IN ({', '.join(['%s'] * len(by_pk))}) "
+        f"ORDER BY {_column(Unit, 'kind', 'u')}, {_column(Unit, 'label', 'u')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(by_pk))
+        rows = cursor.fetchall()
+    converters = _converters(Unit, _UNIT_COLUMNS)
+    judge = freshness_judge(now=now)
+    for raw in rows:
+        row = list(raw)
+        for i, functions, col in converters:
+            for convert in functions:
+                row[i] = convert(row[i], col, connection)
+        hospital = by_pk[row[0]]
+        data = {"id": row[1], "hospital": hospital["finess"]}
+        data.update(zip(_UNIT_KEYS, row[2:], strict=True))
+        updated_at = data["updated_at"]
+        data["updated_at"] = updated_at.isoformat() if updated_at else None
+        data["freshness"] = judge(updated_at)
+        hospital["units"].append(data)
+    return [hit.data for hit in hits]
 
 
 def unit_get(*, unit_id: int) -> Unit | None:

@@ -510,29 +510,33 @@ def near_points(n: int) -> list[tuple[float, float]]:
 
 
 def near_in_process(points: list[tuple[float, float]], radius_km: float) -> tuple[list, list]:
-    """The selector as the API view calls it, and the first page's dicts; seconds per query."""
+    """What `GET /api/v1/hospitals/?near=…` does between validation and rendering: the caller's
+    scope, the search, and the dicts of the first page (the API's page size) with their units;
+    seconds per query."""
     from django.utils import timezone
 
     from accounts.models import User
     from accounts.scopes import hospitals_readable
-    from beds.selectors import hospital_rows, hospital_to_dict
+    from beds.api.pagination import Pagination
+    from beds.selectors import hospital_hits_with_units, hospital_search
 
     dispatcher = User.objects.get(username="bench-dispatcher")
     in_process = []
     found = []
     for lat, lon in points:
         t0 = time.perf_counter()
-        rows = hospital_rows(
+        now = timezone.now()
+        hits = hospital_search(
             hospitals=hospitals_readable(dispatcher),
             near=(lat, lon),
             radius_km=radius_km,
             kind="REA",
             min_available=1,
+            now=now,
         )
-        for row in rows[:20]:
-            hospital_to_dict(row.hospital, now=timezone.now(), units=row.units)
+        hospital_hits_with_units(hits[: Pagination.page_size], now=now)
         in_process.append(time.perf_counter() - t0)
-        found.append(len(rows))
+        found.append(len(hits))
     return in_process, found
 
 

@@ -94,7 +94,7 @@ class HospitalListView(APIView):
                     {"region": [_("No région with code %(code)s.") % {"code": data["region"]}]}
                 )
         now = timezone.now()
-        rows = selectors.hospital_rows(
+        hits = selectors.hospital_search(
             hospitals=filters.qs,
             region=region.code if region else None,
             department=data.get("department") or None,
@@ -108,13 +108,8 @@ class HospitalListView(APIView):
             now=now,
         )
         paginator = Pagination()
-        page = paginator.paginate_queryset(rows, request, view=self)
-        results = []
-        for row in page:
-            item = selectors.hospital_to_dict(row.hospital, now=now, units=row.units)
-            if row.distance_km is not None:
-                item["distance_km"] = round(row.distance_km, 3)
-            results.append(item)
+        page = paginator.paginate_queryset(hits, request, view=self)
+        results = selectors.hospital_hits_with_units(page, now=now)
         return paginator.get_paginated_response(results)
 
 

@@ -193,3 +193,94 @@ def test_unit_detail_carries_tension_from_region_thresholds(api, dave, hospital_
     unit = UnitFactory(hospital=hospital_lyon, installed=10, available=0, occupied=10)
     body = api(dave).get(f"/api/v1/units/{unit.pk}/").json()
     assert body["tension"] == "saturated" and body["region"] == "84"
+
+
+def test_near_search_combines_kind_min_available_and_freshness(api, dave, north_of_lyon):
+    origin, made = north_of_lyon
+    # "mid" (55.6 km) last reported its adult ICU 5 hours ago: ageing.
+    made["mid"].units.filter(kind=UnitKind.REA).update(
+        updated_at=timezone.now() - timedelta(hours=5)
+    )
+    query = {"near": f"{origin[0]},{origin[1]}", "radius_km": 60, "kind": "REA"}
+
+    fresh = results(
+        api(dave).get("/api/v1/hospitals/", {**query, "min_available": 1, "freshness": "fresh"})
+    )
+    ageing = results(
+        api(dave).get("/api/v1/hospitals/", {**query, "min_available": 1, "freshness": "ageing"})
+    )
+    full_fresh = results(
+        api(dave).get("/api/v1/hospitals/", {**query, "min_available": 0, "freshness": "fresh"})
+    )
+
+    assert [(h["name"], h["distance_km"]) for h in fresh] == [
+        ("near", round(0.1 * KM_PER_DEGREE, 3))
+    ]
+    assert [(h["name"], h["distance_km"]) for h in ageing] == [
+        ("mid", round(0.5 * KM_PER_DEGREE, 3))
+    ]
+    assert [h["name"] for h in full_fresh] == ["near", "full"]
+    # Every unit of a hospital found comes with it, whatever the filters.
+    assert sorted(u["kind"] for u in ageing[0]["units"]) == ["REA", "USIC"]
+    assert {u["freshness"] for u in ageing[0]["units"]} == {"ageing", "fresh"}
+
+
+def test_staff_near_search_finds_only_their_hospitals(api, alice, hospital_lyon, north_of_lyon):
+    origin, _ = north_of_lyon
+    UnitFactory(hospital=hospital_lyon, kind=UnitKind.REA, available=2, occupied=8)
+
+    found = results(
+        api(alice).get(
+            "/api/v1/hospitals/",
+            {
+                "near": f"{origin[0]},{origin[1]}",
+                "radius_km": 200,
+                "kind": "REA",
+                "min_available": 1,
+            },
+        )
+    )
+
+    # The four hospitals north of Lyon are nearer, but alice may read only her own.
+    assert [h["finess"] for h in found] == [hospital_lyon.finess]
+    expected = haversine_km(origin[0], origin[1], hospital_lyon.lat, hospital_lyon.lon)
+    assert found[0]["distance_km"] == round(expected, 3)
+
+
+def test_near_search_second_page_goes_on_with_the_next_nearest(api, dave, north_of_lyon):
+    origin, made = north_of_lyon
+    query = {"near": f"{origin[0]},{origin[1]}", "radius_km": 300, "page_size": 3}
+
+    first = api(dave).get("/api/v1/hospitals/", query).json()
+    second = api(dave).get("/api/v1/hospitals/", {**query, "page": 2}).json()
+
+    assert first["count"] == second["count"] == 4
+    assert [h["name"] for h in first["results"]] == ["near", "full", "mid"]
+    assert first["next"] and not second["next"] and second["previous"]
+    [far] = second["results"]
+    assert far["name"] == "far" and far["distance_km"] == round(2.0 * KM_PER_DEGREE, 3)
+    assert [u["kind"] for u in far["units"]] == ["REA", "USIC"]
+    assert {u["id"] for u in far["units"]} == set(made["far"].units.values_list("pk", flat=True))
+    assert set(far) == {
+        "finess",
+        "name",
+        "lat",
+        "lon",
+        "department",
+        "region",
+        "address",
+        "postcode",
+        "city",
+        "phone",
+        "units",
+        "distance_km",
+    }
+    assert set(far["units"][0]) >= UNIT_CONTRACT_FIELDS
+
+
+def test_near_search_beyond_the_last_page_is_404(api, dave, north_of_lyon):
+    origin, _ = north_of_lyon
+    response = api(dave).get(
+        "/api/v1/hospitals/", {"near": f"{origin[0]},{origin[1]}", "radius_km": 30, "page": 2}
+    )
+    assert response.status_code == 404

@@ -6,7 +6,7 @@ import pytest
 from django.db import IntegrityError
 from django.utils import timezone
 
-from beds.capacity import figures_errors, freshness_of, tension_of
+from beds.capacity import figures_errors, freshness_judge, freshness_of, tension_of
 from beds.models import CapacityReport, Unit
 from tests.factories import UnitFactory
 
@@ -41,6 +41,18 @@ def test_freshness_bands():
     assert freshness_of(now - timedelta(hours=12), now=now) == "stale"
     assert freshness_of(now - timedelta(hours=25), now=now) == "expired"
     assert freshness_of(None, now=now) == "expired"
+
+
+def test_freshness_judge_agrees_with_freshness_of_on_every_boundary():
+    now = timezone.now()
+    judge = freshness_judge(now=now)
+    ages = [timedelta(0), timedelta(days=3)]
+    for hours in (4, 12, 24):
+        for microseconds in (-1, 0, 1):
+            ages.append(timedelta(hours=hours, microseconds=microseconds))
+    for age in ages:
+        assert judge(now - age) == freshness_of(now - age, now=now), age
+    assert judge(None) == "expired"
 
 
 def test_tension_levels():

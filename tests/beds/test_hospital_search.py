@@ -1,0 +1,261 @@
+"""The hospitals list's search (`hospital_search` + `hospital_hits_with_units`): plain rows, the
+same answer as the model-based `hospital_rows` + `hospital_to_dict`, field for field, in every
+combination of filters, scope and page, on SQLite and PostgreSQL alike."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
+
+from accounts.models import Role
+from accounts.scopes import hospitals_readable
+from beds.models import Hospital, UnitKind
+from beds.selectors import (
+    haversine_km,
+    hospital_hits_with_units,
+    hospital_rows,
+    hospital_search,
+    hospital_to_dict,
+)
+from regions.models import Department, Region
+from tests.factories import HospitalFactory, UnitFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ORIGIN = (45.0, 4.85)
+# One degree of latitude on the mean Earth sphere (R = 6371.0088 km).
+KM_PER_DEGREE = 111.19508
+
+
+@pytest.fixture
+def around_lyon(db):  # noqa: ANN001, ANN201
+    """Hospitals around ORIGIN with units of several kinds, figures and ages, and the awkward
+    cases: two at the same place with the same name, one inactive, one in another région,
+    one without units, one never reported."""
+    now = timezone.now()
+    rhone = Department.objects.get(code="69")
+    saone_et_loire = Department.objects.get(code="71")  # région 27, not 84
+    drome = Department.objects.get(code="26")
+    made = {}
+
+    def hospital(key, dlat, dlon, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        made[key] = HospitalFactory(
+            name=kwargs.pop("name", key),
+            lat=ORIGIN[0] + dlat,
+            lon=ORIGIN[1] + dlon,
+            address=f"{key} street",
+            postcode="69000",
+            city="Lyon",
+            **kwargs,
+        )
+        return made[key]
+
+    def unit(h, kind, available, *, hours=1.0, label=None, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        return UnitFactory(
+            hospital=h,
+            kind=kind,
+            label=label or f"{kind} {h.name}",
+            installed=10,
+            available=available,
+            occupied=10 - available,
+            updated_at=None if hours is None else now - timedelta(hours=hours),
+            version=0 if hours is None else 1,
+            **kwargs,
+        )
+
+    a = hospital("a", 0.1, 0.0, department=rhone)
+    unit(a, UnitKind.REA, 3, ecmo=True)
+    unit(a, UnitKind.USIC, 4, label="B cardio")
+    unit(a, UnitKind.USIC, 1, label="A cardio", hours=13)
+    b = hospital("b", 0.0, 0.2, department=rhone)
+    unit(b, UnitKind.REA, 0)
+    c = hospital("c", -0.3, 0.1, department=drome)
+    unit(c, UnitKind.REA, 2, hours=6)
+    # Same place, same name: FINESS decides.
+    twin2 = hospital("twin2", 0.2, -0.1, name="Twin", department=rhone, finess="690000902")
+    unit(twin2, UnitKind.REA, 1)
+    twin1 = hospital("twin1", 0.2, -0.1, name="Twin", department=rhone, finess="690000901")
+    unit(twin1, UnitKind.REA, 5)
+    d = hospital("d", 0.3, 0.3, department=saone_et_loire)
+    unit(d, UnitKind.REA_PED, 2)
+    unit(d, UnitKind.REA, 1, hours=None)
+    hospital("empty", 0.05, 0.05, department=rhone)
+    gone = hospital("gone", 0.01, 0.0, department=rhone, active=False)
+    unit(gone, UnitKind.REA, 9)
+    far = hospital("far", 2.0, 0.0, department=rhone)
+    unit(far, UnitKind.REA, 5)
+    return made
+
+
+def reference(**filters) -> list[dict]:  # noqa: ANN003
+    """What the list answered before the fast path: model instances, then dicts."""
+    now = filters["now"]
+    answer = []
+    for row in hospital_rows(**filters):
+        item = hospital_to_dict(row.hospital, now=now, units=row.units)
+        if row.distance_km is not None:
+            item["distance_km"] = round(row.distance_km, 3)
+        answer.append(item)
+    return answer
+
+
+def search(**filters) -> list[dict]:  # noqa: ANN003
+    return hospital_hits_with_units(hospital_search(**filters), now=filters["now"])
+
+
+FILTERS = [
+    {},
+    {"near": ORIGIN},
+    {"near": ORIGIN, "radius_km": 300},
+    {"near": ORIGIN, "radius_km": 30, "kind": "REA"},
+    {"near": ORIGIN, "radius_km": 40, "kind": "REA", "min_available": 1},
+    {"near": ORIGIN, "radius_km": 40, "kind": "REA", "min_available": 1, "freshness": "fresh"},
+    {"near": ORIGIN, "kind": "USIC", "freshness": "stale"},
+    {"near": ORIGIN, "freshness": "expired"},
+    {"near": ORIGIN, "freshness": "ageing", "min_available": 2},
+    {"near": ORIGIN, "region": "84", "kind": "REA"},
+    {"near": ORIGIN, "department": "71"},
+    {"near": (ORIGIN[0] + 0.2, ORIGIN[1] - 0.1), "radius_km": 0.001},
+    {"kind": "REA", "min_available": 1},
+    {"region": "84"},
+]
+
+
+@pytest.fixture(params=["admin", "staff", "coordinator", "other-coordinator", "anonymous"])
+def reader(request, around_lyon):  # noqa: ANN001, ANN201
+    """Every kind of scope `hospitals_readable` gives: all, a few hospitals, a région, none."""
+    if request.param == "admin":
+        return UserFactory(role=Role.ADMIN)
+    if request.param == "staff":
+        return UserFactory(role=Role.STAFF, hospitals=[around_lyon["a"], around_lyon["c"]])
+    if request.param == "coordinator":
+        return UserFactory(role=Role.COORDINATOR, regions=[Region.objects.get(code="84")])
+    if request.param == "other-coordinator":
+        return UserFactory(role=Role.COORDINATOR, regions=[Region.objects.get(code="11")])
+    return AnonymousUser()
+
+
+def test_search_answers_as_the_model_based_rows_field_for_field(reader):
+    for filters in FILTERS:
+        now = timezone.now()
+        args = {"hospitals": hospitals_readable(reader), "now": now, **filters}
+
+        fast = search(**args)
+
+        # Same hospitals, same order, same fields in the same order, same values.
+        assert json.dumps(fast) == json.dumps(reference(**args)), filters
+
+
+def test_staff_search_finds_only_their_hospitals(around_lyon):
+    staff = UserFactory(role=Role.STAFF, hospitals=[around_lyon["c"], around_lyon["far"]])
+    found = search(hospitals=hospitals_readable(staff), near=ORIGIN, now=timezone.now())
+    assert [h["name"] for h in found] == ["c"]  # "far" is 222 km away
+
+
+def test_search_finds_known_distances_nearest_first_with_ties_by_name_then_finess(around_lyon):
+    found = search(hospitals=Hospital.objects.all(), near=ORIGIN, now=timezone.now())
+
+    assert [(h["name"], h["finess"]) for h in found] == [
+        ("empty", around_lyon["empty"].finess),
+        ("a", around_lyon["a"].finess),
+        ("b", around_lyon["b"].finess),
+        ("Twin", "690000901"),
+        ("Twin", "690000902"),
+        ("c", around_lyon["c"].finess),
+        ("d", around_lyon["d"].finess),
+    ]
+    assert found[1]["distance_km"] == pytest.approx(0.1 * KM_PER_DEGREE, abs=0.001)
+    for h in found:
+        exact = haversine_km(ORIGIN[0], ORIGIN[1], h["lat"], h["lon"])
+        assert h["distance_km"] == round(exact, 3)
+
+
+def test_search_keeps_every_field_of_hospital_and_units(around_lyon):
+    now = timezone.now()
+    [found] = search(hospitals=Hospital.objects.filter(name="a"), near=ORIGIN, now=now)
+    a = around_lyon["a"]
+    units = {u.label: u for u in a.units.all()}
+
+    assert list(found) == [
+        "finess",
+        "name",
+        "lat",
+        "lon",
+        "department",
+        "region",
+        "address",
+        "postcode",
+        "city",
+        "phone",
+        "units",
+        "distance_km",
+    ]
+    assert found["department"] == "69" and found["region"] == "84"
+    assert (found["address"], found["postcode"], found["city"]) == ("a street", "69000", "Lyon")
+    # Units sorted by kind, then label, each with its freshness.
+    assert [(u["kind"], u["label"], u["freshness"]) for u in found["units"]] == [
+        ("REA", "REA a", "fresh"),
+        ("USIC", "A cardio", "stale"),
+        ("USIC", "B cardio", "fresh"),
+    ]
+    rea = found["units"][0]
+    assert rea == {
+        "id": units["REA a"].pk,
+        "hospital": a.finess,
+        "kind": "REA",
+        "label": "REA a",
+        "ecmo": True,
+        "installed": 10,
+        "available": 3,
+        "occupied": 7,
+        "reserved": 0,
+        "closed": 0,
+        "extra": 0,
+        "version": 1,
+        "updated_at": units["REA a"].updated_at.isoformat(),
+        "freshness": "fresh",
+    }
+
+
+def test_unit_never_reported_has_no_date_and_is_expired(around_lyon):
+    [d] = search(hospitals=Hospital.objects.filter(name="d"), now=timezone.now())
+    never = next(u for u in d["units"] if u["kind"] == "REA")
+    assert never["updated_at"] is None and never["freshness"] == "expired"
+
+
+def test_search_reads_hospitals_in_one_query_and_units_of_the_page_in_one_more(
+    around_lyon, django_assert_num_queries
+):
+    now = timezone.now()
+    with django_assert_num_queries(1):
+        hits = hospital_search(hospitals=Hospital.objects.all(), near=ORIGIN, now=now)
+    with django_assert_num_queries(1):
+        page = hospital_hits_with_units(hits[:2], now=now)
+    assert [h["name"] for h in page] == ["empty", "a"]
+    assert [len(h["units"]) for h in page] == [0, 3]
+    # The next hospital ("b", one unit) is not on the page: its units were not read.
+    assert hits[2].data["name"] == "b" and hits[2].data["units"] == []
+
+
+def test_empty_page_reads_no_units(django_assert_num_queries, db):  # noqa: ANN001
+    with django_assert_num_queries(0):
+        assert hospital_hits_with_units([], now=timezone.now()) == []
+
+
+def test_hospital_at_exactly_the_radius_is_kept(around_lyon):
+    a = around_lyon["a"]
+    exact = haversine_km(ORIGIN[0], ORIGIN[1], a.lat, a.lon)
+    hospitals = Hospital.objects.filter(pk=a.pk)
+    now = timezone.now()
+
+    assert [h["name"] for h in search(hospitals=hospitals, near=ORIGIN, radius_km=exact, now=now)]
+    assert not search(hospitals=hospitals, near=ORIGIN, radius_km=exact - 0.001, now=now)
+
+
+def test_coordinator_search_stays_in_their_region(around_lyon):
+    carol = UserFactory(role=Role.COORDINATOR, regions=[Region.objects.get(code="84")])
+    found = search(hospitals=hospitals_readable(carol), near=ORIGIN, now=timezone.now())
+    # "d" (Saône-et-Loire, région 27) is within 50 km but outside her région.
+    assert [h["name"] for h in found] == ["empty", "a", "b", "Twin", "Twin", "c"]
