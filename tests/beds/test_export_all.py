@@ -226,9 +226,7 @@ def test_export_refuses_to_overwrite_without_force(world, tmp_path):
 
 
 @pytest.mark.django_db
-def test_threshold_changes_come_along_and_an_older_archive_without_them_restores(
-    world, tmp_path
-):
+def test_threshold_changes_come_along_and_an_older_archive_without_them_restores(world, tmp_path):
     path = tmp_path / "bedwatch.json"
     call_command("export_all", str(path), stdout=open("/dev/null", "w"))  # noqa: SIM115
     data = json.loads(path.read_text())
