@@ -8,6 +8,10 @@ workers and changes, not with sockets × changes.
 A socket joins in three steps that miss nothing (docs/realtime.md): it is registered while
 *buffering*, the audience's current seq is read, the snapshot is read from the database and
 sent with that seq, then buffered messages with a higher seq are flushed and the socket goes live.
+
+Writes never wait on one socket's network: a send that cannot complete at once (the server
+paused that connection's transport) gives the socket a bounded backlog and a task of its own,
+and the hub goes on with the others (`_write`).
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+import types
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +41,13 @@ SNAPSHOT_REUSE_SECONDS = 2.0
 # How long a joining socket waits for the subscription before going on in degraded mode.
 READY_WAIT_SECONDS = 1.0
 RETRY_MIN_SECONDS, RETRY_MAX_SECONDS = 0.2, 5.0
+# How far a socket whose send waits (its transport is paused) may fall behind before it is
+# closed with 1011 to reconnect and start again from a snapshot: messages, or characters of
+# text (≈ bytes). A few national snapshots (820 KiB each), or minutes of changes.
+BACKLOG_MAX_MESSAGES = 1000
+BACKLOG_MAX_CHARS = 4 * 1024 * 1024
+# Close code for a socket that fell too far behind (or whose snapshot failed): try again.
+CLOSE_RETRY = 1011
 
 _snapshot_provider: SnapshotProvider | None = None
 _hubs: dict[asyncio.AbstractEventLoop, Hub] = {}
@@ -66,6 +79,11 @@ class Member:
     buffering: bool = True
     buffer: list[tuple[int, str]] = field(default_factory=list)
     generation: int = 0
+    # While a send waits: the messages behind it, their size, and the task writing them.
+    backlog: deque[str] | None = None
+    backlog_chars: int = 0
+    writer: asyncio.Task | None = None
+    gone: bool = False
 
 
 class Hub:
@@ -85,6 +103,8 @@ class Hub:
         # audience -> (seq, read at, unpublished count when read, text)
         self._snapshots: dict[str, tuple[int, float, int, str]] = {}
         self._inflight: dict[tuple[str, int], asyncio.Future[str]] = {}
+        # Per-socket writers and closes in flight (cancelled by `close`).
+        self._background: set[asyncio.Task] = set()
         self._started = False
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -98,12 +118,14 @@ class Hub:
             self.tasks.append(self.loop.create_task(self._subscribe(), name="bedwatch-hub-redis"))
 
     async def close(self) -> None:
-        for task in self.tasks:
+        tasks = [*self.tasks, *self._background]
+        for task in tasks:
             task.cancel()
-        for task in self.tasks:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self.tasks.clear()
+        self._background.clear()
         _hubs.pop(self.loop, None)
 
     @property
@@ -132,11 +154,17 @@ class Hub:
         return member
 
     def leave(self, member: Member) -> None:
+        """Forget a socket: it gets nothing more, and its backlog and writer go."""
+        member.gone = True
         members = self.members.get(member.audience)
         if members is not None:
             members.discard(member)
             if not members:
                 del self.members[member.audience]
+        writer, member.writer = member.writer, None
+        member.backlog, member.backlog_chars = None, 0
+        if writer is not None and writer is not asyncio.current_task():
+            writer.cancel()
 
     async def resync(self, member: Member) -> None:
         """A fresh snapshot for one socket (it saw a gap, or asked)."""
@@ -166,36 +194,94 @@ class Hub:
         except Exception:
             logger.exception("realtime snapshot of %s failed", audience)
             for member in members:
-                await self._close_member(member)
+                self._close_member(member)
             return
         for member in members:
-            if member.generation != generations[member]:
-                continue  # a newer resync of this socket is under way
-            alive = await self._send(member, text)
-            # Flush what arrived meanwhile; new messages keep landing in the buffer until the
-            # flag drops, with no await between the last check and the drop.
-            while alive and member.buffer and member.generation == generations[member]:
-                batch, member.buffer = member.buffer, []
-                for msg_seq, msg_text in batch:
-                    if msg_seq > seq and not await self._send(member, msg_text):
-                        alive = False
-                        break
-            if alive and member.generation == generations[member]:
-                member.buffering = False
+            if member.generation != generations[member] or member.gone:
+                continue  # a newer resync of this socket is under way, or it went away
+            # Snapshot, then what arrived meanwhile, then live: writes do not await, so
+            # nothing can land in the buffer between the flush and the switch.
+            self._write(member, text)
+            for msg_seq, msg_text in member.buffer:
+                if msg_seq > seq:
+                    self._write(member, msg_text)
+            member.buffer = []
+            member.buffering = False
 
-    async def _send(self, member: Member, text: str) -> bool:
+    def _write(self, member: Member, text: str) -> None:
+        """Send `text` to the socket now if its send completes without waiting, else queue it.
+
+        The send coroutine is started by hand (what Python 3.12's eager tasks do): uvicorn's
+        send returns at once unless the connection's transport is paused. When it waits, the
+        socket gets a backlog and a writer task of its own, and every later message of that
+        socket goes to the backlog until it is empty again, so its order is kept.
+        """
+        if member.gone:
+            return
+        if member.backlog is not None:
+            member.backlog.append(text)
+            member.backlog_chars += len(text)
+            if (
+                len(member.backlog) > BACKLOG_MAX_MESSAGES
+                or member.backlog_chars > BACKLOG_MAX_CHARS
+            ):
+                self._overflow(member)
+            return
+        send = member.sink(text)
         try:
-            await member.sink(text)
+            waiting_on = send.send(None)
+        except StopIteration:
+            return  # written
         except Exception:  # the socket went away: forget it
             self.leave(member)
-            return False
-        return True
+            return
+        member.backlog, member.backlog_chars = deque(), 0
+        member.writer = self._spawn(
+            self._drain(member, _resume(send, waiting_on)), "bedwatch-hub-writer"
+        )
 
-    async def _close_member(self, member: Member) -> None:
+    async def _drain(self, member: Member, pending: Awaitable[None]) -> None:
+        """Finish the send that waited, then write the backlog in order, then go back to
+        writing at once."""
+        try:
+            await pending
+            while member.backlog:
+                text = member.backlog.popleft()
+                member.backlog_chars -= len(text)
+                await member.sink(text)
+        except Exception:  # the socket went away: forget it
+            self.leave(member)
+            return
+        if not member.gone:
+            member.backlog, member.backlog_chars, member.writer = None, 0, None
+
+    def _overflow(self, member: Member) -> None:
+        logger.warning(
+            "realtime: a socket of %s fell %d messages (%d chars) behind, closing it (%d)",
+            member.audience,
+            len(member.backlog or ()),
+            member.backlog_chars,
+            CLOSE_RETRY,
+        )
+        self._close_member(member)
+
+    def _close_member(self, member: Member) -> None:
+        """Stop feeding the socket and close it so that its client reconnects and starts again
+        from a snapshot (the close waits behind what the socket has not read yet)."""
         self.leave(member)
         if member.closer is not None:
-            with contextlib.suppress(Exception):
-                await member.closer()
+            self._spawn(self._run_close(member.closer), "bedwatch-hub-close")
+
+    @staticmethod
+    async def _run_close(closer: Callable[[], Awaitable[None]]) -> None:
+        with contextlib.suppress(Exception):
+            await closer()
+
+    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task:
+        task = self.loop.create_task(coro, name=name)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
 
     async def _current_seq(self, audience: str) -> int:
         """A seq no higher than the audience's real one, read after the subscription is up.
@@ -268,7 +354,7 @@ class Hub:
                     self.schedule_resync(audience)
                     continue
                 for member in self._route(audience, seq, text):
-                    await self._send(member, text)
+                    self._write(member, text)
             except Exception:
                 logger.exception("realtime dispatch failed for %s", audience)
 
@@ -376,6 +462,22 @@ class Hub:
             seq_text, text = data.split(" ", 1)
             seq = int(seq_text)
             self.post(channel[channel_start:], seq, publisher.with_seq(text, seq))
+
+
+@types.coroutine
+def _resume(coro: Coroutine[Any, Any, None], waiting_on: Any) -> Generator[Any, None, None]:
+    """The rest of `coro`, which `coro.send(None)` already ran until it yielded `waiting_on`:
+    awaiting this is what awaiting `coro` from the start would have done from there on."""
+    while True:
+        try:
+            try:
+                yield waiting_on
+            except BaseException as exc:  # cancelled: let the send clean up as if awaited
+                waiting_on = coro.throw(exc)
+            else:
+                waiting_on = coro.send(None)
+        except StopIteration as stop:
+            return stop.value
 
 
 def get_hub() -> Hub:
