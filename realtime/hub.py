@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
+import json
 import logging
 import time
 import types
@@ -34,6 +36,7 @@ from realtime import publisher
 logger = logging.getLogger(__name__)
 
 Sink = Callable[[str], Awaitable[None]]
+Closer = Callable[[int], Awaitable[None]]
 SnapshotProvider = Callable[[str], dict | None]
 
 # How long one snapshot read serves sockets joining at the same seq (a reconnect storm).
@@ -46,8 +49,11 @@ RETRY_MIN_SECONDS, RETRY_MAX_SECONDS = 0.2, 5.0
 # text (≈ bytes). A few national snapshots (820 KiB each), or minutes of changes.
 BACKLOG_MAX_MESSAGES = 1000
 BACKLOG_MAX_CHARS = 4 * 1024 * 1024
-# Close code for a socket that fell too far behind (or whose snapshot failed): try again.
+# Close codes (docs/realtime.md): try again (too far behind, snapshot failed); no longer
+# authenticated (logged out, deactivated, token deleted); no longer allowed (scope changed).
 CLOSE_RETRY = 1011
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
 
 _snapshot_provider: SnapshotProvider | None = None
 _hubs: dict[asyncio.AbstractEventLoop, Hub] = {}
@@ -75,7 +81,12 @@ class Member:
 
     audience: str
     sink: Sink
-    closer: Callable[[], Awaitable[None]] | None = None
+    closer: Closer | None = None
+    # Who opened it, with what (`publisher.credential_id`), and how to ask whether they still
+    # may follow the audience: None, or the close code.
+    user_id: int | None = None
+    credential: str = ""
+    recheck: Callable[[], Awaitable[int | None]] | None = None
     buffering: bool = True
     buffer: list[tuple[int, str]] = field(default_factory=list)
     generation: int = 0
@@ -90,6 +101,7 @@ class Hub:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.members: dict[str, set[Member]] = {}
+        self.by_user: dict[int, set[Member]] = {}
         self.queue: asyncio.Queue[tuple[str, int, str] | tuple[str, None, None]] = asyncio.Queue()
         # Highest seq known per audience (never above the real one) and last one dispatched.
         self.known_seq: dict[str, int] = {}
@@ -137,19 +149,36 @@ class Hub:
     # -- sockets ---------------------------------------------------------------------------
 
     async def join(
-        self, audience: str, sink: Sink, closer: Callable[[], Awaitable[None]] | None = None
+        self,
+        audience: str,
+        sink: Sink,
+        closer: Closer | None = None,
+        *,
+        user_id: int | None = None,
+        credential: str = "",
+        recheck: Callable[[], Awaitable[int | None]] | None = None,
     ) -> Member:
         """Register a socket and send it its snapshot; from then on it gets every change.
 
-        `sink(text)` sends one message; `closer()` closes the socket when the hub cannot serve
-        it (its snapshot failed), so that the client reconnects.
+        `sink(text)` sends one message; `closer(code)` closes the socket when the hub cannot
+        serve it (its snapshot failed, it fell behind) or its user lost access. `user_id`,
+        `credential` and `recheck` let `revoke` and `recheck_user` find and judge it.
         """
         self.start()
         if not self.ready.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.ready.wait(), READY_WAIT_SECONDS)
-        member = Member(audience=audience, sink=sink, closer=closer)
+        member = Member(
+            audience=audience,
+            sink=sink,
+            closer=closer,
+            user_id=user_id,
+            credential=credential,
+            recheck=recheck,
+        )
         self.members.setdefault(audience, set()).add(member)
+        if user_id is not None:
+            self.by_user.setdefault(user_id, set()).add(member)
         await self._sync(audience, [member])
         return member
 
@@ -161,6 +190,11 @@ class Hub:
             members.discard(member)
             if not members:
                 del self.members[member.audience]
+        mine = self.by_user.get(member.user_id) if member.user_id is not None else None
+        if mine is not None:
+            mine.discard(member)
+            if not mine:
+                del self.by_user[member.user_id]
         writer, member.writer = member.writer, None
         member.backlog, member.backlog_chars = None, 0
         if writer is not None and writer is not asyncio.current_task():
@@ -265,17 +299,56 @@ class Hub:
         )
         self._close_member(member)
 
-    def _close_member(self, member: Member) -> None:
-        """Stop feeding the socket and close it so that its client reconnects and starts again
-        from a snapshot (the close waits behind what the socket has not read yet)."""
+    def _close_member(self, member: Member, code: int = CLOSE_RETRY) -> None:
+        """Stop feeding the socket and close it with `code` (with CLOSE_RETRY its client
+        reconnects and starts again from a snapshot). The close frame waits behind what the
+        socket has not read yet; nothing is sent to it meanwhile."""
         self.leave(member)
         if member.closer is not None:
-            self._spawn(self._run_close(member.closer), "bedwatch-hub-close")
+            self._spawn(self._run_close(member.closer, code), "bedwatch-hub-close")
 
     @staticmethod
-    async def _run_close(closer: Callable[[], Awaitable[None]]) -> None:
+    async def _run_close(closer: Closer, code: int) -> None:
         with contextlib.suppress(Exception):
-            await closer()
+            await closer(code)
+
+    # -- access ----------------------------------------------------------------------------
+
+    def revoke(self, user_id: int, credential: str | None = None) -> None:
+        """Close (4401) the user's sockets here: all, or those opened with `credential`."""
+        for member in list(self.by_user.get(user_id, ())):
+            if credential is None or member.credential == credential:
+                self._close_member(member, CLOSE_UNAUTHENTICATED)
+
+    def recheck_user(self, user_id: int) -> None:
+        """Ask each of the user's sockets here whether it still may follow its audience (in a
+        task: it reads the database), closing those that may not."""
+        members = list(self.by_user.get(user_id, ()))
+        if members:
+            self._spawn(self._recheck(members), "bedwatch-hub-recheck")
+
+    async def _recheck(self, members: list[Member]) -> None:
+        for member in members:
+            if member.gone or member.recheck is None:
+                continue
+            try:
+                code = await member.recheck()
+            except Exception:  # cannot tell: close, the handshake checks again
+                logger.exception("realtime: access check of a %s socket failed", member.audience)
+                code = CLOSE_RETRY
+            if code is not None and not member.gone:
+                self._close_member(member, code)
+
+    def access_changed(self, message: dict) -> None:
+        """Handle a message of `publisher.access_changed` (call on the hub's loop)."""
+        try:
+            user_id = int(message["user"])
+            if message.get("op") == "recheck":
+                self.recheck_user(user_id)
+            else:
+                self.revoke(user_id, message.get("credential"))
+        except Exception:
+            logger.exception("realtime: bad access message %r", message)
 
     def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task:
         task = self.loop.create_task(coro, name=name)
@@ -403,15 +476,16 @@ class Hub:
         prefix = publisher.key_prefix(self.url)
         pattern = f"{prefix}:a:*"
         control = publisher.control_channel(self.url)
+        access = publisher.access_channel(self.url)
         delay = RETRY_MIN_SECONDS
         failing_since: float | None = None
         while True:
             pubsub = self._redis().pubsub()
             try:
                 await pubsub.psubscribe(pattern)
-                await pubsub.subscribe(control)
-                # Wait for both confirmations so nothing published from now on is missed.
-                for _ in range(2):
+                await pubsub.subscribe(control, access)
+                # Wait for every confirmation so nothing published from now on is missed.
+                for _ in range(3):
                     reply = await pubsub.get_message(ignore_subscribe_messages=False, timeout=5)
                     if reply is None or reply["type"] not in ("psubscribe", "subscribe"):
                         raise ConnectionError(f"no subscription confirmation from Redis: {reply}")
@@ -431,7 +505,7 @@ class Hub:
                 delay = RETRY_MIN_SECONDS
                 self.resync_all()
                 await sync_to_async(publisher.flush_pending_resync, thread_sensitive=False)()
-                await self._listen(pubsub, prefix, control)
+                await self._listen(pubsub, prefix, control, access)
             except asyncio.CancelledError:
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()
@@ -447,7 +521,7 @@ class Hub:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX_SECONDS)
 
-    async def _listen(self, pubsub: Any, prefix: str, control: str) -> None:
+    async def _listen(self, pubsub: Any, prefix: str, control: str, access: str) -> None:
         channel_start = len(prefix) + 3  # "<prefix>:a:"
         while True:
             message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
@@ -455,6 +529,10 @@ class Hub:
                 continue
             channel = message["channel"].decode()
             data = message["data"].decode()
+            if channel == access:
+                with contextlib.suppress(ValueError):
+                    self.access_changed(json.loads(data))
+                continue
             if channel == control:
                 audience = data.split(" ", 1)[0]
                 self.queue.put_nowait((audience, None, None))
@@ -513,6 +591,17 @@ def deliver_local(audience: str, seq: int, text: str) -> None:
         else:
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
                 loop.call_soon_threadsafe(hub.post, audience, seq, text)
+
+
+def deliver_access(message: dict) -> None:
+    """Hand an access change to every hub of this process (no Redis); thread-safe."""
+    for loop, hub in list(_hubs.items()):
+        if loop.is_closed():
+            continue
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            # A context of its own: the caller's (a sync_to_async thread) would make the
+            # database reads of the rechecks refuse to run ("would deadlock").
+            loop.call_soon_threadsafe(hub.access_changed, message, context=contextvars.Context())
 
 
 async def close_all() -> None:

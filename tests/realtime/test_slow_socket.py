@@ -11,6 +11,9 @@ import pytest
 from realtime import hub as hub_module
 from realtime import publisher
 
+# The snapshot read goes through database_sync_to_async, which checks the thread's connection.
+pytestmark = pytest.mark.django_db
+
 AUDIENCE = "region.84"
 
 
@@ -22,7 +25,7 @@ class FakeSocket:
         self.received: list[dict] = []
         self.writable = asyncio.Event()
         self.writable.set()
-        self.closed = False
+        self.closed: int | None = None
         self.lost = False
 
     async def sink(self, text: str) -> None:
@@ -31,9 +34,9 @@ class FakeSocket:
             raise ConnectionResetError("the client went away")
         self.received.append(json.loads(text))
 
-    async def close(self) -> None:
+    async def close(self, code: int) -> None:
         await self.writable.wait()  # a close frame waits behind what is not read yet, too
-        self.closed = True
+        self.closed = code
 
     def seqs(self, kind: str = "units.changed") -> list[int]:
         return [m["seq"] for m in self.received if m["type"] == kind]
@@ -152,7 +155,7 @@ async def test_socket_too_many_messages_behind_is_closed_to_resync(local_hub, mo
     assert fast.seqs() == [1, 2, 3, 4, 5, 6, 7]
     slow.writable.set()
     await settle(local_hub)
-    assert slow.closed
+    assert slow.closed == 1011
     # Nothing after its snapshot: the send that waited was dropped with the rest, no gap.
     assert [m["type"] for m in slow.received] == ["snapshot"]
     assert writers() == []
@@ -174,7 +177,7 @@ async def test_socket_too_many_characters_behind_is_closed_to_resync(local_hub, 
     assert AUDIENCE not in local_hub.members
     slow.writable.set()
     await settle(local_hub)
-    assert slow.closed
+    assert slow.closed == 1011
 
 
 async def test_disconnect_of_a_paused_socket_ends_its_writer(local_hub):
