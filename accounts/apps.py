@@ -10,6 +10,8 @@ class AccountsConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from rest_framework.authtoken.models import Token
 
+        from accounts import signals  # noqa: F401 (connects the live-feed access handlers)
+
         # A token revoked or a user changed in this process stops being remembered at once.
         post_delete.connect(_token_gone, sender=Token, dispatch_uid="accounts.token_gone")
         user = get_user_model()

@@ -9,33 +9,46 @@ from collections.abc import Awaitable, Callable
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from accounts.models import User
 from accounts.scopes import national_can_read, region_can_read
-from realtime.hub import Member, get_hub
-from realtime.middleware import DIRECT_SEND
-from realtime.publisher import NATIONAL, region_audience
+from realtime.hub import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, Member, get_hub
+from realtime.middleware import DIRECT_SEND, TOKEN_CREDENTIAL
+from realtime.publisher import NATIONAL, credential_id, region_audience
 from regions.models import Region
 
 logger = logging.getLogger(__name__)
 
 
 class AudienceConsumer(AsyncWebsocketConsumer):
-    """Refuses at the handshake anyone outside the audience; then snapshot, then changes."""
+    """Refuses at the handshake anyone outside the audience; then snapshot, then changes.
+
+    The hub closes the socket later if its user logs out, is deactivated or loses the scope
+    (4401/4403, docs/realtime.md).
+    """
 
     # No channel layer per socket: the hub fans out (a layer would add a Redis reader per socket).
     channel_layer_alias = "bedwatch-no-layer"
     member: Member | None = None
 
-    async def audience(self) -> str | None:
-        """The audience this user may follow on this path, or None to refuse."""
+    async def audience(self, user) -> str | None:  # noqa: ANN001
+        """The audience `user` may follow on this path, or None to refuse."""
         raise NotImplementedError
 
     async def connect(self) -> None:
-        audience = await self.audience()
+        user = self.scope.get("user")
+        audience = await self.audience(user) if user is not None else None
         if audience is None:
             await self.close()  # before accept: the handshake is refused (HTTP 403)
             return
         await self.accept()
-        self.member = await get_hub().join(audience, self.sink(), self.close_for_retry)
+        self.member = await get_hub().join(
+            audience,
+            self.sink(),
+            self.close_with,
+            user_id=user.pk,
+            credential=self.credential(),
+            recheck=self.recheck,
+        )
 
     async def disconnect(self, code: int) -> None:
         if self.member is not None:
@@ -67,22 +80,44 @@ class AudienceConsumer(AsyncWebsocketConsumer):
 
         return send_direct
 
-    async def close_for_retry(self) -> None:
-        await self.close(code=1011)
+    async def close_with(self, code: int) -> None:
+        await self.close(code=code)
+
+    def credential(self) -> str:
+        """The token the socket was opened with, else its session (`credential_id`)."""
+        token = self.scope.get(TOKEN_CREDENTIAL)
+        if token:
+            return token
+        session = self.scope.get("session")
+        key = getattr(session, "session_key", None) if session is not None else None
+        return credential_id("session", key) if key else ""
+
+    async def recheck(self) -> int | None:
+        """None while the socket's user, as stored now, may still follow its audience; else
+        the close code."""
+        user = await _active_user(self.scope["user"].pk)
+        if user is None:
+            return CLOSE_UNAUTHENTICATED
+        allowed = self.member is not None and await self.audience(user) == self.member.audience
+        return None if allowed else CLOSE_FORBIDDEN
 
 
 class RegionConsumer(AudienceConsumer):
-    async def audience(self) -> str | None:
+    async def audience(self, user) -> str | None:  # noqa: ANN001
         code = self.scope["url_route"]["kwargs"]["code"]
-        allowed = await _region_allowed(self.scope.get("user"), code)
+        allowed = await _region_allowed(user, code)
         return region_audience(code) if allowed else None
 
 
 class NationalConsumer(AudienceConsumer):
-    async def audience(self) -> str | None:
-        user = self.scope.get("user")
-        allowed = user is not None and await database_sync_to_async(national_can_read)(user)
+    async def audience(self, user) -> str | None:  # noqa: ANN001
+        allowed = await database_sync_to_async(national_can_read)(user)
         return NATIONAL if allowed else None
+
+
+@database_sync_to_async
+def _active_user(user_id: int):  # noqa: ANN202
+    return User.objects.filter(pk=user_id, is_active=True).first()
 
 
 @database_sync_to_async

@@ -8,15 +8,23 @@ workers and changes, not with sockets × changes.
 A socket joins in three steps that miss nothing (docs/realtime.md): it is registered while
 *buffering*, the audience's current seq is read, the snapshot is read from the database and
 sent with that seq, then buffered messages with a higher seq are flushed and the socket goes live.
+
+Writes never wait on one socket's network: a send that cannot complete at once (the server
+paused that connection's transport) gives the socket a bounded backlog and a task of its own,
+and the hub goes on with the others (`_write`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
+import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+import types
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +36,7 @@ from realtime import publisher
 logger = logging.getLogger(__name__)
 
 Sink = Callable[[str], Awaitable[None]]
+Closer = Callable[[int], Awaitable[None]]
 SnapshotProvider = Callable[[str], dict | None]
 
 # How long one snapshot read serves sockets joining at the same seq (a reconnect storm).
@@ -35,6 +44,16 @@ SNAPSHOT_REUSE_SECONDS = 2.0
 # How long a joining socket waits for the subscription before going on in degraded mode.
 READY_WAIT_SECONDS = 1.0
 RETRY_MIN_SECONDS, RETRY_MAX_SECONDS = 0.2, 5.0
+# How far a socket whose send waits (its transport is paused) may fall behind before it is
+# closed with 1011 to reconnect and start again from a snapshot: messages, or characters of
+# text (≈ bytes). A few national snapshots (820 KiB each), or minutes of changes.
+BACKLOG_MAX_MESSAGES = 1000
+BACKLOG_MAX_CHARS = 4 * 1024 * 1024
+# Close codes (docs/realtime.md): try again (too far behind, snapshot failed); no longer
+# authenticated (logged out, deactivated, token deleted); no longer allowed (scope changed).
+CLOSE_RETRY = 1011
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
 
 _snapshot_provider: SnapshotProvider | None = None
 _hubs: dict[asyncio.AbstractEventLoop, Hub] = {}
@@ -62,16 +81,27 @@ class Member:
 
     audience: str
     sink: Sink
-    closer: Callable[[], Awaitable[None]] | None = None
+    closer: Closer | None = None
+    # Who opened it, with what (`publisher.credential_id`), and how to ask whether they still
+    # may follow the audience: None, or the close code.
+    user_id: int | None = None
+    credential: str = ""
+    recheck: Callable[[], Awaitable[int | None]] | None = None
     buffering: bool = True
     buffer: list[tuple[int, str]] = field(default_factory=list)
     generation: int = 0
+    # While a send waits: the messages behind it, their size, and the task writing them.
+    backlog: deque[str] | None = None
+    backlog_chars: int = 0
+    writer: asyncio.Task | None = None
+    gone: bool = False
 
 
 class Hub:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.members: dict[str, set[Member]] = {}
+        self.by_user: dict[int, set[Member]] = {}
         self.queue: asyncio.Queue[tuple[str, int, str] | tuple[str, None, None]] = asyncio.Queue()
         # Highest seq known per audience (never above the real one) and last one dispatched.
         self.known_seq: dict[str, int] = {}
@@ -85,6 +115,8 @@ class Hub:
         # audience -> (seq, read at, unpublished count when read, text)
         self._snapshots: dict[str, tuple[int, float, int, str]] = {}
         self._inflight: dict[tuple[str, int], asyncio.Future[str]] = {}
+        # Per-socket writers and closes in flight (cancelled by `close`).
+        self._background: set[asyncio.Task] = set()
         self._started = False
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -98,12 +130,14 @@ class Hub:
             self.tasks.append(self.loop.create_task(self._subscribe(), name="bedwatch-hub-redis"))
 
     async def close(self) -> None:
-        for task in self.tasks:
+        tasks = [*self.tasks, *self._background]
+        for task in tasks:
             task.cancel()
-        for task in self.tasks:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self.tasks.clear()
+        self._background.clear()
         _hubs.pop(self.loop, None)
 
     @property
@@ -115,28 +149,56 @@ class Hub:
     # -- sockets ---------------------------------------------------------------------------
 
     async def join(
-        self, audience: str, sink: Sink, closer: Callable[[], Awaitable[None]] | None = None
+        self,
+        audience: str,
+        sink: Sink,
+        closer: Closer | None = None,
+        *,
+        user_id: int | None = None,
+        credential: str = "",
+        recheck: Callable[[], Awaitable[int | None]] | None = None,
     ) -> Member:
         """Register a socket and send it its snapshot; from then on it gets every change.
 
-        `sink(text)` sends one message; `closer()` closes the socket when the hub cannot serve
-        it (its snapshot failed), so that the client reconnects.
+        `sink(text)` sends one message; `closer(code)` closes the socket when the hub cannot
+        serve it (its snapshot failed, it fell behind) or its user lost access. `user_id`,
+        `credential` and `recheck` let `revoke` and `recheck_user` find and judge it.
         """
         self.start()
         if not self.ready.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.ready.wait(), READY_WAIT_SECONDS)
-        member = Member(audience=audience, sink=sink, closer=closer)
+        member = Member(
+            audience=audience,
+            sink=sink,
+            closer=closer,
+            user_id=user_id,
+            credential=credential,
+            recheck=recheck,
+        )
         self.members.setdefault(audience, set()).add(member)
+        if user_id is not None:
+            self.by_user.setdefault(user_id, set()).add(member)
         await self._sync(audience, [member])
         return member
 
     def leave(self, member: Member) -> None:
+        """Forget a socket: it gets nothing more, and its backlog and writer go."""
+        member.gone = True
         members = self.members.get(member.audience)
         if members is not None:
             members.discard(member)
             if not members:
                 del self.members[member.audience]
+        mine = self.by_user.get(member.user_id) if member.user_id is not None else None
+        if mine is not None:
+            mine.discard(member)
+            if not mine:
+                del self.by_user[member.user_id]
+        writer, member.writer = member.writer, None
+        member.backlog, member.backlog_chars = None, 0
+        if writer is not None and writer is not asyncio.current_task():
+            writer.cancel()
 
     async def resync(self, member: Member) -> None:
         """A fresh snapshot for one socket (it saw a gap, or asked)."""
@@ -166,36 +228,133 @@ class Hub:
         except Exception:
             logger.exception("realtime snapshot of %s failed", audience)
             for member in members:
-                await self._close_member(member)
+                self._close_member(member)
             return
         for member in members:
-            if member.generation != generations[member]:
-                continue  # a newer resync of this socket is under way
-            alive = await self._send(member, text)
-            # Flush what arrived meanwhile; new messages keep landing in the buffer until the
-            # flag drops, with no await between the last check and the drop.
-            while alive and member.buffer and member.generation == generations[member]:
-                batch, member.buffer = member.buffer, []
-                for msg_seq, msg_text in batch:
-                    if msg_seq > seq and not await self._send(member, msg_text):
-                        alive = False
-                        break
-            if alive and member.generation == generations[member]:
-                member.buffering = False
+            if member.generation != generations[member] or member.gone:
+                continue  # a newer resync of this socket is under way, or it went away
+            # Snapshot, then what arrived meanwhile, then live: writes do not await, so
+            # nothing can land in the buffer between the flush and the switch.
+            self._write(member, text)
+            for msg_seq, msg_text in member.buffer:
+                if msg_seq > seq:
+                    self._write(member, msg_text)
+            member.buffer = []
+            member.buffering = False
 
-    async def _send(self, member: Member, text: str) -> bool:
+    def _write(self, member: Member, text: str) -> None:
+        """Send `text` to the socket now if its send completes without waiting, else queue it.
+
+        The send coroutine is started by hand (what Python 3.12's eager tasks do): uvicorn's
+        send returns at once unless the connection's transport is paused. When it waits, the
+        socket gets a backlog and a writer task of its own, and every later message of that
+        socket goes to the backlog until it is empty again, so its order is kept.
+        """
+        if member.gone:
+            return
+        if member.backlog is not None:
+            member.backlog.append(text)
+            member.backlog_chars += len(text)
+            if (
+                len(member.backlog) > BACKLOG_MAX_MESSAGES
+                or member.backlog_chars > BACKLOG_MAX_CHARS
+            ):
+                self._overflow(member)
+            return
+        send = member.sink(text)
         try:
-            await member.sink(text)
+            waiting_on = send.send(None)
+        except StopIteration:
+            return  # written
         except Exception:  # the socket went away: forget it
             self.leave(member)
-            return False
-        return True
+            return
+        member.backlog, member.backlog_chars = deque(), 0
+        member.writer = self._spawn(
+            self._drain(member, _resume(send, waiting_on)), "bedwatch-hub-writer"
+        )
 
-    async def _close_member(self, member: Member) -> None:
+    async def _drain(self, member: Member, pending: Awaitable[None]) -> None:
+        """Finish the send that waited, then write the backlog in order, then go back to
+        writing at once."""
+        try:
+            await pending
+            while member.backlog:
+                text = member.backlog.popleft()
+                member.backlog_chars -= len(text)
+                await member.sink(text)
+        except Exception:  # the socket went away: forget it
+            self.leave(member)
+            return
+        if not member.gone:
+            member.backlog, member.backlog_chars, member.writer = None, 0, None
+
+    def _overflow(self, member: Member) -> None:
+        logger.warning(
+            "realtime: a socket of %s fell %d messages (%d chars) behind, closing it (%d)",
+            member.audience,
+            len(member.backlog or ()),
+            member.backlog_chars,
+            CLOSE_RETRY,
+        )
+        self._close_member(member)
+
+    def _close_member(self, member: Member, code: int = CLOSE_RETRY) -> None:
+        """Stop feeding the socket and close it with `code` (with CLOSE_RETRY its client
+        reconnects and starts again from a snapshot). The close frame waits behind what the
+        socket has not read yet; nothing is sent to it meanwhile."""
         self.leave(member)
         if member.closer is not None:
-            with contextlib.suppress(Exception):
-                await member.closer()
+            self._spawn(self._run_close(member.closer, code), "bedwatch-hub-close")
+
+    @staticmethod
+    async def _run_close(closer: Closer, code: int) -> None:
+        with contextlib.suppress(Exception):
+            await closer(code)
+
+    # -- access ----------------------------------------------------------------------------
+
+    def revoke(self, user_id: int, credential: str | None = None) -> None:
+        """Close (4401) the user's sockets here: all, or those opened with `credential`."""
+        for member in list(self.by_user.get(user_id, ())):
+            if credential is None or member.credential == credential:
+                self._close_member(member, CLOSE_UNAUTHENTICATED)
+
+    def recheck_user(self, user_id: int) -> None:
+        """Ask each of the user's sockets here whether it still may follow its audience (in a
+        task: it reads the database), closing those that may not."""
+        members = list(self.by_user.get(user_id, ()))
+        if members:
+            self._spawn(self._recheck(members), "bedwatch-hub-recheck")
+
+    async def _recheck(self, members: list[Member]) -> None:
+        for member in members:
+            if member.gone or member.recheck is None:
+                continue
+            try:
+                code = await member.recheck()
+            except Exception:  # cannot tell: close, the handshake checks again
+                logger.exception("realtime: access check of a %s socket failed", member.audience)
+                code = CLOSE_RETRY
+            if code is not None and not member.gone:
+                self._close_member(member, code)
+
+    def access_changed(self, message: dict) -> None:
+        """Handle a message of `publisher.access_changed` (call on the hub's loop)."""
+        try:
+            user_id = int(message["user"])
+            if message.get("op") == "recheck":
+                self.recheck_user(user_id)
+            else:
+                self.revoke(user_id, message.get("credential"))
+        except Exception:
+            logger.exception("realtime: bad access message %r", message)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task:
+        task = self.loop.create_task(coro, name=name)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
 
     async def _current_seq(self, audience: str) -> int:
         """A seq no higher than the audience's real one, read after the subscription is up.
@@ -268,7 +427,7 @@ class Hub:
                     self.schedule_resync(audience)
                     continue
                 for member in self._route(audience, seq, text):
-                    await self._send(member, text)
+                    self._write(member, text)
             except Exception:
                 logger.exception("realtime dispatch failed for %s", audience)
 
@@ -317,15 +476,16 @@ class Hub:
         prefix = publisher.key_prefix(self.url)
         pattern = f"{prefix}:a:*"
         control = publisher.control_channel(self.url)
+        access = publisher.access_channel(self.url)
         delay = RETRY_MIN_SECONDS
         failing_since: float | None = None
         while True:
             pubsub = self._redis().pubsub()
             try:
                 await pubsub.psubscribe(pattern)
-                await pubsub.subscribe(control)
-                # Wait for both confirmations so nothing published from now on is missed.
-                for _ in range(2):
+                await pubsub.subscribe(control, access)
+                # Wait for every confirmation so nothing published from now on is missed.
+                for _ in range(3):
                     reply = await pubsub.get_message(ignore_subscribe_messages=False, timeout=5)
                     if reply is None or reply["type"] not in ("psubscribe", "subscribe"):
                         raise ConnectionError(f"no subscription confirmation from Redis: {reply}")
@@ -345,7 +505,7 @@ class Hub:
                 delay = RETRY_MIN_SECONDS
                 self.resync_all()
                 await sync_to_async(publisher.flush_pending_resync, thread_sensitive=False)()
-                await self._listen(pubsub, prefix, control)
+                await self._listen(pubsub, prefix, control, access)
             except asyncio.CancelledError:
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()
@@ -361,7 +521,7 @@ class Hub:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX_SECONDS)
 
-    async def _listen(self, pubsub: Any, prefix: str, control: str) -> None:
+    async def _listen(self, pubsub: Any, prefix: str, control: str, access: str) -> None:
         channel_start = len(prefix) + 3  # "<prefix>:a:"
         while True:
             message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
@@ -369,6 +529,10 @@ class Hub:
                 continue
             channel = message["channel"].decode()
             data = message["data"].decode()
+            if channel == access:
+                with contextlib.suppress(ValueError):
+                    self.access_changed(json.loads(data))
+                continue
             if channel == control:
                 audience = data.split(" ", 1)[0]
                 self.queue.put_nowait((audience, None, None))
@@ -376,6 +540,22 @@ class Hub:
             seq_text, text = data.split(" ", 1)
             seq = int(seq_text)
             self.post(channel[channel_start:], seq, publisher.with_seq(text, seq))
+
+
+@types.coroutine
+def _resume(coro: Coroutine[Any, Any, None], waiting_on: Any) -> Generator[Any, None, None]:
+    """The rest of `coro`, which `coro.send(None)` already ran until it yielded `waiting_on`:
+    awaiting this is what awaiting `coro` from the start would have done from there on."""
+    while True:
+        try:
+            try:
+                yield waiting_on
+            except BaseException as exc:  # cancelled: let the send clean up as if awaited
+                waiting_on = coro.throw(exc)
+            else:
+                waiting_on = coro.send(None)
+        except StopIteration as stop:
+            return stop.value
 
 
 def get_hub() -> Hub:
@@ -411,6 +591,17 @@ def deliver_local(audience: str, seq: int, text: str) -> None:
         else:
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
                 loop.call_soon_threadsafe(hub.post, audience, seq, text)
+
+
+def deliver_access(message: dict) -> None:
+    """Hand an access change to every hub of this process (no Redis); thread-safe."""
+    for loop, hub in list(_hubs.items()):
+        if loop.is_closed():
+            continue
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            # A context of its own: the caller's (a sync_to_async thread) would make the
+            # database reads of the rechecks refuse to run ("would deadlock").
+            loop.call_soon_threadsafe(hub.access_changed, message, context=contextvars.Context())
 
 
 async def close_all() -> None:

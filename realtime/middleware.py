@@ -10,6 +10,8 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http.request import split_domain_port, validate_host
 
+from realtime.publisher import credential_id
+
 
 def _header(scope: dict, name: bytes) -> str | None:
     for key, value in scope.get("headers", []):
@@ -26,6 +28,11 @@ def _user_for_token(key: str):  # noqa: ANN202
     if token is None or not token.user.is_active:
         return AnonymousUser()
     return token.user
+
+
+# Where TokenAuthMiddleware names the token a socket was opened with (`credential_id`), so that
+# deleting the token closes it.
+TOKEN_CREDENTIAL = "bedwatch.token_credential"
 
 
 # Where DirectSendMiddleware keeps the server's own `send` in the scope.
@@ -63,7 +70,11 @@ class TokenAuthMiddleware:
         if header is not None:
             keyword, _, key = header.strip().partition(" ")
             if keyword.lower() == "token" and key.strip():
-                scope = dict(scope, user=await _user_for_token(key.strip()))
+                scope = dict(
+                    scope,
+                    user=await _user_for_token(key.strip()),
+                    **{TOKEN_CREDENTIAL: credential_id("token", key.strip())},
+                )
             else:
                 scope = dict(scope, user=AnonymousUser())
         return await self.app(scope, receive, send)

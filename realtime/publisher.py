@@ -8,6 +8,7 @@ process. See docs/realtime.md.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -37,6 +38,8 @@ RESYNC_BODY = '{"type":"resync"}'
 _lock = threading.Lock()
 _local_seq: dict[str, int] = {}
 _pending_resync: set[str] = set()
+# Access changes this process could not publish: sent as soon as Redis answers again.
+_pending_access: list[str] = []
 _state: dict[str, Any] = {
     "last_error": "",
     "failed_at": None,
@@ -83,6 +86,58 @@ def channel_of(audience: str, url: str | None = None) -> str:
 
 def control_channel(url: str | None = None) -> str:
     return f"{key_prefix(url)}:control"
+
+
+def access_channel(url: str | None = None) -> str:
+    return f"{key_prefix(url)}:access"
+
+
+def credential_id(kind: str, secret: str) -> str:
+    """What a socket was opened with (`session` key or `token` key), as a name that can travel
+    on Redis without the secret itself."""
+    digest = hashlib.sha256(f"{kind}:{secret}".encode()).hexdigest()[:24]
+    return f"{kind}:{digest}"
+
+
+def revoke_sockets(*, user_id: int, credential: str | None = None) -> None:
+    """Close, on every worker, the user's open sockets (only those opened with `credential`
+    when given: one session, one token) with 4401. Call after commit; never raises."""
+    message: dict[str, Any] = {"op": "revoke", "user": user_id}
+    if credential:
+        message["credential"] = credential
+    _publish_access(message)
+
+
+def recheck_sockets(*, user_id: int) -> None:
+    """Ask every worker to check again whether the user's open sockets may still follow their
+    audience (role, scope or account changed), closing those that may not (4401/4403). Call
+    after commit; never raises."""
+    _publish_access({"op": "recheck", "user": user_id})
+
+
+def _publish_access(message: dict) -> None:
+    url = redis_url()
+    if not url:
+        from realtime import hub
+
+        hub.deliver_access(message)
+        return
+    body = json.dumps(message, separators=(",", ":"))
+    with _lock:
+        if time.monotonic() < _state["retry_at"]:  # Redis just failed: do not wait on it again
+            _pending_access.append(body)
+            return
+    try:
+        client = _client(url)
+        _flush_pending_resync(client, url)
+        client.publish(access_channel(url), body)
+    except Exception as exc:  # sent again as soon as Redis answers (next publish, /healthz)
+        with _lock:
+            _pending_access.append(body)
+            _state["failed_at"] = _state["failed_at"] or time.time()
+            _state["last_error"] = f"{type(exc).__name__}: {exc}"
+            _state["retry_at"] = time.monotonic() + RETRY_AFTER_SECONDS
+        logger.error("realtime access change %s not published yet: %s", body, exc)
 
 
 def _client(url: str):  # noqa: ANN202
@@ -183,6 +238,11 @@ def unpublished_count() -> int:
 def _flush_pending_resync(client: Any, url: str) -> None:
     with _lock:
         pending = sorted(_pending_resync)
+        access = list(_pending_access)
+    for body in access:
+        client.publish(access_channel(url), body)
+        with _lock:
+            _pending_access.remove(body)
     for audience in pending:
         client.publish(control_channel(url), f"{audience} {RESYNC_BODY}")
         with _lock:
@@ -197,7 +257,7 @@ def flush_pending_resync() -> None:
     with _lock:
         _state["retry_at"] = 0.0
     url = redis_url()
-    if not url or not _pending_resync:
+    if not url or not (_pending_resync or _pending_access):
         return
     try:
         _flush_pending_resync(_client(url), url)
@@ -243,7 +303,7 @@ def health() -> dict[str, Any]:
     # Redis answers again: ask the workers to resync what failed, then the path is whole.
     flush_pending_resync()
     with _lock:
-        if _state["failed_at"] is not None and not _pending_resync:
+        if _state["failed_at"] is not None and not (_pending_resync or _pending_access):
             _state["failed_at"] = None
         if _state["failed_at"] is not None:
             info.update(state="degraded", error=_state["last_error"], since=_state["failed_at"])
@@ -254,6 +314,7 @@ def reset_for_tests() -> None:
     with _lock:
         _local_seq.clear()
         _pending_resync.clear()
+        _pending_access.clear()
         _state.update(last_error="", failed_at=None, ok_at=None, retry_at=0.0)
     for client in _clients.values():
         client.connection_pool.disconnect()

@@ -1,4 +1,5 @@
-"""Real server processes for tests: a migrated database of their own, Daphne on a free port.
+"""Real server processes for tests: a migrated database of their own, Daphne (or uvicorn) on a
+free port.
 
     def test_something(server_database):
         manage(server_database, "seed_demo")
@@ -34,6 +35,11 @@ from tests.conftest import service_missing
 REPO = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 30.0
 _taken: set[int] = set()
+# The Procfile's uvicorn options (but the log level, so that a failing test shows why).
+UVICORN_OPTIONS = (
+    *("--ws", "websockets-sansio", "--loop", "asyncio", "--http", "httptools"),
+    *("--ws-per-message-deflate", "false", "--lifespan", "off", "--no-access-log"),
+)
 
 
 def free_port() -> int:
@@ -91,12 +97,14 @@ def manage(database_url: str, *args: str, env: dict[str, str | None] | None = No
 
 @dataclass
 class Server:
-    """A Daphne process serving config.asgi:application on 127.0.0.1:port."""
+    """An ASGI server process (Daphne, or uvicorn as in the Procfile) serving
+    config.asgi:application on 127.0.0.1:port."""
 
     port: int
     env: dict[str, str | None]
     log_path: Path
     process: subprocess.Popen | None = None
+    kind: str = "daphne"
     _log: object = field(default=None, repr=False)
 
     @property
@@ -109,12 +117,20 @@ class Server:
 
     def start(self) -> Server:
         self._log = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop)
-        self.process = subprocess.Popen(
-            [
+        if self.kind == "uvicorn":
+            command = [
+                *(sys.executable, "-m", "uvicorn", "config.asgi:application"),
+                *("--host", "127.0.0.1", "--port", str(self.port)),
+                *UVICORN_OPTIONS,
+            ]
+        else:
+            command = [
                 *(sys.executable, "-m", "daphne"),
                 *("-b", "127.0.0.1", "-p", str(self.port)),
                 "config.asgi:application",
-            ],
+            ]
+        self.process = subprocess.Popen(
+            command,
             cwd=REPO,
             env=server_env(self.env),
             stdout=self._log,
@@ -123,7 +139,7 @@ class Server:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise AssertionError(f"Daphne exited at start-up:\n{self.log()}")
+                raise AssertionError(f"{self.kind} exited at start-up:\n{self.log()}")
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
                     if response.status == 200:
@@ -131,7 +147,7 @@ class Server:
             except (OSError, urllib.error.URLError):
                 time.sleep(0.2)
         self.stop()
-        raise AssertionError(f"Daphne did not answer within {START_TIMEOUT} s:\n{self.log()}")
+        raise AssertionError(f"{self.kind} did not answer within {START_TIMEOUT} s:\n{self.log()}")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -179,6 +195,20 @@ def daphne(
     port = port or free_port()
     log_dir = log_dir or Path(tempfile.gettempdir())
     server = Server(port=port, env=env, log_path=log_dir / f"daphne-{port}.log")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def uvicorn(env: dict[str, str | None], *, log_dir: Path | None = None) -> Iterator[Server]:
+    """A started uvicorn with the Procfile's options (it answered /healthz), stopped on the way
+    out."""
+    port = free_port()
+    log_dir = log_dir or Path(tempfile.gettempdir())
+    server = Server(port=port, env=env, log_path=log_dir / f"uvicorn-{port}.log", kind="uvicorn")
     server.start()
     try:
         yield server

@@ -21,6 +21,10 @@
   var OFFLINE_AFTER_MS = 10000;
   var BACKOFF_MIN_MS = 500;
   var BACKOFF_MAX_MS = 30000;
+  // The server closed the socket because its user logged out or lost access (4401), or may no
+  // longer follow this feed (4403): reconnecting would be refused, so stop and say how old the
+  // figures are.
+  var REVOKED = [4401, 4403];
 
   function pad(n) {
     return (n < 10 ? "0" : "") + n;
@@ -171,10 +175,15 @@
       retryTimer = setTimeout(open, delay);
     }
 
-    function onClose() {
+    function onClose(event) {
       socket = null;
       lastSeq = null;
       if (closed) return;
+      if (event && REVOKED.indexOf(event.code) !== -1) {
+        closed = true;
+        setState("offline");
+        return;
+      }
       if (status && status.getAttribute("data-live-state") !== "offline") setState("reconnecting");
       if (!offlineTimer) {
         offlineTimer = setTimeout(function () {

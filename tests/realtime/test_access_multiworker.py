@@ -1,0 +1,79 @@
+"""Two Daphne workers on PostgreSQL and Redis: deactivating an account, in another process,
+closes its sockets on both workers (4401); another user's socket goes on receiving."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+
+from tests.realtime.live_client import next_message, open_feed
+from tests.servers import daphne, manage
+
+pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.postgres]
+
+LYON = "690783154"  # Hospices Civils de Lyon, in the demo data (région 84)
+DEACTIVATE = """
+from accounts.models import User
+user = User.objects.get(username="watch")
+user.is_active = False
+user.save()
+"""
+
+
+async def test_deactivated_accounts_sockets_close_on_every_worker(
+    postgres_server_database, redis_url, tmp_path
+):
+    db = postgres_server_database
+    manage(db, "seed_demo")
+    nurse = manage(db, "create_account", "nurse", "--role", "staff", "--hospital", LYON, "--token")
+    watcher = manage(
+        db, "create_account", "watch", "--role", "coordinator", "--region", "84", "--token"
+    )
+    other = manage(
+        db, "create_account", "other", "--role", "coordinator", "--region", "84", "--token"
+    )
+    nurse_token, watcher_token, other_token = (out.split()[-1] for out in (nurse, watcher, other))
+    env = {"DATABASE_URL": db, "REDIS_URL": redis_url}
+
+    with daphne(env, log_dir=tmp_path) as first, daphne(env, log_dir=tmp_path) as second:
+        # The watcher has a socket on each worker; another coordinator one on the second.
+        feeds = [
+            await open_feed(server.ws_url, "/ws/regions/84/", watcher_token)
+            for server in (first, second)
+        ]
+        bystander = await open_feed(second.ws_url, "/ws/regions/84/", other_token)
+        for ws in (*feeds, bystander):
+            snapshot = await next_message(ws)
+        assert snapshot["type"] == "snapshot"
+
+        # An operator deactivates the watcher from a shell: another process, through Redis.
+        await asyncio.to_thread(manage, db, "shell", "-c", DEACTIVATE, env={"REDIS_URL": redis_url})
+
+        for ws in feeds:
+            with pytest.raises(ConnectionClosed):
+                await next_message(ws)
+            assert ws.close_code == 4401, (first.log(), second.log())
+
+        # The other coordinator still gets changes.
+        unit = next(u for u in snapshot["units"] if u["hospital"] == LYON)
+        status, body = await asyncio.to_thread(
+            first.request,
+            "POST",
+            f"/api/v1/units/{unit['id']}/reports/",
+            token=nurse_token,
+            body={
+                "installed": unit["installed"],
+                "available": 0,
+                "occupied": unit["installed"],
+                "reserved": 0,
+                "closed": 0,
+                "extra": 0,
+                "version": unit["version"],
+            },
+        )
+        assert status == 201, body
+        change = await next_message(bystander)
+        assert change["type"] == "units.changed" and change["seq"] == snapshot["seq"] + 1
+        await bystander.close()

@@ -1,0 +1,166 @@
+"""Open sockets follow their user's access (docs/realtime.md): logging out closes that session's
+sockets, deactivation every socket of the user (4401), a role or scope taken away the sockets
+it no longer allows (4403), a deleted token the sockets opened with it (4401). Other sockets go
+on receiving.
+
+Runs on the in-memory path without REDIS_URL and on Redis pub/sub with it (CI).
+"""
+
+from __future__ import annotations
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.db import transaction
+from django.test import Client
+from rest_framework.authtoken.models import Token
+
+from accounts.models import Role
+from config.asgi import application
+from regions.models import Region
+from tests.realtime.conftest import receive, report, socket
+
+ORIGIN = "http://testserver"  # a browser of the site: cookie sockets need it
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("fresh_hub"),
+]
+
+
+async def closed_with(ws) -> int:  # noqa: ANN001
+    """The code of the close the server sent (after any message still on its way)."""
+    while True:
+        output = await ws.receive_output(timeout=5)
+        if output["type"] == "websocket.close":
+            return output["code"]
+
+
+async def still_live(ws, unit, user, available: int) -> None:  # noqa: ANN001
+    """The socket gets the next change: it was not closed by what happened before."""
+    await report(unit, user, available=available, occupied=10 - available)
+    message = await receive(ws)
+    assert message["type"] == "units.changed"
+    assert message["units"][0]["available"] == available
+
+
+async def opened(path: str, user, **kwargs):  # noqa: ANN001, ANN003, ANN201
+    ws = await socket(path, user, **kwargs)
+    connected, _ = await ws.connect()
+    assert connected
+    assert (await receive(ws))["type"] == "snapshot"
+    return ws
+
+
+@database_sync_to_async
+def logged_in(user) -> Client:  # noqa: ANN001
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+async def cookie_socket(path: str, client: Client):  # noqa: ANN201
+    """A socket of that browser session."""
+    cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+    headers = [(b"cookie", cookie), (b"origin", ORIGIN.encode())]
+    ws = WebsocketCommunicator(application, path, headers=headers)
+    connected, _ = await ws.connect()
+    assert connected
+    assert (await receive(ws))["type"] == "snapshot"
+    return ws
+
+
+async def test_logout_closes_the_sockets_of_that_session_only(alice, carol, unit_lyon):
+    office, home = await logged_in(carol), await logged_in(carol)
+    at_office = await cookie_socket("/ws/regions/84/", office)
+    at_home = await cookie_socket("/ws/regions/84/", home)
+
+    # Carol logs out at the office (the site's logout form).
+    response = await database_sync_to_async(office.post)("/accounts/logout/")
+    assert response.status_code == 302
+
+    assert await closed_with(at_office) == 4401
+    await still_live(at_home, unit_lyon, alice, available=1)
+    await at_office.disconnect()
+    await at_home.disconnect()
+
+
+async def test_deactivation_closes_every_socket_of_the_user(alice, carol, dave, unit_lyon):
+    by_token = await opened("/ws/regions/84/", carol)
+    by_cookie = await opened("/ws/regions/84/", carol, auth="cookie", origin=ORIGIN)
+    other = await opened("/ws/regions/84/", dave)
+
+    carol.is_active = False
+    await carol.asave()
+
+    assert await closed_with(by_token) == 4401
+    assert await closed_with(by_cookie) == 4401
+    await still_live(other, unit_lyon, alice, available=1)
+    for ws in (by_token, by_cookie, other):
+        await ws.disconnect()
+
+
+async def test_region_taken_away_closes_that_regions_socket_with_4403(alice, carol, unit_lyon):
+    paris = await Region.objects.aget(pk="11")
+    await database_sync_to_async(carol.regions.add)(paris)
+    lyon_feed = await opened("/ws/regions/84/", carol)
+    paris_feed = await opened("/ws/regions/11/", carol)
+
+    await database_sync_to_async(carol.regions.remove)(paris)
+
+    assert await closed_with(paris_feed) == 4403
+    # Carol still coordinates 84: that socket stays.
+    await still_live(lyon_feed, unit_lyon, alice, available=1)
+    await lyon_feed.disconnect()
+    await paris_feed.disconnect()
+
+
+async def test_staff_removed_from_their_hospital_lose_its_region_feed(alice, hospital_lyon):
+    feed = await opened("/ws/regions/84/", alice)
+
+    # From the hospital's side of the relation, as the admin's hospital page would.
+    await database_sync_to_async(hospital_lyon.staff.remove)(alice)
+
+    assert await closed_with(feed) == 4403
+    await feed.disconnect()
+
+
+async def test_dispatcher_made_coordinator_loses_the_national_feed(alice, dave, unit_lyon):
+    national = await opened("/ws/national/", dave)
+    regional = await opened("/ws/regions/84/", dave)
+
+    dave.role = Role.COORDINATOR
+    await dave.asave()
+
+    assert await closed_with(national) == 4403
+    await still_live(regional, unit_lyon, alice, available=1)  # dave still coordinates 84
+    await national.disconnect()
+    await regional.disconnect()
+
+
+async def test_deleted_token_closes_the_sockets_opened_with_it(alice, carol, unit_lyon):
+    by_token = await opened("/ws/regions/84/", carol)
+    by_cookie = await opened("/ws/regions/84/", carol, auth="cookie", origin=ORIGIN)
+
+    await Token.objects.filter(user=carol).adelete()
+
+    assert await closed_with(by_token) == 4401
+    await still_live(by_cookie, unit_lyon, alice, available=1)
+    await by_token.disconnect()
+    await by_cookie.disconnect()
+
+
+async def test_token_deletion_rolled_back_closes_nothing(alice, carol, unit_lyon):
+    feed = await opened("/ws/regions/84/", carol)
+
+    await _delete_tokens_then_roll_back(carol)
+
+    await still_live(feed, unit_lyon, alice, available=1)
+    await feed.disconnect()
+
+
+@database_sync_to_async
+def _delete_tokens_then_roll_back(user) -> None:  # noqa: ANN001
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Token.objects.filter(user=user).delete()
+        raise RuntimeError("rolled back")

@@ -1,0 +1,119 @@
+"""The hub's side of access changes: which sockets a revoke or a recheck closes, and with what."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from realtime import hub as hub_module
+from realtime import publisher
+
+# The snapshot read goes through database_sync_to_async, which checks the thread's connection.
+pytestmark = pytest.mark.django_db
+
+
+class Socket:
+    def __init__(self, verdict: int | None | Exception = None) -> None:
+        self.closed: int | None = None
+        self.verdict = verdict
+
+    async def sink(self, text: str) -> None:
+        pass
+
+    async def close(self, code: int) -> None:
+        self.closed = code
+
+    async def recheck(self) -> int | None:
+        if isinstance(self.verdict, Exception):
+            raise self.verdict
+        return self.verdict
+
+
+@pytest.fixture
+async def hub(settings, monkeypatch):  # noqa: ANN001, ANN201
+    settings.REDIS_URL = ""
+    publisher.reset_for_tests()
+    monkeypatch.setattr(
+        hub_module, "_snapshot_provider", lambda audience: {"type": "snapshot", "units": []}
+    )
+    yield hub_module.get_hub()
+    await hub_module.close_all()
+    publisher.reset_for_tests()
+
+
+async def join(hub, socket: Socket, user_id: int, credential: str = "") -> None:  # noqa: ANN001
+    await hub.join(
+        "national",
+        socket.sink,
+        socket.close,
+        user_id=user_id,
+        credential=credential,
+        recheck=socket.recheck,
+    )
+
+
+async def settle() -> None:
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+async def test_revoke_with_a_credential_closes_only_the_sockets_opened_with_it(hub):
+    office, home, other_user = Socket(), Socket(), Socket()
+    await join(hub, office, 1, "session:a")
+    await join(hub, home, 1, "session:b")
+    await join(hub, other_user, 2, "session:a")
+
+    hub.access_changed({"op": "revoke", "user": 1, "credential": "session:a"})
+    await settle()
+
+    assert (office.closed, home.closed, other_user.closed) == (4401, None, None)
+    assert hub.by_user.keys() == {1, 2}
+
+
+async def test_revoke_without_a_credential_closes_every_socket_of_the_user(hub):
+    first, second = Socket(), Socket()
+    await join(hub, first, 1, "session:a")
+    await join(hub, second, 1, "token:t")
+
+    hub.access_changed({"op": "revoke", "user": 1})
+    await settle()
+
+    assert (first.closed, second.closed) == (4401, 4401)
+    assert 1 not in hub.by_user
+    assert "national" not in hub.members
+
+
+async def test_recheck_closes_with_the_code_each_socket_gives(hub):
+    allowed, forbidden, broken = Socket(None), Socket(4403), Socket(RuntimeError("db down"))
+    for socket in (allowed, forbidden, broken):
+        await join(hub, socket, 1)
+
+    hub.access_changed({"op": "recheck", "user": 1})
+    await settle()
+
+    # A check that fails closes with 1011: the client reconnects and the handshake decides.
+    assert (allowed.closed, forbidden.closed, broken.closed) == (None, 4403, 1011)
+    assert len(hub.by_user[1]) == 1
+
+
+async def test_access_message_for_a_user_without_sockets_does_nothing(hub):
+    socket = Socket()
+    await join(hub, socket, 1)
+
+    hub.access_changed({"op": "revoke", "user": 99})
+    hub.access_changed({"op": "recheck", "user": 99})
+    hub.access_changed({"op": "revoke"})  # malformed: logged, ignored
+    await settle()
+
+    assert socket.closed is None
+
+
+async def test_access_change_published_without_redis_reaches_the_hub(hub):
+    socket = Socket()
+    await join(hub, socket, 7, "token:x")
+
+    publisher.revoke_sockets(user_id=7, credential="token:x")
+    await settle()
+
+    assert socket.closed == 4401

@@ -1,0 +1,134 @@
+"""On a real uvicorn worker (the Procfile's options), with a région whose snapshot is a few
+hundred KiB: a client that stops reading does not hold up the other sockets of its worker; it
+gets everything in order once it reads again, or is closed with 1011 when it falls too far
+behind."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+
+import pytest
+from websockets.sync.client import ClientConnection, connect
+
+from tests.realtime.raw_client import RawFeed
+from tests.servers import Server, manage, temp_database, uvicorn
+
+pytestmark = [pytest.mark.slow]
+
+LYON = "690783154"  # Hospices Civils de Lyon, in the demo data (région 84)
+PATH = "/ws/regions/84/"
+# Enough units that one snapshot (~250 KiB) is far above the kernel's and uvicorn's buffers
+# for a client that does not read: the sends after it wait.
+EXTRA_UNITS = 1000
+ADD_UNITS = f"""
+from beds.models import Hospital, Unit
+hospital = Hospital.objects.get(finess="{LYON}")
+Unit.objects.bulk_create(
+    Unit(hospital=hospital, kind="REA", label=f"Unité de test {{i}}", installed=10, available=5,
+         occupied=5)
+    for i in range({EXTRA_UNITS})
+)
+"""
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> Iterator[tuple[Server, str, str]]:  # noqa: ANN001
+    """One uvicorn worker without Redis; (server, a nurse's token, a watcher's token)."""
+    tmp = tmp_path_factory.mktemp("slow")
+    with temp_database(tmp) as db:
+        manage(db, "seed_demo")
+        manage(db, "shell", "-c", ADD_UNITS)
+        nurse = manage(
+            db, "create_account", "nurse", "--role", "staff", "--hospital", LYON, "--token"
+        )
+        watcher = manage(
+            db, "create_account", "watch", "--role", "coordinator", "--region", "84", "--token"
+        )
+        with uvicorn({"DATABASE_URL": db, "REDIS_URL": None}, log_dir=tmp) as server:
+            yield server, nurse.split()[-1], watcher.split()[-1]
+
+
+def test_socket_that_stops_reading_does_not_hold_up_the_others(world):
+    server, nurse_token, watcher_token = world
+    # A client connects and reads nothing, not even its snapshot; three others read.
+    slow = RawFeed(server.port, PATH, watcher_token)
+    with contextlib.ExitStack() as stack:
+        fast = [stack.enter_context(reader(server, watcher_token)) for _ in range(3)]
+        snapshots = [next_json(ws) for ws in fast]
+
+        # Reports go out: every reading socket gets them at once, in order.
+        post_reports(server, nurse_token, snapshots[0], count=3)
+        for ws, snapshot in zip(fast, snapshots, strict=True):
+            changes = [next_json(ws) for _ in range(3)]
+            assert [m["seq"] for m in changes] == [snapshot["seq"] + i for i in (1, 2, 3)]
+
+    # The slow client reads again: its snapshot, then every change, no gap.
+    messages = [slow.next_frame() for _ in range(4)]
+    assert [kind for kind, _ in messages] == ["message"] * 4, server.log()
+    snapshot, *changes = (message for _, message in messages)
+    assert snapshot["type"] == "snapshot" and len(snapshot["units"]) > EXTRA_UNITS
+    assert [m["seq"] for m in changes] == [snapshot["seq"] + i for i in (1, 2, 3)]
+    assert [m["type"] for m in changes] == ["units.changed"] * 3
+    slow.close()
+
+
+def test_socket_too_far_behind_is_closed_with_1011_after_what_it_was_sent(world):
+    server, nurse_token, watcher_token = world
+    slow = RawFeed(server.port, PATH, watcher_token)
+    # It asks for snapshot after snapshot and reads none: ~10 MB, past the hub's 4 MiB bound.
+    for _ in range(40):
+        slow.send_json({"type": "resync"})
+    with reader(server, watcher_token) as watcher:
+        snapshot = next_json(watcher)
+        post_reports(server, nurse_token, snapshot, count=1)
+        assert next_json(watcher)["seq"] == snapshot["seq"] + 1
+
+    # Reading again: snapshots (and changes) in order, then the close that asks it to resync.
+    seq = -1
+    while True:
+        kind, message = slow.next_frame()
+        if kind == "close":
+            break
+        if message["type"] == "snapshot":
+            assert message["seq"] >= seq
+        else:
+            assert message["seq"] == seq + 1, "a change was skipped"
+        seq = message["seq"]
+    assert message == 1011
+    slow.close()
+
+
+def reader(server: Server, token: str) -> ClientConnection:
+    return connect(
+        server.ws_url + PATH,
+        additional_headers={"Authorization": f"Token {token}"},
+        open_timeout=10,
+        max_size=None,
+    )
+
+
+def next_json(ws: ClientConnection) -> dict:
+    return json.loads(ws.recv(timeout=30))
+
+
+def post_reports(server: Server, token: str, snapshot: dict, *, count: int) -> None:
+    unit = next(u for u in snapshot["units"] if u["hospital"] == LYON)
+    version = unit["version"]
+    for i in range(count):
+        available = (unit["available"] + 1 + i) % (unit["installed"] + 1)
+        figures = {
+            "installed": unit["installed"],
+            "available": available,
+            "occupied": unit["installed"] - available,
+            "reserved": 0,
+            "closed": 0,
+            "extra": 0,
+            "version": version,
+        }
+        status, body = server.request(
+            "POST", f"/api/v1/units/{unit['id']}/reports/", token=token, body=figures
+        )
+        assert status == 201, (body, server.log())
+        version = body["version"]
