@@ -42,6 +42,19 @@ def _kind(request: HttpRequest) -> str | None:
     return kind or None
 
 
+def _page_json(hospitals, *, kind, thresholds, now, **extra: object) -> str:  # noqa: ANN001
+    """What the page's script draws from (`builders.page_data`), as JSON for the page."""
+    return builders.page_json(
+        builders.page_data(
+            hospitals,
+            kind=kind,
+            thresholds=thresholds,
+            freshness_hours=sel.freshness_hours(),
+            extra={"serverNow": now.isoformat(), **extra},
+        )
+    )
+
+
 def _map_page(request: HttpRequest, *, region, hospitals, m, sockets, kind, now) -> HttpResponse:  # noqa: ANN001
     thresholds = sel.region_thresholds()
     context = {
@@ -51,20 +64,15 @@ def _map_page(request: HttpRequest, *, region, hospitals, m, sockets, kind, now)
         "map": builders.render_map(m),
         "hospital_count": len(hospitals),
         "totals": builders.area_totals(hospitals),
-        "page_data": builders.page_json(
-            builders.page_data(
-                hospitals,
-                kind=kind,
-                thresholds=thresholds,
-                freshness_hours=sel.freshness_hours(),
-                # A région's table shows all its hospitals at once; the national one starts
-                # with its first rows (laying out ~1,800 rows cost more than the rest).
-                extra={
-                    "serverNow": now.isoformat(),
-                    "page": "map",
-                    "tableFirst": 60 if region is None else max(len(hospitals), 1),
-                },
-            )
+        # A région's table shows all its hospitals at once; the national one starts with its
+        # first rows (laying out ~1,800 rows cost more than the rest).
+        "page_data": _page_json(
+            hospitals,
+            kind=kind,
+            thresholds=thresholds,
+            now=now,
+            page="map",
+            tableFirst=60 if region is None else max(len(hospitals), 1),
         ),
         "fallback": builders.units_fallback_html(hospitals, now=now),
         "sockets": sockets,
@@ -181,18 +189,13 @@ def dispatch(request: HttpRequest) -> HttpResponse:
         "map": builders.render_map(m),
         "rows": rows,
         "result_count": len(results),
-        "page_data": builders.page_json(
-            builders.page_data(
-                candidates,
-                kind=kind,
-                thresholds=thresholds,
-                freshness_hours=sel.freshness_hours(),
-                extra={
-                    "serverNow": now.isoformat(),
-                    "page": "dispatch",
-                    "minAvailable": form.cleaned_data["min_available"] if valid else None,
-                },
-            )
+        "page_data": _page_json(
+            candidates,
+            kind=kind,
+            thresholds=thresholds,
+            now=now,
+            page="dispatch",
+            minAvailable=form.cleaned_data["min_available"] if valid else None,
         ),
         "sockets": ["/ws/national/"] if valid else [],
     }

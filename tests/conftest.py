@@ -39,6 +39,22 @@ UNIT_CONTRACT_FIELDS = frozenset(
     }
 )
 
+# The fields of a hospital in `GET /api/v1/hospitals/`, in the API's order (DESIGN §3 names the
+# contract's ones; the address fields are ours). With `near`, `distance_km` follows.
+HOSPITAL_API_FIELDS = (
+    "finess",
+    "name",
+    "lat",
+    "lon",
+    "department",
+    "region",
+    "address",
+    "postcode",
+    "city",
+    "phone",
+    "units",
+)
+
 REQUIRE_SERVICES = os.getenv("BEDWATCH_REQUIRE_SERVICES") == "1"
 # The public open data and standards live beside the repository (../shared), not in it.
 SHARED_DIR = Path(

@@ -8,7 +8,7 @@ from django.utils import timezone
 from beds.models import UnitKind
 from beds.selectors import haversine_km
 from regions.models import Department
-from tests.conftest import UNIT_CONTRACT_FIELDS
+from tests.conftest import HOSPITAL_API_FIELDS, UNIT_CONTRACT_FIELDS
 from tests.factories import HospitalFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
@@ -261,20 +261,7 @@ def test_near_search_second_page_goes_on_with_the_next_nearest(api, dave, north_
     assert far["name"] == "far" and far["distance_km"] == round(2.0 * KM_PER_DEGREE, 3)
     assert [u["kind"] for u in far["units"]] == ["REA", "USIC"]
     assert {u["id"] for u in far["units"]} == set(made["far"].units.values_list("pk", flat=True))
-    assert set(far) == {
-        "finess",
-        "name",
-        "lat",
-        "lon",
-        "department",
-        "region",
-        "address",
-        "postcode",
-        "city",
-        "phone",
-        "units",
-        "distance_km",
-    }
+    assert set(far) == {*HOSPITAL_API_FIELDS, "distance_km"}
     assert set(far["units"][0]) >= UNIT_CONTRACT_FIELDS
 
 

@@ -20,6 +20,7 @@ from beds.selectors import (
     hospital_to_dict,
 )
 from regions.models import Department, Region
+from tests.conftest import HOSPITAL_API_FIELDS
 from tests.factories import HospitalFactory, UnitFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -178,20 +179,7 @@ def test_search_keeps_every_field_of_hospital_and_units(around_lyon):
     a = around_lyon["a"]
     units = {u.label: u for u in a.units.all()}
 
-    assert list(found) == [
-        "finess",
-        "name",
-        "lat",
-        "lon",
-        "department",
-        "region",
-        "address",
-        "postcode",
-        "city",
-        "phone",
-        "units",
-        "distance_km",
-    ]
+    assert list(found) == [*HOSPITAL_API_FIELDS, "distance_km"]
     assert found["department"] == "69" and found["region"] == "84"
     assert (found["address"], found["postcode"], found["city"]) == ("a street", "69000", "Lyon")
     # Units sorted by kind, then label, each with its freshness.
