@@ -83,6 +83,18 @@ class Context:
             return "/ws/national/"
         return f"/ws/regions/{self.audience.split(':', 1)[1]}/"
 
+    def socket_specs(self, group: servers.Group, sockets: int) -> list[dict]:
+        """`sockets` dispatcher sockets on the audience, dealt round-robin over the workers."""
+        return [
+            {
+                "host": "127.0.0.1",
+                "port": group.procs[i % len(group.procs)].port,
+                "path": self.socket_path(),
+                "headers": {"Authorization": f"Token {self.tokens['dispatcher']}"},
+            }
+            for i in range(sockets)
+        ]
+
     def start_app(self, offset: int = 0, workers: int | None = None) -> servers.Group:
         ports = self.ports(offset, workers)
         servers.ensure_free(ports)
@@ -387,15 +399,7 @@ async def fanout(
     try:
         await asyncio.sleep(1.0)
         idle_rss = servers.rss_bytes(group.pids())
-        specs = [
-            {
-                "host": "127.0.0.1",
-                "port": group.procs[i % len(group.procs)].port,
-                "path": ctx.socket_path(),
-                "headers": {"Authorization": f"Token {ctx.tokens['dispatcher']}"},
-            }
-            for i in range(sockets)
-        ]
+        specs = ctx.socket_specs(group, sockets)
         connect = await pool.connect(specs, concurrency=concurrency, local_addrs=ctx.local_addrs())
         result["connect"] = connect
         await asyncio.sleep(2.0)
@@ -585,15 +589,7 @@ async def connect_burst(ctx: Context, *, sockets: int, concurrency: int) -> dict
     try:
         await asyncio.sleep(1.0)
         idle_rss = servers.rss_bytes(group.pids())
-        specs = [
-            {
-                "host": "127.0.0.1",
-                "port": group.procs[i % len(group.procs)].port,
-                "path": ctx.socket_path(),
-                "headers": {"Authorization": f"Token {ctx.tokens['dispatcher']}"},
-            }
-            for i in range(sockets)
-        ]
+        specs = ctx.socket_specs(group, sockets)
         meter = servers.Meter(group.pids())
         result = await pool.connect(specs, concurrency=concurrency, local_addrs=ctx.local_addrs())
         usage = meter.result()
