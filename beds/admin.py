@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from beds.models import CapacityReport, Hospital, Unit
+from beds.models import FIGURES, CapacityReport, Hospital, Unit
 
 
 class UnitInline(admin.TabularInline):
@@ -26,16 +26,7 @@ class UnitAdmin(admin.ModelAdmin):
     search_fields = ["label", "hospital__name", "hospital__finess"]
     autocomplete_fields = ["hospital"]
     # Figures change only through reports, so that every change is in the history.
-    readonly_fields = [
-        "installed",
-        "available",
-        "occupied",
-        "reserved",
-        "closed",
-        "extra",
-        "version",
-        "updated_at",
-    ]
+    readonly_fields = [*FIGURES, "version", "updated_at"]
 
 
 @admin.register(CapacityReport)

@@ -6,17 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from beds.capacity import figures_errors, figures_jumps
-from beds.models import FIGURE_MAX, FIGURES, Unit
-
-# Shown in this order: what staff change most comes first.
-FIGURE_ORDER: tuple[str, ...] = (
-    "available",
-    "occupied",
-    "reserved",
-    "closed",
-    "installed",
-    "extra",
-)
+from beds.models import FIGURE_MAX, FIGURES, FIGURES_BY_USE, Unit
 
 FIGURE_LABELS = {
     "installed": _("Installed"),
@@ -108,7 +98,7 @@ class UnitReportForm(forms.Form):
         return {name: self.cleaned_data[name] for name in FIGURES}
 
     def ordered_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in FIGURE_ORDER]
+        return [self[name] for name in FIGURES_BY_USE]
 
 
 class UnitUnchangedForm(forms.Form):

@@ -8,6 +8,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 FIGURES: tuple[str, ...] = ("installed", "available", "occupied", "reserved", "closed", "extra")
+# The same figures in the order people read and change them: what changes most comes first
+# (the staff form, the maps' popups).
+FIGURES_BY_USE: tuple[str, ...] = (
+    "available",
+    "occupied",
+    "reserved",
+    "closed",
+    "installed",
+    "extra",
+)
 FIGURE_MAX = 999
 FINESS_RE = r"^(\d{2}|2A|2B)\d{7}$"
 

@@ -28,17 +28,8 @@ from django.utils.translation import gettext as _
 from folium.template import Template
 
 from beds.capacity import tension_of
-from beds.models import FIGURES, UnitKind
+from beds.models import FIGURES, FIGURES_BY_USE, UnitKind
 
-# The popup's columns, most useful first.
-POPUP_FIGURES: tuple[str, ...] = (
-    "available",
-    "occupied",
-    "reserved",
-    "closed",
-    "installed",
-    "extra",
-)
 FRESHNESS_ORDER: tuple[str, ...] = ("fresh", "ageing", "stale", "expired")
 STALE: frozenset[str] = frozenset({"stale", "expired"})
 # Metropolitan France: the national map opens on it (overseas régions are listed beside it).
@@ -605,7 +596,7 @@ def page_data(
         "labels": {"never": _("never"), "min": _("min"), "h": _("h"), "d": _("d")},
         "text": {
             "popupHead": words["table_head"],  # HTML, escaped here
-            "popupFigures": list(POPUP_FIGURES),
+            "popupFigures": list(FIGURES_BY_USE),  # the popup's columns
             "admissions": _("Admissions"),
             "unitsTitle": _("Units: free / installed beds"),
             "kinds": {k.value: kind_name(k.value) for k in UnitKind},

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from beds.models import FIGURES_BY_USE
 from maps import builders
 from maps.builders import MapAssets, Outline, Thresholds, Tiles
 
@@ -116,7 +117,7 @@ def test_page_data_sends_each_hospital_with_units_once_in_compact_form():
     assert data["kind"] == "REA" and data["page"] == "map"
     assert data["thresholds"]["84"] == {"occupancy_pct": 90, "available_max": 2}
     assert data["freshnessHours"]["stale"] == 24
-    assert data["text"]["popupFigures"] == list(builders.POPUP_FIGURES)
+    assert data["text"]["popupFigures"] == list(FIGURES_BY_USE)
     assert data["text"]["kinds"]["REA"] == "Réanimation adulte"
     assert 'data-col="available"' in data["text"]["popupHead"]
     assert data["text"]["admissions"] == "Admissions"
