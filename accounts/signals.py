@@ -1,5 +1,7 @@
 """Open live-feed sockets follow their user's access: logging out, deactivation, a role or
-scope taken away, a deleted token close them on every worker (docs/realtime.md).
+scope taken away, a deleted token close them on every worker (docs/realtime.md). A token
+deleted, or its user saved or deleted, is also forgotten at once by this process's token
+memory (accounts/authentication.py); other workers forget it within its TTL.
 
 Signals rather than services: these changes also come from Django's own logout view, the admin
 and the token model, which call no service of ours. Each handler only schedules a small
@@ -19,12 +21,24 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 from rest_framework.authtoken.models import Token
 
+from accounts.authentication import forget_token, forget_user
 from accounts.models import User
 from realtime.publisher import credential_id, recheck_sockets, revoke_sockets
 
 # Saving any of these (or a save without update_fields, as the admin does) may change what the
 # user may read; `last_login` alone, saved at every login, does not.
 ACCESS_FIELDS = frozenset({"is_active", "role", "is_superuser"})
+
+
+@receiver(post_delete, sender=Token)
+def forget_the_token(sender: type, instance: Token, **kwargs: Any) -> None:
+    forget_token(instance.key)
+
+
+@receiver(post_save, sender=User)
+@receiver(post_delete, sender=User)
+def forget_the_users_tokens(sender: type, instance: User, **kwargs: Any) -> None:
+    forget_user(instance.pk)
 
 
 @receiver(user_logged_out)
