@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -59,21 +59,43 @@ def freshness_of(updated_at: datetime | None, *, now: datetime) -> str:
     return Freshness.EXPIRED
 
 
-def freshness_judge(*, now: datetime) -> Callable[[datetime | None], str]:
-    """`freshness_of` at one `now`, for many units: the thresholds are computed once."""
-    fresh = now - timedelta(hours=settings.BEDWATCH_FRESH_HOURS)
-    ageing = now - timedelta(hours=settings.BEDWATCH_AGEING_HOURS)
-    stale = now - timedelta(hours=settings.BEDWATCH_STALE_HOURS)
+def _freshness_limits(now: datetime) -> tuple[datetime, datetime, datetime]:
+    """The oldest `updated_at` still fresh, ageing and stale at `now` (the first two exclusive)."""
+    return (
+        now - timedelta(hours=settings.BEDWATCH_FRESH_HOURS),
+        now - timedelta(hours=settings.BEDWATCH_AGEING_HOURS),
+        now - timedelta(hours=settings.BEDWATCH_STALE_HOURS),
+    )
 
-    def judge(updated_at: datetime | None) -> str:
-        # now - updated_at < N hours  ⟺  updated_at > now - N hours (exact in microseconds).
-        if updated_at is None:
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def epoch_microseconds(value: datetime) -> int:
+    """An aware datetime as whole microseconds since 1970-01-01 UTC (exact)."""
+    return (value - _EPOCH) // _MICROSECOND
+
+
+def from_epoch_microseconds(value: int) -> datetime:
+    """The aware UTC datetime of `epoch_microseconds` (exact)."""
+    return _EPOCH + timedelta(microseconds=value)
+
+
+def freshness_judge_us(*, now: datetime) -> Callable[[int | None], str]:
+    """`freshness_of` at one `now` for many units, their times given as `epoch_microseconds`:
+    the thresholds are computed once and compared as integers (no datetime per unit).
+    now - updated_at < N hours  ⟺  updated_at > now - N hours, exact in microseconds."""
+    fresh, ageing, stale = (epoch_microseconds(limit) for limit in _freshness_limits(now))
+
+    def judge(updated_us: int | None) -> str:
+        if updated_us is None:
             return Freshness.EXPIRED
-        if updated_at > fresh:
+        if updated_us > fresh:
             return Freshness.FRESH
-        if updated_at > ageing:
+        if updated_us > ageing:
             return Freshness.AGEING
-        if updated_at >= stale:
+        if updated_us >= stale:
             return Freshness.STALE
         return Freshness.EXPIRED
 
@@ -85,9 +107,7 @@ def freshness_bounds(freshness: str, *, now: datetime) -> tuple[datetime | None,
 
     `expired` also covers units never reported, which callers must add themselves.
     """
-    fresh = now - timedelta(hours=settings.BEDWATCH_FRESH_HOURS)
-    ageing = now - timedelta(hours=settings.BEDWATCH_AGEING_HOURS)
-    stale = now - timedelta(hours=settings.BEDWATCH_STALE_HOURS)
+    fresh, ageing, stale = _freshness_limits(now)
     return {
         Freshness.FRESH: (fresh, None),
         Freshness.AGEING: (ageing, fresh),

@@ -6,19 +6,26 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
+from functools import lru_cache
 
 from django.db import connection
 from django.db.models import F, Model, Prefetch, Q, QuerySet
 from django.db.models.expressions import Col
 from django.utils import timezone
 
-from beds.capacity import freshness_bounds, freshness_judge, freshness_of, tension_of
+from beds.capacity import (
+    epoch_microseconds,
+    freshness_bounds,
+    freshness_judge_us,
+    freshness_of,
+    from_epoch_microseconds,
+    tension_of,
+)
 from beds.models import FIGURES, CapacityReport, Freshness, Hospital, Unit, UnitKind
 from regions.models import Department, Region
 
 EARTH_RADIUS_KM = 6371.0088
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 DEFAULT_RADIUS_KM = 50.0
 
 
@@ -148,11 +155,13 @@ def hospital_rows(
 
 @dataclass(slots=True)
 class HospitalHit:
-    """One hospital found by `hospital_search`: its key, and `data`, its dict as
-    `hospital_to_dict` makes it (plus `distance_km` with `near`), units still empty."""
+    """One hospital found by `hospital_search`: its key, its columns in `_HOSPITAL_KEYS` order
+    and, with `near`, its exact distance. `hospital_hits_with_units` makes the dicts of a page:
+    the hits beyond it never become dicts."""
 
     pk: int
-    data: dict
+    row: tuple
+    distance_km: float | None = None
 
 
 # The search runs in plain SQL, with no model instance and no queryset to compile: Django
@@ -161,9 +170,15 @@ class HospitalHit:
 # tests (tests/beds/test_hospital_search.py) hold the answer equal to `hospital_rows`'.
 _HOSPITAL_COLUMNS = ("id", "finess", "name", "lat", "lon", "department_id")
 _HOSPITAL_TAIL = ("address", "postcode", "city", "phone")
-_UNIT_COLUMNS = ("hospital_id", "id", "kind", "label", "ecmo", *FIGURES, "version", "updated_at")
-# The unit dict's keys after "id" and "hospital", in `unit_to_dict`'s order.
-_UNIT_KEYS = _UNIT_COLUMNS[2:]
+# The hospital dict's keys, in `hospital_to_dict`'s order, for the query's columns after "id".
+_HOSPITAL_KEYS = ("finess", "name", "lat", "lon", "department", "region", *_HOSPITAL_TAIL)
+_UNIT_COLUMNS = ("id", "hospital_id", "kind", "label", "ecmo", *FIGURES, "version", "updated_at")
+# The unit dict's keys, in `unit_to_dict`'s order, for the query's columns: "hospital" holds the
+# hospital's key until its FINESS replaces it, "freshness" the time in microseconds until the
+# judge replaces it (replacing a value keeps the key's place).
+_UNIT_KEYS = ("id", "hospital", *_UNIT_COLUMNS[2:], "freshness")
+_HOSPITAL_TEMPLATE = {**dict.fromkeys(_HOSPITAL_KEYS), "units": None}
+_UNIT_TEMPLATE = dict.fromkeys(_UNIT_KEYS)
 
 
 def _column(model: type[Model], name: str, alias: str) -> str:
@@ -274,7 +289,7 @@ def hospital_search(
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if near is None:
-        return [_hospital_hit(row) for row in rows]
+        return [HospitalHit(row[0], row[1:]) for row in rows]
     lat, lon = near
     found = []
     for row in rows:
@@ -282,32 +297,7 @@ def hospital_search(
         if distance <= radius:
             found.append((distance, row[2], row[1], row))
     found.sort(key=lambda f: f[:3])
-    hits = []
-    for distance, _name, _finess, row in found:
-        hit = _hospital_hit(row)
-        hit.data["distance_km"] = round(distance, 3)
-        hits.append(hit)
-    return hits
-
-
-def _hospital_hit(row: tuple) -> HospitalHit:
-    pk, finess, name, lat, lon, department, region, address, postcode, city, phone = row
-    return HospitalHit(
-        pk=pk,
-        data={
-            "finess": finess,
-            "name": name,
-            "lat": lat,
-            "lon": lon,
-            "department": department,
-            "region": region,
-            "address": address,
-            "postcode": postcode,
-            "city": city,
-            "phone": phone,
-            "units": [],
-        },
-    )
+    return [HospitalHit(row[0], row[1:], distance) for distance, _name, _finess, row in found]
 
 
 def _converters(model: type[Model], names: Iterable[str]) -> list[tuple[int, list, Col]]:
@@ -323,46 +313,76 @@ def _converters(model: type[Model], names: Iterable[str]) -> list[tuple[int, lis
 
 
 def hospital_hits_with_units(hits: Iterable[HospitalHit], *, now: datetime) -> list[dict]:
-    """The dicts of `hits` with all their units (as `unit_to_dict` shows them), in one query."""
-    hits = list(hits)
-    by_pk = {hit.pk: hit.data for hit in hits}
+    """The dicts of `hits` as `hospital_to_dict` makes them (plus `distance_km`, rounded to the
+    metre, with `near`), with all their units as `unit_to_dict` shows them, in one query."""
+    answer = []
+    by_pk = {}
+    for hit in hits:
+        data = _HOSPITAL_TEMPLATE.copy()
+        data.update(zip(_HOSPITAL_KEYS, hit.row, strict=False))
+        data["units"] = []
+        if hit.distance_km is not None:
+            data["distance_km"] = round(hit.distance_km, 3)
+        answer.append(data)
+        by_pk[hit.pk] = data
     if not by_pk:
         return []
+    judge = freshness_judge_us(now=now)
+    for row in _unit_rows(list(by_pk)):
+        # A copy of a dict holding every key, filled in C: ~0.9 µs a unit on the bench machine
+        # where dict(zip(...)) took ~2.5 µs (the hottest loop of the search).
+        data = _UNIT_TEMPLATE.copy()
+        data.update(zip(_UNIT_KEYS, row, strict=False))
+        hospital = by_pk[row[1]]
+        data["hospital"] = hospital["finess"]
+        data["freshness"] = judge(row[-1])
+        hospital["units"].append(data)
+    return answer
+
+
+def _unit_rows(hospital_pks: list[int]) -> list[tuple]:
+    """The units of these hospitals as `_UNIT_COLUMNS`, `updated_at` as its ISO 8601 text and
+    then as `epoch_microseconds`, sorted by kind and label."""
     columns = [_column(Unit, name, "u") for name in _UNIT_COLUMNS]
     hospital_id = _column(Unit, "hospital_id", "u")
-    postgres = connection.vendor == "postgresql"
-    if postgres:
-        # One array parameter rather than a hundred placeholders for psycopg to rewrite, and the
-        # time as whole microseconds since the epoch: Django's aware-datetime loader cost ~8 µs
-        # a row, a third of the search (docs/performance.md). Both exact.
+    order = f"ORDER BY {_column(Unit, 'kind', 'u')}, {_column(Unit, 'label', 'u')}"
+    if connection.vendor == "postgresql":
+        # The time as whole microseconds: Django's aware-datetime loader cost ~8 µs a row
+        # (docs/performance.md). One array parameter rather than a hundred placeholders for
+        # psycopg to rewrite.
         columns[-1] = f"(EXTRACT(EPOCH FROM {columns[-1]}) * 1000000)::bigint"
-        where, params = f"{hospital_id} = ANY(%s)", [list(by_pk)]
+        sql = f"SELECT {', '.join(columns)} FROM {_table(Unit, 'u')} WHERE {hospital_id} = ANY(%s) "
+        params: list[object] = [hospital_pks]
     else:
-        where, params = f"{hospital_id} IN ({', '.join(['%s'] * len(by_pk))})", list(by_pk)
-    sql = (
-        f"SELECT {', '.join(columns)} FROM {_table(Unit, 'u')} WHERE {where} "  # noqa: S608
-        f"ORDER BY {_column(Unit, 'kind', 'u')}, {_column(Unit, 'label', 'u')}"
-    )
+        marks = ", ".join(["%s"] * len(hospital_pks))
+        sql = f"SELECT {', '.join(columns)} FROM {_table(Unit, 'u')} WHERE {hospital_id} IN ({marks}) "
+        params = list(hospital_pks)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql + order, params)  # noqa: S608
         rows = cursor.fetchall()
-    converters = [] if postgres else _converters(Unit, _UNIT_COLUMNS)
-    judge = freshness_judge(now=now)
+    if connection.vendor == "postgresql":
+        return [(*row[:-1], _isoformat_us(row[-1]), row[-1]) for row in rows]
+    converters = _converters(Unit, _UNIT_COLUMNS)
+    converted = []
     for raw in rows:
         row = list(raw)
         for i, functions, col in converters:
             for convert in functions:
                 row[i] = convert(row[i], col, connection)
-        if postgres and row[-1] is not None:
-            row[-1] = _EPOCH + timedelta(microseconds=row[-1])
-        hospital = by_pk[row[0]]
-        data = {"id": row[1], "hospital": hospital["finess"]}
-        data.update(zip(_UNIT_KEYS, row[2:], strict=True))
-        updated_at = data["updated_at"]
-        data["updated_at"] = updated_at.isoformat() if updated_at else None
-        data["freshness"] = judge(updated_at)
-        hospital["units"].append(data)
-    return [hit.data for hit in hits]
+        updated_at = row.pop()
+        updated_us = None if updated_at is None else epoch_microseconds(updated_at)
+        converted.append((*row, _isoformat_us(updated_us), updated_us))
+    return converted
+
+
+@lru_cache(maxsize=16384)
+def _isoformat_us(updated_us: int | None) -> str | None:
+    """`updated_at.isoformat()` from `epoch_microseconds(updated_at)`, remembered: a unit's time
+    changes only when it reports, and the search shows the same units again and again
+    (building and formatting an aware datetime cost ~4 µs a unit, docs/performance.md)."""
+    if updated_us is None:
+        return None
+    return from_epoch_microseconds(updated_us).isoformat()
 
 
 def unit_get(*, unit_id: int) -> Unit | None:

@@ -207,6 +207,19 @@ def test_search_keeps_every_field_of_hospital_and_units(around_lyon):
     }
 
 
+@pytest.mark.parametrize("microsecond", [0, 1, 500000, 999999])
+def test_unit_time_reads_as_isoformat_writes_it(db, microsecond):  # noqa: ANN001
+    """The fast path formats `updated_at` itself on PostgreSQL: whole seconds carry no
+    fraction, as `datetime.isoformat` writes them."""
+    moment = timezone.now().replace(microsecond=microsecond) - timedelta(hours=5)
+    unit = UnitFactory(updated_at=moment, version=1)
+    now = timezone.now()
+    [found] = search(hospitals=Hospital.objects.filter(pk=unit.hospital_id), now=now)
+    unit.refresh_from_db()
+    assert found["units"][0]["updated_at"] == unit.updated_at.isoformat() == moment.isoformat()
+    assert found["units"][0]["freshness"] == "ageing"
+
+
 def test_unit_never_reported_has_no_date_and_is_expired(around_lyon):
     [d] = search(hospitals=Hospital.objects.filter(name="d"), now=timezone.now())
     never = next(u for u in d["units"] if u["kind"] == "REA")
@@ -223,8 +236,9 @@ def test_search_reads_hospitals_in_one_query_and_units_of_the_page_in_one_more(
         page = hospital_hits_with_units(hits[:2], now=now)
     assert [h["name"] for h in page] == ["empty", "a"]
     assert [len(h["units"]) for h in page] == [0, 3]
-    # The next hospital ("b", one unit) is not on the page: its units were not read.
-    assert hits[2].data["name"] == "b" and hits[2].data["units"] == []
+    # The next hospital ("b", one unit) is found but not on the page: only the page's units
+    # were read (one query), and "b" never became a dict.
+    assert hits[2].row[1] == "b" and "b" not in [h["name"] for h in page]
 
 
 def test_empty_page_reads_no_units(django_assert_num_queries, db):  # noqa: ANN001
