@@ -66,7 +66,8 @@ def header(args: argparse.Namespace, ctx: run.Context) -> str:
         f"bench {args.scenario} — {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, "
         f"{os.cpu_count()} cores, load average {servers.loadavg()}, Python "
         f"{platform.python_version()}\ndata: {ctx.dataset} · workers: {ctx.workers} · "
-        f"audience: {ctx.audience}"
+        f"audience: {ctx.audience}\nmachine (medians of fixed work): "
+        + " · ".join(f"{name} {value}" for name, value in ctx.calibration.items())
     )
 
 
@@ -374,6 +375,7 @@ def main(args: argparse.Namespace) -> int:
     )
     t0 = time.monotonic()
     run.setup(ctx, dataset=args.data, fresh=args.fresh)
+    ctx.calibration = run.calibrate()
     print(header(args, ctx), flush=True)
     return asyncio.run(run_all(args, ctx, t0))
 
@@ -384,7 +386,11 @@ async def run_all(args: argparse.Namespace, ctx: run.Context, t0: float) -> int:
         if args.scenario == "all"
         else [args.scenario]
     )
-    results: dict = {"argv": sys.argv[1:], "load_before": servers.loadavg()}
+    results: dict = {
+        "argv": sys.argv[1:],
+        "load_before": servers.loadavg(),
+        "machine": ctx.calibration,
+    }
     for name in todo:
         print(f"\n## {name}", flush=True)
         results.update(await globals()[f"scenario_{name}"](args, ctx))

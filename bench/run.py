@@ -39,6 +39,7 @@ class Context:
     audience: str
     tokens: dict[str, str] = field(default_factory=dict)
     units: list[UnitRef] = field(default_factory=list)
+    calibration: dict = field(default_factory=dict)
     log_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="bedwatch-bench-")))
     dataset: dict[str, int] = field(default_factory=dict)
     profile: bool = False
@@ -168,6 +169,41 @@ def setup(ctx: Context, *, dataset: str, fresh: bool) -> None:
         .values_list("id", "version", "installed", "hospital__department__region_id")
         if inst > 0
     ]
+
+
+def calibrate() -> dict:
+    """The machine's speed on fixed work, so that figures from different machines can be told
+    apart from changes in the code (the same commit measured 1.8× slower on one machine than
+    on another, docs/performance.md): medians of Python building and encoding 1,000 small
+    dicts, of a PostgreSQL round trip, and of PostgreSQL counting 100,000 rows it generates."""
+    from django.db import connection
+
+    def median_ms(work, repeat: int) -> float:  # noqa: ANN001
+        times = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            work()
+            times.append(time.perf_counter() - t0)
+        return round(sorted(times)[repeat // 2] * 1000, 3)
+
+    keys = ("id", "kind", "label", "installed", "available", "updated_at")
+    rows = [(i, "REA", f"unit {i}", 10, i % 10, "2026-11-29T07:00:00+00:00") for i in range(1000)]
+
+    def python_work() -> None:
+        json.dumps([dict(zip(keys, row, strict=True)) for row in rows])
+
+    with connection.cursor() as cursor:
+
+        def query(sql: str):  # noqa: ANN202
+            return lambda: (cursor.execute(sql), cursor.fetchall())
+
+        return {
+            "python_1000_dicts_ms": median_ms(python_work, 200),
+            "postgres_round_trip_ms": median_ms(query("SELECT 1"), 300),
+            "postgres_count_100k_ms": median_ms(
+                query("SELECT count(*) FROM generate_series(1, 100000)"), 30
+            ),
+        }
 
 
 def sample_change_event(ctx: Context) -> str:

@@ -9,9 +9,9 @@ from django.utils import timezone
 from beds.capacity import (
     epoch_microseconds,
     figures_errors,
-    from_epoch_microseconds,
     freshness_judge_us,
     freshness_of,
+    from_epoch_microseconds,
     tension_of,
 )
 from beds.models import CapacityReport, Unit

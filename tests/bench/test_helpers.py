@@ -66,3 +66,17 @@ def test_procfile_without_a_web_line_is_refused(tmp_path):
     procfile.write_text("worker: python manage.py something\n")
     with pytest.raises(ValueError, match="no `web:` line"):
         servers.procfile_web(procfile)
+
+
+def test_calibration_measures_python_and_postgresql_on_fixed_work(postgres):  # noqa: ANN001
+    from bench import run
+
+    figures = run.calibrate()
+    assert set(figures) == {
+        "python_1000_dicts_ms",
+        "postgres_round_trip_ms",
+        "postgres_count_100k_ms",
+    }
+    assert all(isinstance(v, float) and v > 0 for v in figures.values()), figures
+    # Counting 100,000 generated rows is real work, more than an empty round trip.
+    assert figures["postgres_count_100k_ms"] > figures["postgres_round_trip_ms"]
