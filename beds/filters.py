@@ -41,7 +41,7 @@ class NearFilter(django_filters.Filter):
 
 
 class HospitalFilter(django_filters.FilterSet):
-    """Validates the filters; `beds.selectors.hospital_rows` applies them."""
+    """Validates the filters; `beds.selectors.hospital_search` applies them."""
 
     region = django_filters.CharFilter(max_length=3)
     department = django_filters.CharFilter(max_length=3)

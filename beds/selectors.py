@@ -10,7 +10,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from django.db import connection
-from django.db.models import F, Model, Prefetch, Q, QuerySet
+from django.db.models import F, Model, Prefetch, QuerySet
 from django.db.models.expressions import Col
 from django.utils import timezone
 
@@ -63,17 +63,6 @@ def hospital_to_dict(hospital: Hospital, *, now: datetime, units: Iterable[Unit]
     }
 
 
-def units_with_freshness(qs: QuerySet[Unit], freshness: str, *, now: datetime) -> QuerySet[Unit]:
-    oldest, newest = freshness_bounds(freshness, now=now)
-    if freshness == Freshness.EXPIRED:
-        return qs.filter(Q(updated_at__isnull=True) | Q(updated_at__lt=newest))
-    if freshness == Freshness.FRESH:
-        return qs.filter(updated_at__gt=oldest)
-    if freshness == Freshness.STALE:
-        return qs.filter(updated_at__gte=oldest, updated_at__lte=newest)
-    return qs.filter(updated_at__gt=oldest, updated_at__lte=newest)
-
-
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
@@ -92,67 +81,6 @@ def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
 
 
-@dataclass
-class HospitalRow:
-    hospital: Hospital
-    units: list[Unit]
-    distance_km: float | None = None
-
-
-def hospital_rows(
-    *,
-    hospitals: QuerySet[Hospital],
-    region: str | None = None,
-    department: str | None = None,
-    kind: str | None = None,
-    min_available: int | None = None,
-    freshness: str | None = None,
-    near: tuple[float, float] | None = None,
-    radius_km: float | None = None,
-    now: datetime | None = None,
-) -> list[HospitalRow]:
-    """Hospitals among `hospitals` matching the filters, each with all its units.
-
-    `kind`, `min_available` and `freshness` keep hospitals having at least one unit that matches
-    all three together; `near` keeps those within `radius_km` and sorts them nearest first.
-    """
-    now = now or timezone.now()
-    qs = hospitals.filter(active=True)
-    if region:
-        qs = qs.filter(department__region_id=region)
-    if department:
-        qs = qs.filter(department_id=department)
-    if kind or min_available is not None or freshness:
-        units = Unit.objects.all()
-        if kind:
-            units = units.filter(kind=kind)
-        if min_available is not None:
-            units = units.filter(available__gte=min_available)
-        if freshness:
-            units = units_with_freshness(units, freshness, now=now)
-        qs = qs.filter(pk__in=units.values("hospital_id"))
-    if near is not None:
-        radius = radius_km if radius_km is not None else DEFAULT_RADIUS_KM
-        min_lat, max_lat, min_lon, max_lon = bounding_box(near[0], near[1], radius)
-        qs = qs.filter(lat__gte=min_lat, lat__lte=max_lat, lon__gte=min_lon, lon__lte=max_lon)
-    qs = qs.select_related("department").prefetch_related(
-        Prefetch("units", queryset=Unit.objects.order_by("kind", "label"))
-    )
-    rows = [
-        HospitalRow(hospital=h, units=list(h.units.all())) for h in qs.order_by("name", "finess")
-    ]
-    if near is not None:
-        radius = radius_km if radius_km is not None else DEFAULT_RADIUS_KM
-        for row in rows:
-            row.distance_km = haversine_km(near[0], near[1], row.hospital.lat, row.hospital.lon)
-        rows = [r for r in rows if r.distance_km <= radius]  # type: ignore[operator]
-        rows.sort(key=lambda r: (r.distance_km, r.hospital.name))
-    for row in rows:
-        for unit in row.units:
-            unit.hospital = row.hospital  # already loaded: no query per unit
-    return rows
-
-
 @dataclass(slots=True)
 class HospitalHit:
     """One hospital found by `hospital_search`: its key, its columns in `_HOSPITAL_KEYS` order
@@ -167,7 +95,8 @@ class HospitalHit:
 # The search runs in plain SQL, with no model instance and no queryset to compile: Django
 # building and compiling the querysets cost more than PostgreSQL answering them (~3 ms of CPU
 # against a 5 ms budget, docs/performance.md). Names come from the models' metadata; the parity
-# tests (tests/beds/test_hospital_search.py) hold the answer equal to `hospital_rows`'.
+# tests (tests/beds/test_hospital_search.py) hold the answer equal to the ORM's reference
+# (tests/reference.py).
 _HOSPITAL_COLUMNS = ("id", "finess", "name", "lat", "lon", "department_id")
 _HOSPITAL_TAIL = ("address", "postcode", "city", "phone")
 # The hospital dict's keys, in `hospital_to_dict`'s order, for the query's columns after "id".
@@ -197,8 +126,8 @@ def _datetime_param(value: datetime) -> object:
 def _unit_filters_sql(
     *, kind: str | None, min_available: int | None, freshness: str | None, now: datetime
 ) -> tuple[list[str], list[object]]:
-    """`kind`, `min_available` and `freshness` as SQL conditions on units `u`, as
-    `hospital_rows` and `units_with_freshness` apply them."""
+    """`kind`, `min_available` and `freshness` as SQL conditions on units `u` (the ORM reference
+    in tests/reference.py applies the same)."""
     where: list[str] = []
     params: list[object] = []
     if kind:
@@ -235,13 +164,14 @@ def hospital_search(
     radius_km: float | None = None,
     now: datetime | None = None,
 ) -> list[HospitalHit]:
-    """The hospitals list of the API (DESIGN §3): the same hospitals in the same order as
-    `hospital_rows`, as plain dicts from one query, without their units; paginate, then fill
-    the units of the page with `hospital_hits_with_units`.
+    """The hospitals list (DESIGN §3): active hospitals among `hospitals` matching the
+    filters, by name then FINESS, from one query, without their units; paginate, then fill the
+    units of the page with `hospital_hits_with_units`.
 
-    `hospitals` is the caller's scope (`hospitals_readable`). With `near`, `distance_km` is
-    the great-circle distance rounded to the metre, and hospitals are sorted by the exact
-    distance, then name, then FINESS.
+    `hospitals` is the caller's scope (`hospitals_readable`). `kind`, `min_available` and
+    `freshness` keep hospitals having at least one unit that matches all three together.
+    `near` keeps those within `radius_km` (default 50): sorted by the exact great-circle
+    distance, then name, then FINESS, `distance_km` rounded to the metre.
     """
     if hospitals.query.is_empty():
         return []
@@ -504,17 +434,31 @@ def hospitals_for_export(
 ) -> list[dict]:
     """Active hospitals among `hospitals` (of one région, or all), each with all its units, as
     the API shows them: the plain data the export formats are built from."""
-    rows = hospital_rows(hospitals=hospitals, region=region, now=now)
-    return [hospital_to_dict(row.hospital, now=now, units=row.units) for row in rows]
+    return hospital_hits_with_units(
+        hospital_search(hospitals=hospitals, region=region, now=now), now=now
+    )
+
+
+@dataclass
+class StaffHospital:
+    hospital: Hospital
+    units: list[Unit]
 
 
 def staff_hospitals(
     *, hospitals: QuerySet[Hospital], now: datetime | None = None
-) -> list[HospitalRow]:
-    """Active hospitals with their units, each unit carrying `last_report` (None if never
-    reported), `freshness` and `freshness_label`, for the staff page. Three queries."""
+) -> list[StaffHospital]:
+    """Active hospitals by name with their units by kind and label, each unit carrying
+    `last_report` (None if never reported), `freshness` and `freshness_label`, for the staff
+    page: model instances, for its forms. Three queries."""
     now = now or timezone.now()
-    rows = hospital_rows(hospitals=hospitals, now=now)
+    qs = (
+        hospitals.filter(active=True)
+        .select_related("department")
+        .prefetch_related(Prefetch("units", queryset=Unit.objects.order_by("kind", "label")))
+        .order_by("name", "finess")
+    )
+    rows = [StaffHospital(hospital=h, units=list(h.units.all())) for h in qs]
     units = [u for row in rows for u in row.units]
     last = {
         r.unit_id: r
@@ -522,6 +466,7 @@ def staff_hospitals(
     }
     for row in rows:
         for unit in row.units:
+            unit.hospital = row.hospital  # already loaded: no query per unit
             unit.last_report = last.get(unit.pk)
             unit.freshness = freshness_of(unit.updated_at, now=now)
             unit.freshness_label = Freshness(unit.freshness).label

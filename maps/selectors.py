@@ -18,7 +18,7 @@ from django.templatetags.static import static
 from accounts.scopes import AnyUser, hospitals_readable, regions_readable
 from beds.capacity import freshness_of
 from beds.models import FIGURES, Hospital, Unit
-from beds.selectors import HospitalRow, hospital_rows, hospital_to_dict
+from beds.selectors import hospital_hits_with_units, hospital_search
 from maps.builders import MapAssets, Outline, Thresholds, Tiles
 from regions.models import Region
 
@@ -89,23 +89,13 @@ def region_thresholds() -> dict[str, Thresholds]:
     }
 
 
-def rows_to_dicts(rows: list[HospitalRow], *, now: datetime) -> list[dict]:
-    out = []
-    for row in rows:
-        item = hospital_to_dict(row.hospital, now=now, units=row.units)
-        if row.distance_km is not None:
-            item["distance_km"] = round(row.distance_km, 3)
-        out.append(item)
-    return out
-
-
 def map_hospitals(*, user: AnyUser, region: Region | None, now: datetime) -> list[dict]:
     """Active hospitals with critical-care units that the map of `region` (None: every région
     the user reads) shows, as the API shows them (`beds.selectors.hospital_to_dict`), by name.
     A reader of a région sees all of its hospitals, not only their own.
 
     Plain rows rather than model instances: a national map has ~1,800 hospitals and ~3,600
-    units, and building them through `hospital_rows` (5,400 hospitals, a prefetch) took most
+    units, and building them as model instances (5,400 hospitals, a prefetch) took most
     of the page's time to first byte."""
     units = Unit.objects.filter(
         hospital__active=True, hospital__department__region__in=regions_readable(user)
@@ -280,7 +270,7 @@ def dispatch_search(
     """(results, candidates): the API's search (`/api/v1/hospitals/?near=…&kind=…&min_available=…`)
     and, for live updates, every hospital with a unit of `kind` in the radius, nearest first."""
     hospitals = hospitals_readable(user)
-    results = hospital_rows(
+    results = hospital_search(
         hospitals=hospitals,
         kind=kind,
         min_available=min_available,
@@ -288,7 +278,10 @@ def dispatch_search(
         radius_km=radius_km,
         now=now,
     )
-    candidates = hospital_rows(
+    candidates = hospital_search(
         hospitals=hospitals, kind=kind, near=near, radius_km=radius_km, now=now
     )
-    return rows_to_dicts(results, now=now), rows_to_dicts(candidates, now=now)
+    return (
+        hospital_hits_with_units(results, now=now),
+        hospital_hits_with_units(candidates, now=now),
+    )

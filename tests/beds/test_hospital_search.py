@@ -1,5 +1,5 @@
 """The hospitals list's search (`hospital_search` + `hospital_hits_with_units`): plain rows, the
-same answer as the model-based `hospital_rows` + `hospital_to_dict`, field for field, in every
+same answer as the ORM reference (tests/reference.py), field for field, in every
 combination of filters, scope and page, on SQLite and PostgreSQL alike."""
 
 import json
@@ -15,13 +15,12 @@ from beds.models import Hospital, UnitKind
 from beds.selectors import (
     haversine_km,
     hospital_hits_with_units,
-    hospital_rows,
     hospital_search,
-    hospital_to_dict,
 )
 from regions.models import Department, Region
 from tests.conftest import HOSPITAL_API_FIELDS
 from tests.factories import HospitalFactory, UnitFactory, UserFactory
+from tests.reference import hospital_rows, reference_dicts
 
 pytestmark = pytest.mark.django_db
 
@@ -91,15 +90,7 @@ def around_lyon(db):  # noqa: ANN001, ANN201
 
 
 def reference(**filters) -> list[dict]:  # noqa: ANN003
-    """What the list answered before the fast path: model instances, then dicts."""
-    now = filters["now"]
-    answer = []
-    for row in hospital_rows(**filters):
-        item = hospital_to_dict(row.hospital, now=now, units=row.units)
-        if row.distance_km is not None:
-            item["distance_km"] = round(row.distance_km, 3)
-        answer.append(item)
-    return answer
+    return reference_dicts(hospital_rows(**filters), now=filters["now"])
 
 
 def search(**filters) -> list[dict]:  # noqa: ANN003

@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from accounts.models import User
 from beds.models import CapacityReport, Hospital, Unit
-from beds.selectors import hospital_rows
 from regions.models import Region
 
 pytestmark = pytest.mark.django_db
@@ -45,8 +44,7 @@ def test_seed_demo_is_idempotent_and_spans_several_regions(client):
 
 def test_seed_demo_hospitals_are_real_finess_in_their_departments():
     call_command("seed_demo", stdout=StringIO())
-    rows = hospital_rows(hospitals=Hospital.objects.all())
-    by_finess = {r.hospital.finess: r.hospital for r in rows}
+    by_finess = {h.finess: h for h in Hospital.objects.select_related("department")}
     assert by_finess["690783154"].department_id == "69"
     assert by_finess["2A0000022"].department.region_id == "94"
     assert by_finess["970100442"].department.region_id == "01"
