@@ -11,6 +11,8 @@ import asyncio
 import os
 from pathlib import Path
 
+# Debian's Chromium, never a downloaded browser; the flags keep it off the (closed) network.
+# The browser tests launch it the same way (tests/conftest.py imports these two).
 CHROMIUM = os.getenv("BEDWATCH_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
     "--headless",

@@ -18,6 +18,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import Role
+from bench.browser import ARGS as CHROMIUM_ARGS
+from bench.browser import CHROMIUM
 from regions.models import Department, Region
 from tests.factories import HospitalFactory, UnitFactory, UserFactory
 
@@ -99,25 +101,12 @@ def reference_data(request):  # noqa: ANN001, ANN201
         data.load(Region, Department)
 
 
-# Debian's Chromium, never a downloaded browser; the flags keep it off the (closed) network.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
 @pytest.fixture
 def browser():  # noqa: ANN201
     """Chromium driven by Playwright; skips locally and fails in CI when it is missing."""
     if os.getenv("BEDWATCH_BROWSER_TESTS") == "0":
         pytest.skip("browser tests switched off (BEDWATCH_BROWSER_TESTS=0)")
-    path = os.getenv("BEDWATCH_CHROMIUM", "/usr/bin/chromium")
+    path = CHROMIUM
     if not Path(path).exists():
         service_missing(f"Chromium at {path}")
     from playwright.sync_api import sync_playwright

@@ -34,6 +34,8 @@ from tests.conftest import service_missing
 
 REPO = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 30.0
+LYON = "690783154"  # Hospices Civils de Lyon, in the demo data (région 84)
+PASSWORD = "x-Very-long-pass-9"  # for the accounts that sign in through a browser
 _taken: set[int] = set()
 # The Procfile's uvicorn options (but the log level, so that a failing test shows why).
 UVICORN_OPTIONS = (
@@ -93,6 +95,50 @@ def manage(database_url: str, *args: str, env: dict[str, str | None] | None = No
     if result.returncode != 0:
         raise AssertionError(f"manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
     return result.stdout
+
+
+def create_account(
+    database_url: str,
+    username: str,
+    role: str,
+    *,
+    region: str | None = None,
+    hospital: str | None = None,
+    password: str | None = None,
+) -> str:
+    """`manage.py create_account` on that database: the account's API token, or "" when it
+    signs in with `password` instead."""
+    args = ["create_account", username, "--role", role]
+    if region:
+        args += ["--region", region]
+    if hospital:
+        args += ["--hospital", hospital]
+    args += ["--password", password] if password else ["--token"]
+    output = manage(database_url, *args)
+    return "" if password else output.split()[-1]
+
+
+def seed_nurse_and_watcher(database_url: str) -> tuple[str, str]:
+    """The demo data, a nurse of LYON ("nurse") and a coordinator of région 84 ("watch"): their
+    API tokens, (nurse, watcher)."""
+    manage(database_url, "seed_demo")
+    nurse = create_account(database_url, "nurse", "staff", hospital=LYON)
+    watcher = create_account(database_url, "watch", "coordinator", region="84")
+    return nurse, watcher
+
+
+def figures_for(unit: dict, available: int) -> dict:
+    """The six figures of `unit` (as the API shows it) with `available` free beds, at most all
+    of them, and the others occupied."""
+    available = min(available, unit["installed"])
+    return {
+        "installed": unit["installed"],
+        "available": available,
+        "occupied": unit["installed"] - available,
+        "reserved": 0,
+        "closed": 0,
+        "extra": 0,
+    }
 
 
 @dataclass
@@ -164,6 +210,15 @@ class Server:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-5000:] if self.log_path.exists() else ""
+
+    def report(
+        self, unit: dict, available: int, *, token: str, version: int | None = None
+    ) -> tuple[int, dict]:
+        """Posts `figures_for(unit, available)` (with `version` when given) as a report."""
+        body = figures_for(unit, available)
+        if version is not None:
+            body["version"] = version
+        return self.request("POST", f"/api/v1/units/{unit['id']}/reports/", token=token, body=body)
 
     def request(
         self, method: str, path: str, *, token: str | None = None, body: dict | None = None

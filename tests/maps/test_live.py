@@ -8,28 +8,21 @@ import time
 
 import pytest
 
-from tests.servers import daphne, free_port, manage, server_database  # noqa: F401
+from tests.servers import (  # noqa: F401
+    PASSWORD,
+    create_account,
+    daphne,
+    free_port,
+    manage,
+    server_database,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 HERRIOT = "690783154"
 CROIX_ROUSSE = "690784152"
-PASSWORD = "x-Very-long-pass-9"
 # Every step below waits for the page at most this long; the measured delay is printed.
 WAIT_MS = 5000
-
-
-def figures(unit: dict, available: int) -> dict:
-    """Figures for `unit` with `available` free beds and the rest occupied."""
-    available = min(available, unit["installed"])
-    return {
-        "installed": unit["installed"],
-        "available": available,
-        "occupied": unit["installed"] - available,
-        "reserved": 0,
-        "closed": 0,
-        "extra": 0,
-    }
 
 
 def hospital(server, token: str, finess: str) -> dict:  # noqa: ANN001
@@ -39,9 +32,7 @@ def hospital(server, token: str, finess: str) -> dict:  # noqa: ANN001
 
 
 def report(server, token: str, unit: dict, available: int) -> dict:  # noqa: ANN001
-    status, body = server.request(
-        "POST", f"/api/v1/units/{unit['id']}/reports/", token=token, body=figures(unit, available)
-    )
+    status, body = server.report(unit, available, token=token)
     assert status == 201, body
     return body
 
@@ -63,29 +54,9 @@ def sign_in(browser, server, username: str):  # noqa: ANN001, ANN201
 def demo_server(server_database, tmp_path, settings):  # noqa: ANN001, ANN201, F811
     db = server_database
     manage(db, "seed_demo")
-    manage(
-        db,
-        "create_account",
-        "coord",
-        "--role",
-        "coordinator",
-        "--region",
-        "84",
-        "--password",
-        PASSWORD,
-    )
-    manage(
-        db,
-        "create_account",
-        "samu",
-        "--role",
-        "dispatcher",
-        "--region",
-        "84",
-        "--password",
-        PASSWORD,
-    )
-    token = manage(db, "create_account", "robot", "--role", "admin", "--token").split()[-1]
+    create_account(db, "coord", "coordinator", region="84", password=PASSWORD)
+    create_account(db, "samu", "dispatcher", region="84", password=PASSWORD)
+    token = create_account(db, "robot", "admin")
     env = {"DATABASE_URL": db, "REDIS_URL": settings.REDIS_URL or None, "BEDWATCH_TILES_URL": ""}
     with daphne(env, port=free_port(), log_dir=tmp_path) as server:
         server.token = token

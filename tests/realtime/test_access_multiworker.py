@@ -9,11 +9,9 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from tests.realtime.live_client import next_message, open_feed
-from tests.servers import daphne, manage
+from tests.servers import LYON, create_account, daphne, manage, seed_nurse_and_watcher
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.postgres]
-
-LYON = "690783154"  # Hospices Civils de Lyon, in the demo data (région 84)
 DEACTIVATE = """
 from accounts.models import User
 user = User.objects.get(username="watch")
@@ -26,15 +24,8 @@ async def test_deactivated_accounts_sockets_close_on_every_worker(
     postgres_server_database, redis_url, tmp_path
 ):
     db = postgres_server_database
-    manage(db, "seed_demo")
-    nurse = manage(db, "create_account", "nurse", "--role", "staff", "--hospital", LYON, "--token")
-    watcher = manage(
-        db, "create_account", "watch", "--role", "coordinator", "--region", "84", "--token"
-    )
-    other = manage(
-        db, "create_account", "other", "--role", "coordinator", "--region", "84", "--token"
-    )
-    nurse_token, watcher_token, other_token = (out.split()[-1] for out in (nurse, watcher, other))
+    nurse_token, watcher_token = seed_nurse_and_watcher(db)
+    other_token = create_account(db, "other", "coordinator", region="84")
     env = {"DATABASE_URL": db, "REDIS_URL": redis_url}
 
     with daphne(env, log_dir=tmp_path) as first, daphne(env, log_dir=tmp_path) as second:
@@ -59,19 +50,7 @@ async def test_deactivated_accounts_sockets_close_on_every_worker(
         # The other coordinator still gets changes.
         unit = next(u for u in snapshot["units"] if u["hospital"] == LYON)
         status, body = await asyncio.to_thread(
-            first.request,
-            "POST",
-            f"/api/v1/units/{unit['id']}/reports/",
-            token=nurse_token,
-            body={
-                "installed": unit["installed"],
-                "available": 0,
-                "occupied": unit["installed"],
-                "reserved": 0,
-                "closed": 0,
-                "extra": 0,
-                "version": unit["version"],
-            },
+            first.report, unit, 0, token=nurse_token, version=unit["version"]
         )
         assert status == 201, body
         change = await next_message(bystander)

@@ -7,31 +7,17 @@ import re
 
 import pytest
 
-from tests.servers import daphne, free_port, manage
+from tests.servers import PASSWORD, create_account, daphne, free_port, seed_nurse_and_watcher
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-LYON = "690783154"
 
 
 def test_table_updates_live_and_says_reconnecting_when_server_goes(
     browser, server_database, tmp_path, settings
 ):
     db = server_database
-    manage(db, "seed_demo")
-    manage(
-        db,
-        "create_account",
-        "coord",
-        "--role",
-        "coordinator",
-        "--region",
-        "84",
-        "--password",
-        "x-Very-long-pass-9",
-    )
-    nurse = manage(db, "create_account", "nurse", "--role", "staff", "--hospital", LYON, "--token")
-    nurse_token = nurse.split()[-1]
+    nurse_token, _watcher_token = seed_nurse_and_watcher(db)
+    create_account(db, "coord", "coordinator", region="84", password=PASSWORD)
     env = {"DATABASE_URL": db, "REDIS_URL": settings.REDIS_URL or None}
     port = free_port()
 
@@ -40,7 +26,7 @@ def test_table_updates_live_and_says_reconnecting_when_server_goes(
         # Sign in as the coordinator of région 84 and open its live table.
         page.goto(server.url + "/accounts/login/?next=/regions/84/table/")
         page.fill("#id_username", "coord")
-        page.fill("#id_password", "x-Very-long-pass-9")
+        page.fill("#id_password", PASSWORD)
         page.click("main form button[type=submit]")
         page.wait_for_url("**/regions/84/table/")
         page.wait_for_selector('#live-status[data-live-state="live"]')
@@ -62,19 +48,7 @@ def test_table_updates_live_and_says_reconnecting_when_server_goes(
         )
 
         # A nurse reports through the API …
-        status, body = server.request(
-            "POST",
-            f"/api/v1/units/{unit_id}/reports/",
-            token=nurse_token,
-            body={
-                "installed": unit["installed"],
-                "available": new_available,
-                "occupied": unit["installed"] - new_available,
-                "reserved": 0,
-                "closed": 0,
-                "extra": 0,
-            },
-        )
+        status, body = server.report(unit, new_available, token=nurse_token)
         assert status == 201, body
 
         # … and the row changes in place, without a reload.

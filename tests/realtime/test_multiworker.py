@@ -8,23 +8,16 @@ import asyncio
 import pytest
 
 from tests.realtime.live_client import next_message, open_feed
-from tests.servers import daphne, manage
+from tests.servers import LYON, daphne, figures_for, seed_nurse_and_watcher
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.postgres]
-
-LYON = "690783154"  # Hospices Civils de Lyon, in the demo data (région 84)
 
 
 async def test_report_posted_to_one_worker_reaches_a_socket_on_the_other(
     postgres_server_database, redis_url, tmp_path
 ):
     db = postgres_server_database
-    manage(db, "seed_demo")
-    nurse = manage(db, "create_account", "nurse", "--role", "staff", "--hospital", LYON, "--token")
-    watcher = manage(
-        db, "create_account", "watch", "--role", "coordinator", "--region", "84", "--token"
-    )
-    nurse_token, watcher_token = nurse.split()[-1], watcher.split()[-1]
+    nurse_token, watcher_token = seed_nurse_and_watcher(db)
     env = {"DATABASE_URL": db, "REDIS_URL": redis_url}
 
     with daphne(env, log_dir=tmp_path) as first, daphne(env, log_dir=tmp_path) as second:
@@ -40,24 +33,12 @@ async def test_report_posted_to_one_worker_reaches_a_socket_on_the_other(
         posted = []
         version = unit["version"]
         for available in (3, 2, 1):
-            figures = {
-                "installed": unit["installed"],
-                "available": available,
-                "occupied": unit["installed"] - available,
-                "reserved": 0,
-                "closed": 0,
-                "extra": 0,
-            }
             status, body = await asyncio.to_thread(
-                first.request,
-                "POST",
-                f"/api/v1/units/{unit['id']}/reports/",
-                token=nurse_token,
-                body={**figures, "version": version},
+                first.report, unit, available, token=nurse_token, version=version
             )
             assert status == 201, (body, first.log())
             version = body["version"]
-            posted.append(figures)
+            posted.append(figures_for(unit, available))
 
         # The socket on the second worker gets them in order, seq by seq, with those figures.
         changes = [await next_message(ws) for _ in posted]

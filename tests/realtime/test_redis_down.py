@@ -8,11 +8,9 @@ import asyncio
 import pytest
 
 from tests.realtime.live_client import next_message, next_of_type, open_feed
-from tests.servers import daphne, manage, private_redis
+from tests.servers import LYON, daphne, figures_for, private_redis, seed_nurse_and_watcher
 
 pytestmark = [pytest.mark.slow]
-
-LYON = "690783154"
 
 
 async def wait_for_health(server, state: str) -> dict:  # noqa: ANN001
@@ -25,25 +23,9 @@ async def wait_for_health(server, state: str) -> dict:  # noqa: ANN001
     raise AssertionError(f"/healthz never said realtime={state}: {body}")
 
 
-def figures_for(unit: dict, available: int) -> dict:
-    return {
-        "installed": unit["installed"],
-        "available": available,
-        "occupied": unit["installed"] - available,
-        "reserved": 0,
-        "closed": 0,
-        "extra": 0,
-    }
-
-
 async def test_reports_survive_redis_outage_and_sockets_catch_up(server_database, tmp_path):
     db = server_database
-    manage(db, "seed_demo")
-    nurse = manage(db, "create_account", "nurse", "--role", "staff", "--hospital", LYON, "--token")
-    watcher = manage(
-        db, "create_account", "watch", "--role", "coordinator", "--region", "84", "--token"
-    )
-    nurse_token, watcher_token = nurse.split()[-1], watcher.split()[-1]
+    nurse_token, watcher_token = seed_nurse_and_watcher(db)
 
     with (
         private_redis() as redis,
@@ -59,16 +41,12 @@ async def test_reports_survive_redis_outage_and_sockets_catch_up(server_database
         expected = {}
         for round_ in range(2):
             for unit in units:
-                figures = figures_for(unit, available=round_ % unit["installed"])
+                available = round_ % unit["installed"]
                 status, body = await asyncio.to_thread(
-                    server.request,
-                    "POST",
-                    f"/api/v1/units/{unit['id']}/reports/",
-                    token=nurse_token,
-                    body=figures,
+                    server.report, unit, available, token=nurse_token
                 )
                 assert status == 201, (body, server.log())
-                expected[unit["id"]] = (figures, body["version"])
+                expected[unit["id"]] = (figures_for(unit, available), body["version"])
 
         # Every report is stored …
         for unit_id, (figures, version) in expected.items():
@@ -96,13 +74,7 @@ async def test_reports_survive_redis_outage_and_sockets_catch_up(server_database
         fresh = await next_message(after)
         assert_has_figures(fresh, expected)
         unit = units[0]
-        status, _ = await asyncio.to_thread(
-            server.request,
-            "POST",
-            f"/api/v1/units/{unit['id']}/reports/",
-            token=nurse_token,
-            body=figures_for(unit, available=1),
-        )
+        status, _ = await asyncio.to_thread(server.report, unit, 1, token=nurse_token)
         assert status == 201
         changed = await next_message(after)
         assert changed["type"] == "units.changed" and changed["seq"] == fresh["seq"] + 1

@@ -13,11 +13,9 @@ import pytest
 from websockets.sync.client import ClientConnection, connect
 
 from tests.realtime.raw_client import RawFeed
-from tests.servers import Server, manage, temp_database, uvicorn
+from tests.servers import LYON, Server, manage, seed_nurse_and_watcher, temp_database, uvicorn
 
 pytestmark = [pytest.mark.slow]
-
-LYON = "690783154"  # Hospices Civils de Lyon, in the demo data (région 84)
 PATH = "/ws/regions/84/"
 # Enough units that one snapshot (~250 KiB) is far above the kernel's and uvicorn's buffers
 # for a client that does not read: the sends after it wait.
@@ -38,16 +36,10 @@ def world(tmp_path_factory) -> Iterator[tuple[Server, str, str]]:  # noqa: ANN00
     """One uvicorn worker without Redis; (server, a nurse's token, a watcher's token)."""
     tmp = tmp_path_factory.mktemp("slow")
     with temp_database(tmp) as db:
-        manage(db, "seed_demo")
+        nurse_token, watcher_token = seed_nurse_and_watcher(db)
         manage(db, "shell", "-c", ADD_UNITS)
-        nurse = manage(
-            db, "create_account", "nurse", "--role", "staff", "--hospital", LYON, "--token"
-        )
-        watcher = manage(
-            db, "create_account", "watch", "--role", "coordinator", "--region", "84", "--token"
-        )
         with uvicorn({"DATABASE_URL": db, "REDIS_URL": None}, log_dir=tmp) as server:
-            yield server, nurse.split()[-1], watcher.split()[-1]
+            yield server, nurse_token, watcher_token
 
 
 def test_socket_that_stops_reading_does_not_hold_up_the_others(world):
@@ -118,17 +110,6 @@ def post_reports(server: Server, token: str, snapshot: dict, *, count: int) -> N
     version = unit["version"]
     for i in range(count):
         available = (unit["available"] + 1 + i) % (unit["installed"] + 1)
-        figures = {
-            "installed": unit["installed"],
-            "available": available,
-            "occupied": unit["installed"] - available,
-            "reserved": 0,
-            "closed": 0,
-            "extra": 0,
-            "version": version,
-        }
-        status, body = server.request(
-            "POST", f"/api/v1/units/{unit['id']}/reports/", token=token, body=figures
-        )
+        status, body = server.report(unit, available, token=token, version=version)
         assert status == 201, (body, server.log())
         version = body["version"]
