@@ -17,7 +17,7 @@ import sys
 import time
 
 from bench import run, servers
-from bench.stats import mib, ms, slope_per_minute, table
+from bench.stats import mib, ms, row_table, slope_per_minute, table
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/bedwatch_bench"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/6"
@@ -135,42 +135,26 @@ async def scenario_fanout(args: argparse.Namespace, ctx: run.Context) -> dict:
     rate = args.rate or 10
     duration = args.duration or (5 if args.quick else 30)
     print(f"fanout: {sockets} sockets, {rate:g} reports/s for {duration:g} s", flush=True)
+
+    async def measure(target: str) -> dict:
+        return await run.fanout(
+            ctx,
+            target=target,
+            sockets=sockets,
+            rate=rate,
+            duration=duration,
+            concurrency=args.concurrency,
+        )
+
     results = []
     if not args.no_bare:
-        results.append(
-            await run.fanout(
-                ctx,
-                target="bare",
-                sockets=sockets,
-                rate=rate,
-                duration=duration,
-                concurrency=args.concurrency,
-            )
-        )
+        results.append(await measure("bare"))
         print("  bare done", flush=True)
     for server in args.server or ["procfile"]:
         ctx.server = server
         if args.publish_only:
-            results.append(
-                await run.fanout(
-                    ctx,
-                    target="hub",
-                    sockets=sockets,
-                    rate=rate,
-                    duration=duration,
-                    concurrency=args.concurrency,
-                )
-            )
-        results.append(
-            await run.fanout(
-                ctx,
-                target="app",
-                sockets=sockets,
-                rate=rate,
-                duration=duration,
-                concurrency=args.concurrency,
-            )
-        )
+            results.append(await measure("hub"))
+        results.append(await measure("app"))
         print(f"  {server} done", flush=True)
     print(fanout_table(results))
     for line in fanout_verdict(results):
@@ -190,20 +174,17 @@ async def scenario_throughput(args: argparse.Namespace, ctx: run.Context) -> dic
     ctx.server = (args.server or ["procfile"])[0]
     r = await run.throughput(ctx, concurrency=args.post_concurrency, duration=duration)
     print(
-        table(
-            ["server", "clients", "accepted", "reports/s", "stored", "p50", "p99", "server CPU"],
+        row_table(
             [
-                [
-                    ctx.server,
-                    r["concurrency"],
-                    r["accepted"],
-                    f"{r['per_second']:.0f}",
-                    r["stored"],
-                    ms(r["latency"]["p50"]),
-                    ms(r["latency"]["p99"]),
-                    f"{r['usage']['cpu_pct']:.0f} %",
-                ]
-            ],
+                ("server", ctx.server),
+                ("clients", r["concurrency"]),
+                ("accepted", r["accepted"]),
+                ("reports/s", f"{r['per_second']:.0f}"),
+                ("stored", r["stored"]),
+                ("p50", ms(r["latency"]["p50"])),
+                ("p99", ms(r["latency"]["p99"])),
+                ("server CPU", f"{r['usage']['cpu_pct']:.0f} %"),
+            ]
         )
     )
     print(
@@ -249,33 +230,19 @@ async def scenario_connect(args: argparse.Namespace, ctx: run.Context) -> dict:
     ctx.server = (args.server or ["procfile"])[0]
     r = await run.connect_burst(ctx, sockets=sockets, concurrency=args.concurrency)
     print(
-        table(
+        row_table(
             [
-                "server",
-                "sockets",
-                "ok",
-                "failed",
-                "all in",
-                "p50",
-                "p99",
-                "snapshot",
-                "RSS/socket",
-                "still open",
-            ],
-            [
-                [
-                    ctx.server,
-                    sockets,
-                    r["ok"],
-                    r["failed"],
-                    f"{r['elapsed']:.1f} s",
-                    ms(r["latency"]["p50"]),
-                    ms(r["latency"]["p99"]),
-                    f"{r['snapshot_bytes'] / 1024:.0f} KiB",
-                    f"{r['rss_per_socket'] / 1024:.0f} KiB",
-                    r["still_open"],
-                ]
-            ],
+                ("server", ctx.server),
+                ("sockets", sockets),
+                ("ok", r["ok"]),
+                ("failed", r["failed"]),
+                ("all in", f"{r['elapsed']:.1f} s"),
+                ("p50", ms(r["latency"]["p50"])),
+                ("p99", ms(r["latency"]["p99"])),
+                ("snapshot", f"{r['snapshot_bytes'] / 1024:.0f} KiB"),
+                ("RSS/socket", f"{r['rss_per_socket'] / 1024:.0f} KiB"),
+                ("still open", r["still_open"]),
+            ]
         )
     )
     good = r["failed"] == 0 and r["elapsed"] <= 10
@@ -320,33 +287,19 @@ async def scenario_map(args: argparse.Namespace, ctx: run.Context) -> dict:
         print(f"map: skipped — {r['skipped']}")
     else:
         print(
-            table(
+            row_table(
                 [
-                    "page",
-                    "size",
-                    "hospitals",
-                    "markers",
-                    "first byte",
-                    "last byte",
-                    "DOM ready",
-                    "first paint",
-                    "all drawn",
-                    "goal",
-                ],
-                [
-                    [
-                        "/maps/",
-                        mib(r["page_bytes"]),
-                        r["hospitals"],
-                        r["markers"],
-                        ms(r["first_byte"]),
-                        ms(r["last_byte"]),
-                        ms(r["dom_ready"]),
-                        ms(r["first_paint"]),
-                        ms(r["rendered"]),
-                        "2 s",
-                    ]
-                ],
+                    ("page", "/maps/"),
+                    ("size", mib(r["page_bytes"])),
+                    ("hospitals", r["hospitals"]),
+                    ("markers", r["markers"]),
+                    ("first byte", ms(r["first_byte"])),
+                    ("last byte", ms(r["last_byte"])),
+                    ("DOM ready", ms(r["dom_ready"])),
+                    ("first paint", ms(r["first_paint"])),
+                    ("all drawn", ms(r["rendered"])),
+                    ("goal", "2 s"),
+                ]
             )
         )
     return {"map": r}

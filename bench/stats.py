@@ -66,6 +66,11 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     return "\n".join(lines)
 
 
+def row_table(cells: Sequence[tuple[str, object]]) -> str:
+    """A one-row `table` from (header, value) pairs, each header beside its value."""
+    return table([header for header, _ in cells], [[value for _, value in cells]])
+
+
 def _cell(value: object) -> str:
     if isinstance(value, float):
         if math.isnan(value):

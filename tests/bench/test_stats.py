@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from bench.stats import mib, ms, percentile, slope_per_minute, summarise, table
+from bench.stats import mib, ms, percentile, row_table, slope_per_minute, summarise, table
 
 
 def test_percentile_interpolates_between_closest_ranks():
@@ -59,3 +59,11 @@ def test_slope_per_minute_of_a_steady_rise_and_of_a_flat_line():
     assert slope_per_minute(rising) == pytest.approx(120.0)
     assert slope_per_minute([(t, 5.0) for t in range(10)]) == 0.0
     assert math.isnan(slope_per_minute([(0, 1.0)]))
+
+
+def test_row_table_puts_each_value_under_its_header():
+    text = row_table([("server", "procfile"), ("reports/s", 339), ("p99", "104 ms")])
+    header, rule, row = text.splitlines()
+    assert header.split("|")[1:-1] == [" server   ", " reports/s ", " p99    "]
+    assert row.split("|")[1:-1] == [" procfile ", " 339       ", " 104 ms "]
+    assert set(rule) == {"|", "-"}
