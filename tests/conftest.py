@@ -72,6 +72,14 @@ def service_missing(reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings):  # noqa: ANN001, ANN201
+    """Every user a factory makes hashes a password: Django's production hasher (PBKDF2, a
+    million rounds, ~0.7 s each on the CI machine) made user set-up the slowest part of the
+    suite, and no test here is about hashing strength. Servers started by tests keep it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def default_language():  # noqa: ANN201
     """Each test starts in the site's default language: a request handled by LocaleMiddleware
     leaves its language active in the thread."""

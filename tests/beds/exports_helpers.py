@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from beds.models import Source, UnitKind
 from beds.services import unit_report_create
 from tests.conftest import SHARED_DIR
@@ -47,10 +45,3 @@ def seed_lyon(hospital_lyon, user):  # noqa: ANN001, ANN201
         updated_at=None,
     )
     return {"rea": rea, "usic": usic, "burn": burn, "never": never}
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):  # noqa: ANN001, ANN201
-    """The named users each hash a password: the production hasher makes that the slowest part
-    of these tests, and nothing here is about hashing strength."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

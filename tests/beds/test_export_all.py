@@ -14,7 +14,6 @@ from beds.services import unit_report_create
 from regions.models import Region, ThresholdChange
 from regions.services import region_thresholds_update
 from tests.beds.exports_helpers import (
-    fast_password_hashing,  # noqa: F401
     report,
     seed_lyon,
 )

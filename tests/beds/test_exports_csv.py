@@ -5,7 +5,6 @@ import pytest
 
 from beds.exports.csv import COLUMNS, capacity_csv
 from tests.beds.exports_helpers import (
-    fast_password_hashing,  # noqa: F401
     seed_lyon,
 )
 

@@ -7,7 +7,6 @@ from lxml import etree
 from beds.exports.edxl import BED_TYPES, HAVE, hospital_status
 from beds.models import UnitKind
 from tests.beds.exports_helpers import (
-    fast_password_hashing,  # noqa: F401
     seed_lyon,
     shared_dir,
 )

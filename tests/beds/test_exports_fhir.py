@@ -9,7 +9,6 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 from beds.exports import fhir
 from beds.models import CapacityReport, Source, Unit
 from tests.beds.exports_helpers import (
-    fast_password_hashing,  # noqa: F401
     seed_lyon,
 )
 
