@@ -7,15 +7,9 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.conf import settings
 
-from tests.servers import (  # noqa: F401
-    PASSWORD,
-    create_account,
-    daphne,
-    free_port,
-    manage,
-    server_database,
-)
+from tests.servers import PASSWORD, create_account, daphne, free_port, manage, temp_database
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -50,17 +44,24 @@ def sign_in(browser, server, username: str):  # noqa: ANN001, ANN201
     return page
 
 
-@pytest.fixture
-def demo_server(server_database, tmp_path, settings):  # noqa: ANN001, ANN201, F811
-    db = server_database
-    manage(db, "seed_demo")
-    create_account(db, "coord", "coordinator", region="84", password=PASSWORD)
-    create_account(db, "samu", "dispatcher", region="84", password=PASSWORD)
-    token = create_account(db, "robot", "admin")
-    env = {"DATABASE_URL": db, "REDIS_URL": settings.REDIS_URL or None, "BEDWATCH_TILES_URL": ""}
-    with daphne(env, port=free_port(), log_dir=tmp_path) as server:
-        server.token = token
-        yield server
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory):  # noqa: ANN001, ANN201
+    """One Daphne on the demo data for the module (each test reports on its own hospital):
+    setting it up is most of these tests' time."""
+    tmp = tmp_path_factory.mktemp("live")
+    with temp_database(tmp) as db:
+        manage(db, "seed_demo")
+        create_account(db, "coord", "coordinator", region="84", password=PASSWORD)
+        create_account(db, "samu", "dispatcher", region="84", password=PASSWORD)
+        token = create_account(db, "robot", "admin")
+        env = {
+            "DATABASE_URL": db,
+            "REDIS_URL": settings.REDIS_URL or None,
+            "BEDWATCH_TILES_URL": "",
+        }
+        with daphne(env, port=free_port(), log_dir=tmp) as server:
+            server.token = token
+            yield server
 
 
 def wait_live(page) -> None:  # noqa: ANN001
