@@ -16,48 +16,12 @@ from django.db.models import QuerySet
 from django.templatetags.static import static
 
 from accounts.scopes import AnyUser, hospitals_readable, regions_readable
-from beds.capacity import freshness_of
-from beds.models import FIGURES, Hospital, Unit
+from beds.models import Hospital, Unit
 from beds.selectors import hospital_hits_with_units, hospital_search
 from maps.builders import MapAssets, Outline, Thresholds, Tiles
 from regions.models import Region
 
 logger = logging.getLogger(__name__)
-
-# The columns of `map_hospitals`' two queries, and a unit's keys in the API's order.
-UNIT_KEYS = (
-    "id",
-    "hospital",
-    "kind",
-    "label",
-    "ecmo",
-    *FIGURES,
-    "version",
-    "updated_at",
-    "freshness",
-)
-UNIT_COLUMNS = (
-    "id",
-    "hospital__finess",
-    "kind",
-    "label",
-    "ecmo",
-    *FIGURES,
-    "version",
-    "updated_at",
-)
-HOSPITAL_COLUMNS = (
-    "finess",
-    "name",
-    "lat",
-    "lon",
-    "department_id",
-    "department__region_id",
-    "address",
-    "postcode",
-    "city",
-    "phone",
-)
 
 
 def map_assets() -> MapAssets:
@@ -91,46 +55,14 @@ def region_thresholds() -> dict[str, Thresholds]:
 
 def map_hospitals(*, user: AnyUser, region: Region | None, now: datetime) -> list[dict]:
     """Active hospitals with critical-care units that the map of `region` (None: every région
-    the user reads) shows, as the API shows them (`beds.selectors.hospital_to_dict`), by name.
-    A reader of a région sees all of its hospitals, not only their own.
-
-    Plain rows rather than model instances: a national map has ~1,800 hospitals and ~3,600
-    units, and building them as model instances (5,400 hospitals, a prefetch) took most
-    of the page's time to first byte."""
-    units = Unit.objects.filter(
-        hospital__active=True, hospital__department__region__in=regions_readable(user)
+    the user reads) shows, as the API shows them, by name: the hospitals list's search over the
+    hospitals of those régions that have units. A reader of a région sees all of its hospitals,
+    not only their own."""
+    hospitals = Hospital.objects.filter(
+        department__region__in=regions_readable(user), pk__in=Unit.objects.values("hospital_id")
     )
-    if region is not None:
-        units = units.filter(hospital__department__region=region)
-    per_hospital: dict[str, list[dict]] = {}
-    for row in units.order_by("kind", "label").values(*UNIT_COLUMNS):
-        finess = row.pop("hospital__finess")
-        updated_at = row["updated_at"]
-        row["hospital"] = finess
-        row["updated_at"] = updated_at.isoformat() if updated_at else None
-        row["freshness"] = freshness_of(updated_at, now=now)
-        per_hospital.setdefault(finess, []).append({key: row[key] for key in UNIT_KEYS})
-    hospitals = (
-        Hospital.objects.filter(pk__in=units.values("hospital_id"))
-        .order_by("name", "finess")
-        .values(*HOSPITAL_COLUMNS)
-    )
-    return [
-        {
-            "finess": h["finess"],
-            "name": h["name"],
-            "lat": h["lat"],
-            "lon": h["lon"],
-            "department": h["department_id"],
-            "region": h["department__region_id"],
-            "address": h["address"],
-            "postcode": h["postcode"],
-            "city": h["city"],
-            "phone": h["phone"],
-            "units": per_hospital[h["finess"]],
-        }
-        for h in hospitals
-    ]
+    hits = hospital_search(hospitals=hospitals, region=region.code if region else None, now=now)
+    return hospital_hits_with_units(hits, now=now)
 
 
 def map_regions(*, user: AnyUser) -> QuerySet[Region]:
