@@ -27,6 +27,19 @@ async def fresh_hub():  # noqa: ANN201
     publisher.reset_for_tests()
 
 
+@pytest.fixture
+async def local_hub(settings, monkeypatch):  # noqa: ANN001, ANN201
+    """A hub without Redis whose snapshots need no database (empty), closed afterwards."""
+    settings.REDIS_URL = ""
+    publisher.reset_for_tests()
+    monkeypatch.setattr(
+        hub, "_snapshot_provider", lambda audience: {"type": "snapshot", "units": []}
+    )
+    yield hub.get_hub()
+    await hub.close_all()
+    publisher.reset_for_tests()
+
+
 @database_sync_to_async
 def token_header(user) -> tuple[bytes, bytes]:  # noqa: ANN001
     token, _ = Token.objects.get_or_create(user=user)

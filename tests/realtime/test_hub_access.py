@@ -6,7 +6,6 @@ import asyncio
 
 import pytest
 
-from realtime import hub as hub_module
 from realtime import publisher
 
 # The snapshot read goes through database_sync_to_async, which checks the thread's connection.
@@ -31,15 +30,8 @@ class Socket:
 
 
 @pytest.fixture
-async def hub(settings, monkeypatch):  # noqa: ANN001, ANN201
-    settings.REDIS_URL = ""
-    publisher.reset_for_tests()
-    monkeypatch.setattr(
-        hub_module, "_snapshot_provider", lambda audience: {"type": "snapshot", "units": []}
-    )
-    yield hub_module.get_hub()
-    await hub_module.close_all()
-    publisher.reset_for_tests()
+def hub(local_hub):  # noqa: ANN001, ANN201
+    return local_hub
 
 
 async def join(hub, socket: Socket, user_id: int, credential: str = "") -> None:  # noqa: ANN001

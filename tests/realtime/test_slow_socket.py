@@ -9,7 +9,6 @@ import json
 import pytest
 
 from realtime import hub as hub_module
-from realtime import publisher
 
 # The snapshot read goes through database_sync_to_async, which checks the thread's connection.
 pytestmark = pytest.mark.django_db
@@ -42,20 +41,6 @@ class FakeSocket:
         return [m["seq"] for m in self.received if m["type"] == kind]
 
 
-@pytest.fixture
-async def local_hub(settings, monkeypatch):  # noqa: ANN001, ANN201
-    """A hub without Redis whose snapshots need no database."""
-    settings.REDIS_URL = ""
-    publisher.reset_for_tests()
-    monkeypatch.setattr(
-        hub_module, "_snapshot_provider", lambda audience: {"type": "snapshot", "units": []}
-    )
-    hub = hub_module.get_hub()
-    yield hub
-    await hub_module.close_all()
-    publisher.reset_for_tests()
-
-
 async def settle(hub: hub_module.Hub) -> None:
     """Let the hub's dispatch and the sockets' writers run until nothing is left to do."""
     for _ in range(50):
@@ -78,6 +63,17 @@ def writers() -> list[asyncio.Task]:
 
 async def join(hub: hub_module.Hub, socket: FakeSocket) -> hub_module.Member:
     return await hub.join(AUDIENCE, socket.sink, socket.close)
+
+
+async def paused_behind(hub: hub_module.Hub, changes: int) -> tuple[FakeSocket, hub_module.Member]:
+    """A socket that read its snapshot, then stopped reading with `changes` changes sent."""
+    slow = FakeSocket()
+    member = await join(hub, slow)
+    await settle(hub)
+    slow.writable.clear()
+    post_changes(hub, range(1, changes + 1))
+    await settle(hub)
+    return slow, member
 
 
 async def test_paused_socket_does_not_hold_up_the_other_sockets(local_hub):
@@ -163,13 +159,7 @@ async def test_socket_too_many_messages_behind_is_closed_to_resync(local_hub, mo
 
 async def test_socket_too_many_characters_behind_is_closed_to_resync(local_hub, monkeypatch):
     monkeypatch.setattr(hub_module, "BACKLOG_MAX_CHARS", 100)
-    slow = FakeSocket()
-    await join(local_hub, slow)
-    await settle(local_hub)
-
-    slow.writable.clear()
-    post_changes(local_hub, range(1, 3))  # ~50 characters each: within the bound
-    await settle(local_hub)
+    slow, _member = await paused_behind(local_hub, 2)  # ~50 characters each: within the bound
     assert AUDIENCE in local_hub.members
     post_changes(local_hub, range(3, 6))
     await settle(local_hub)
@@ -181,12 +171,7 @@ async def test_socket_too_many_characters_behind_is_closed_to_resync(local_hub, 
 
 
 async def test_disconnect_of_a_paused_socket_ends_its_writer(local_hub):
-    slow = FakeSocket()
-    member = await join(local_hub, slow)
-    await settle(local_hub)
-    slow.writable.clear()
-    post_changes(local_hub, range(1, 4))
-    await settle(local_hub)
+    slow, member = await paused_behind(local_hub, 3)
     assert len(writers()) == 1
 
     local_hub.leave(member)  # what the consumer does on disconnect
@@ -202,12 +187,7 @@ async def test_disconnect_of_a_paused_socket_ends_its_writer(local_hub):
 
 
 async def test_paused_socket_whose_connection_is_lost_is_forgotten(local_hub):
-    slow = FakeSocket()
-    await join(local_hub, slow)
-    await settle(local_hub)
-    slow.writable.clear()
-    post_changes(local_hub, range(1, 3))
-    await settle(local_hub)
+    slow, _member = await paused_behind(local_hub, 2)
 
     # The connection drops: the server wakes the waiting send, which fails.
     slow.lost = True
@@ -219,12 +199,7 @@ async def test_paused_socket_whose_connection_is_lost_is_forgotten(local_hub):
 
 
 async def test_hub_close_ends_every_writer(local_hub):
-    slow = FakeSocket()
-    await join(local_hub, slow)
-    await settle(local_hub)
-    slow.writable.clear()
-    post_changes(local_hub, range(1, 3))
-    await settle(local_hub)
+    await paused_behind(local_hub, 2)
     assert len(writers()) == 1
 
     await hub_module.close_all()
