@@ -197,27 +197,8 @@ def test_a_live_change_updates_marker_popup_table_and_totals(
     page.locator(".leaflet-popup-content").wait_for()
     page.evaluate("window.bwMarkerBefore = document.querySelector('.leaflet-popup')")
     unit = units["b"]
-    changed = {
-        "id": unit.pk,
-        "hospital": b.finess,
-        "kind": "REA",
-        "label": unit.label,
-        "ecmo": False,
-        "installed": 10,
-        "available": 9,
-        "occupied": 1,
-        "reserved": 0,
-        "closed": 0,
-        "extra": 0,
-        "version": unit.version + 1,
-        "updated_at": timezone.now().isoformat(),
-        "freshness": "fresh",
-    }
-    page.evaluate(
-        """unit => document.dispatchEvent(new CustomEvent("bedwatch:units",
-             {detail: {kind: "changed", units: [unit], seq: 2}}))""",
-        changed,
-    )
+    assert unit.kind == "REA"
+    dispatch_units(page, unit_event(unit, installed=10, available=9, occupied=1))
     pin = page.locator(f'.leaflet-marker-icon .bw-pin[data-finess="{b.finess}"]')
     assert pin.get_attribute("class") == "bw-pin bw-t-normal bw-f-fresh"
     assert pin.inner_text() == "9"
