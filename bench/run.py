@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 from bench import clients, data, servers
 from bench.http import HTTPConnection
-from bench.stats import summarise
+from bench.stats import percentile, summarise
 
 
 @dataclass
@@ -184,7 +184,7 @@ def calibrate() -> dict:
             t0 = time.perf_counter()
             work()
             times.append(time.perf_counter() - t0)
-        return round(sorted(times)[repeat // 2] * 1000, 3)
+        return round(percentile(times, 50) * 1000, 3)
 
     keys = ("id", "kind", "label", "installed", "available", "updated_at")
     rows = [(i, "REA", f"unit {i}", 10, i % 10, "2026-11-29T07:00:00+00:00") for i in range(1000)]
