@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from importlib import import_module
 
+from channels.auth import get_user
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
-from accounts.models import User
 from accounts.scopes import national_can_read, region_can_read
 from realtime.hub import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, Member, get_hub
-from realtime.middleware import DIRECT_SEND, TOKEN_CREDENTIAL
+from realtime.middleware import DIRECT_SEND, TOKEN_CREDENTIAL, token_key, user_for_token
 from realtime.publisher import NATIONAL, credential_id, region_audience
 from regions.models import Region
 
@@ -93,13 +95,33 @@ class AudienceConsumer(AsyncWebsocketConsumer):
         return credential_id("session", key) if key else ""
 
     async def recheck(self) -> int | None:
-        """None while the socket's user, as stored now, may still follow its audience; else
-        the close code."""
-        user = await _active_user(self.scope["user"].pk)
-        if user is None:
+        """None while the socket's credential still authenticates its user and that user, as
+        stored now, may still follow its audience; else the close code.
+
+        Judged from the database alone, not from the message that asked: after a lost access
+        message (the hub rechecks every socket when its Redis subscription comes back), a
+        deleted token, an ended session or a deactivated user is still found out here."""
+        user = await self.authenticated_user()
+        if user is None or user.pk != self.scope["user"].pk:
             return CLOSE_UNAUTHENTICATED
         allowed = self.member is not None and await self.audience(user) == self.member.audience
         return None if allowed else CLOSE_FORBIDDEN
+
+    async def authenticated_user(self):  # noqa: ANN201
+        """Who the socket's credential names now, as its handshake would find it: the token
+        of its `Authorization` header, else its session; None if it names no active user."""
+        key = token_key(self.scope)
+        if key is not None:
+            user = await user_for_token(key)
+        else:
+            session = self.scope.get("session")
+            session_key = getattr(session, "session_key", None) if session is not None else None
+            if not session_key:
+                return None
+            # A store of its own: the socket's store keeps what it read at the handshake.
+            store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
+            user = await get_user({"session": store})
+        return user if user.is_authenticated else None
 
 
 class RegionConsumer(AudienceConsumer):
@@ -113,11 +135,6 @@ class NationalConsumer(AudienceConsumer):
     async def audience(self, user) -> str | None:  # noqa: ANN001
         allowed = await database_sync_to_async(national_can_read)(user)
         return NATIONAL if allowed else None
-
-
-@database_sync_to_async
-def _active_user(user_id: int):  # noqa: ANN202
-    return User.objects.filter(pk=user_id, is_active=True).first()
 
 
 @database_sync_to_async

@@ -327,15 +327,32 @@ class Hub:
         if members:
             self._spawn(self._recheck(members), "bedwatch-hub-recheck")
 
+    def recheck_all(self) -> None:
+        """Judge every socket here again. Called each time the Redis subscription is (re)made:
+        access messages published while it was down never reached this hub."""
+        members = [member for mine in self.by_user.values() for member in mine]
+        if members:
+            self._spawn(self._recheck(members), "bedwatch-hub-recheck-all")
+
     async def _recheck(self, members: list[Member]) -> None:
+        # Sockets of one user, opened with one credential on one audience, get one verdict:
+        # one check, not one per dashboard tab (or per socket of a program that opens many).
+        verdicts: dict[tuple[int | None, str, str], int | None] = {}
         for member in members:
             if member.gone or member.recheck is None:
                 continue
-            try:
-                code = await member.recheck()
-            except Exception:  # cannot tell: close, the handshake checks again
-                logger.exception("realtime: access check of a %s socket failed", member.audience)
-                code = CLOSE_RETRY
+            key = (member.user_id, member.credential, member.audience)
+            if key in verdicts:
+                code = verdicts[key]
+            else:
+                try:
+                    code = await member.recheck()
+                except Exception:  # cannot tell: close, the handshake checks again
+                    logger.exception(
+                        "realtime: access check of a %s socket failed", member.audience
+                    )
+                    code = CLOSE_RETRY
+                verdicts[key] = code
             if code is not None and not member.gone:
                 self._close_member(member, code)
 
@@ -472,7 +489,8 @@ class Hub:
         return int(value or 0)
 
     async def _subscribe(self) -> None:
-        """Keep one PSUBSCRIBE alive; after each (re)connection resync every local socket."""
+        """Keep one PSUBSCRIBE alive; after each (re)connection resync every local socket and
+        judge its access again (what was published meanwhile did not arrive)."""
         prefix = publisher.key_prefix(self.url)
         pattern = f"{prefix}:a:*"
         control = publisher.control_channel(self.url)
@@ -504,6 +522,7 @@ class Hub:
                 failing_since = None
                 delay = RETRY_MIN_SECONDS
                 self.resync_all()
+                self.recheck_all()
                 await sync_to_async(publisher.flush_pending_resync, thread_sensitive=False)()
                 await self._listen(pubsub, prefix, control, access)
             except asyncio.CancelledError:

@@ -21,7 +21,7 @@ def _header(scope: dict, name: bytes) -> str | None:
 
 
 @database_sync_to_async
-def _user_for_token(key: str):  # noqa: ANN202
+def user_for_token(key: str):  # noqa: ANN202
     from rest_framework.authtoken.models import Token
 
     token = Token.objects.select_related("user").filter(key=key).first()
@@ -66,18 +66,26 @@ class TokenAuthMiddleware:
         self.app = app
 
     async def __call__(self, scope, receive, send):  # noqa: ANN001, ANN204
-        header = _header(scope, b"authorization")
-        if header is not None:
-            keyword, _, key = header.strip().partition(" ")
-            if keyword.lower() == "token" and key.strip():
+        if _header(scope, b"authorization") is not None:
+            key = token_key(scope)
+            if key:
                 scope = dict(
                     scope,
-                    user=await _user_for_token(key.strip()),
-                    **{TOKEN_CREDENTIAL: credential_id("token", key.strip())},
+                    user=await user_for_token(key),
+                    **{TOKEN_CREDENTIAL: credential_id("token", key)},
                 )
             else:
                 scope = dict(scope, user=AnonymousUser())
         return await self.app(scope, receive, send)
+
+
+def token_key(scope: dict) -> str | None:
+    """The key of the handshake's `Authorization: Token <key>` header, if it has one."""
+    header = _header(scope, b"authorization")
+    if header is None:
+        return None
+    keyword, _, key = header.strip().partition(" ")
+    return key.strip() if keyword.lower() == "token" and key.strip() else None
 
 
 class OriginValidator:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from accounts.models import Role
 from config.asgi import application
+from realtime import hub, publisher
 from regions.models import Region
 from tests.realtime.conftest import receive, report, socket
 
@@ -164,3 +166,82 @@ def _delete_tokens_then_roll_back(user) -> None:  # noqa: ANN001
     with pytest.raises(RuntimeError), transaction.atomic():
         Token.objects.filter(user=user).delete()
         raise RuntimeError("rolled back")
+
+
+# When an access message is lost (published while a worker's Redis subscription was down), the
+# hub rechecks every socket once it is subscribed again (`Hub.recheck_all`). The recheck judges
+# from the database alone, so it finds out what the lost message would have said.
+
+
+@pytest.fixture
+def lost_access_messages(monkeypatch):  # noqa: ANN001, ANN201
+    """Access changes publish nothing: every message is lost on its way."""
+    monkeypatch.setattr(publisher, "_publish_access", lambda message: None)
+
+
+@pytest.mark.usefixtures("lost_access_messages")
+async def test_recheck_after_a_lost_message_closes_the_deleted_tokens_sockets(
+    alice, carol, unit_lyon
+):
+    by_token = await opened("/ws/regions/84/", carol)
+    by_cookie = await opened("/ws/regions/84/", carol, auth="cookie", origin=ORIGIN)
+    await Token.objects.filter(user=carol).adelete()
+    await still_live(by_token, unit_lyon, alice, available=1)  # the message was lost
+    assert (await receive(by_cookie))["units"][0]["available"] == 1
+
+    hub.get_hub().recheck_all()
+
+    assert await closed_with(by_token) == 4401
+    await still_live(by_cookie, unit_lyon, alice, available=2)
+    await by_token.disconnect()
+    await by_cookie.disconnect()
+
+
+@pytest.mark.usefixtures("lost_access_messages")
+async def test_recheck_after_a_lost_message_closes_the_sockets_of_an_ended_session(
+    alice, carol, unit_lyon
+):
+    office = await logged_in(carol)
+    at_office = await cookie_socket("/ws/regions/84/", office)
+    by_token = await opened("/ws/regions/84/", carol)
+    # The session ends without a logout: expired and cleared, or deleted by an operator.
+    await Session.objects.filter(session_key=office.session.session_key).adelete()
+
+    hub.get_hub().recheck_all()
+
+    assert await closed_with(at_office) == 4401
+    await still_live(by_token, unit_lyon, alice, available=1)
+    await at_office.disconnect()
+    await by_token.disconnect()
+
+
+@pytest.mark.usefixtures("lost_access_messages")
+async def test_recheck_after_a_lost_message_closes_sessions_a_password_change_ended(
+    alice, carol, unit_lyon
+):
+    at_home = await cookie_socket("/ws/regions/84/", await logged_in(carol))
+    carol.set_password("a new secret for carol")
+    await carol.asave()
+
+    hub.get_hub().recheck_all()
+
+    # Django ends every session of a user whose password changed (the session's hash no longer
+    # matches); the token, a credential of its own, still holds.
+    assert await closed_with(at_home) == 4401
+    by_token = await opened("/ws/regions/84/", carol)
+    await still_live(by_token, unit_lyon, alice, available=1)
+    await at_home.disconnect()
+    await by_token.disconnect()
+
+
+@pytest.mark.usefixtures("lost_access_messages")
+async def test_recheck_keeps_the_sockets_whose_access_holds(alice, carol, dave, unit_lyon):
+    by_token = await opened("/ws/regions/84/", carol)
+    by_cookie = await opened("/ws/regions/84/", carol, auth="cookie", origin=ORIGIN)
+    national = await opened("/ws/national/", dave)
+
+    hub.get_hub().recheck_all()
+
+    for ws in (by_token, by_cookie, national):
+        await still_live(ws, unit_lyon, alice, available=1)
+        await ws.disconnect()

@@ -16,6 +16,7 @@ class Socket:
     def __init__(self, verdict: int | None | Exception = None) -> None:
         self.closed: int | None = None
         self.verdict = verdict
+        self.checks = 0
 
     async def sink(self, text: str) -> None:
         pass
@@ -24,6 +25,7 @@ class Socket:
         self.closed = code
 
     async def recheck(self) -> int | None:
+        self.checks += 1
         if isinstance(self.verdict, Exception):
             raise self.verdict
         return self.verdict
@@ -34,9 +36,15 @@ def hub(local_hub):  # noqa: ANN001, ANN201
     return local_hub
 
 
-async def join(hub, socket: Socket, user_id: int, credential: str = "") -> None:  # noqa: ANN001
+async def join(  # noqa: ANN201
+    hub,  # noqa: ANN001
+    socket: Socket,
+    user_id: int,
+    credential: str = "",
+    audience: str = "national",
+):
     await hub.join(
-        "national",
+        audience,
         socket.sink,
         socket.close,
         user_id=user_id,
@@ -78,8 +86,8 @@ async def test_revoke_without_a_credential_closes_every_socket_of_the_user(hub):
 
 async def test_recheck_closes_with_the_code_each_socket_gives(hub):
     allowed, forbidden, broken = Socket(None), Socket(4403), Socket(RuntimeError("db down"))
-    for socket in (allowed, forbidden, broken):
-        await join(hub, socket, 1)
+    for credential, socket in zip("abc", (allowed, forbidden, broken), strict=True):
+        await join(hub, socket, 1, f"token:{credential}")
 
     hub.access_changed({"op": "recheck", "user": 1})
     await settle()
@@ -109,3 +117,24 @@ async def test_access_change_published_without_redis_reaches_the_hub(hub):
     await settle()
 
     assert socket.closed == 4401
+
+
+async def test_recheck_all_judges_every_socket_once_per_user_credential_and_audience(hub):
+    # Two tabs of one session on one feed share a verdict; the same session on another feed,
+    # another token of the user and another user are judged on their own.
+    tab, other_tab = Socket(4401), Socket(4401)
+    regional, other_token, other_user = Socket(None), Socket(None), Socket(4403)
+    await join(hub, tab, 1, "session:a")
+    await join(hub, other_tab, 1, "session:a")
+    await join(hub, regional, 1, "session:a", audience="region:84")
+    await join(hub, other_token, 1, "token:t")
+    await join(hub, other_user, 2, "session:a")
+
+    hub.recheck_all()
+    await settle()
+
+    sockets = (tab, other_tab, regional, other_token, other_user)
+    assert [s.closed for s in sockets] == [4401, 4401, None, None, 4403]
+    assert tab.checks + other_tab.checks == 1
+    assert [s.checks for s in sockets[2:]] == [1, 1, 1]
+    assert hub.by_user.keys() == {1}

@@ -1,14 +1,24 @@
 """Redis goes away while reports arrive: every report is stored (201, never a 500), /healthz
-says the live path is degraded, and sockets get every figure back in a snapshot."""
+says the live path is degraded, and sockets get every figure back in a snapshot. Access taken
+away meanwhile, whose message no worker heard, still closes the sockets once Redis is back."""
 
 from __future__ import annotations
 
 import asyncio
 
 import pytest
+from websockets.exceptions import ConnectionClosed
 
 from tests.realtime.live_client import next_message, next_of_type, open_feed
-from tests.servers import LYON, daphne, figures_for, private_redis, seed_nurse_and_watcher
+from tests.servers import (
+    LYON,
+    create_account,
+    daphne,
+    figures_for,
+    manage,
+    private_redis,
+    seed_nurse_and_watcher,
+)
 
 pytestmark = [pytest.mark.slow]
 
@@ -81,6 +91,52 @@ async def test_reports_survive_redis_outage_and_sockets_catch_up(server_database
         assert changed["units"][0]["available"] == 1
         for ws in (watching, during, after):
             await ws.close()
+
+
+# Run by `manage.py shell` without REDIS_URL: the access message it publishes reaches no worker.
+DELETE_WATCHERS_TOKEN = """
+from rest_framework.authtoken.models import Token
+Token.objects.filter(user__username="watch").delete()
+"""
+
+
+async def test_token_deleted_while_redis_was_away_closes_its_sockets_when_redis_is_back(
+    server_database, tmp_path
+):
+    db = server_database
+    nurse_token, watcher_token = seed_nurse_and_watcher(db)
+    other_token = create_account(db, "other", "coordinator", region="84")
+
+    with (
+        private_redis() as redis,
+        daphne({"DATABASE_URL": db, "REDIS_URL": redis.url}, log_dir=tmp_path) as server,
+    ):
+        await wait_for_health(server, "ok")
+        watching = await open_feed(server.ws_url, "/ws/regions/84/", watcher_token)
+        bystander = await open_feed(server.ws_url, "/ws/regions/84/", other_token)
+        for ws in (watching, bystander):
+            assert (await next_message(ws))["type"] == "snapshot"
+
+        redis.stop()
+        await wait_for_health(server, "degraded")
+        # The watcher's token is deleted meanwhile; its message is heard by no worker.
+        await asyncio.to_thread(manage, db, "shell", "-c", DELETE_WATCHERS_TOKEN)
+        redis.start()
+        await wait_for_health(server, "ok")
+
+        # Back on Redis, the worker judges its sockets again: the watcher's socket closes …
+        with pytest.raises(ConnectionClosed):
+            while True:  # its resync snapshot may come first
+                await next_message(watching)
+        assert watching.close_code == 4401, server.log()
+        # … the other coordinator's stays, and gets the next change.
+        snapshot = await next_of_type(bystander, "snapshot")
+        unit = next(u for u in snapshot["units"] if u["hospital"] == LYON)
+        status, _ = await asyncio.to_thread(server.report, unit, 1, token=nurse_token)
+        assert status == 201
+        changed = await next_message(bystander)
+        assert changed["type"] == "units.changed" and changed["seq"] == snapshot["seq"] + 1
+        await bystander.close()
 
 
 def assert_has_figures(message: dict, expected: dict) -> None:
