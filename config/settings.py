@@ -200,6 +200,10 @@ BEDWATCH_HTTP_THREADS = envint("BEDWATCH_HTTP_THREADS", "16")
 # revoked or a user deactivated from another process stops working within it. 0: looked up
 # every time.
 BEDWATCH_TOKEN_CACHE_SECONDS = envfloat("BEDWATCH_TOKEN_CACHE_SECONDS", "5")
+# Each worker judges every open socket's access again this often (realtime/hub.py): an expired
+# session, or access changed without a signal (QuerySet.update, SQL), closes its sockets within
+# it. A few queries per user, credential and feed; 0: only when a change asks.
+BEDWATCH_ACCESS_RECHECK_SECONDS = envfloat("BEDWATCH_ACCESS_RECHECK_SECONDS", "300")
 
 # Behind a TLS-terminating reverse proxy (production, docs/deployment.md): trust its
 # X-Forwarded-Proto, send cookies over HTTPS only, redirect plain HTTP and ask browsers for HSTS.

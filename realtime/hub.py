@@ -55,6 +55,14 @@ CLOSE_RETRY = 1011
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 
+
+def access_recheck_seconds() -> float:
+    """How often each hub judges all its sockets' access again (`Hub._recheck_every`); 0: never."""
+    from django.conf import settings
+
+    return float(getattr(settings, "BEDWATCH_ACCESS_RECHECK_SECONDS", 0) or 0)
+
+
 _snapshot_provider: SnapshotProvider | None = None
 _hubs: dict[asyncio.AbstractEventLoop, Hub] = {}
 
@@ -126,6 +134,11 @@ class Hub:
             return
         self._started = True
         self.tasks.append(self.loop.create_task(self._dispatch(), name="bedwatch-hub-dispatch"))
+        every = access_recheck_seconds()
+        if every > 0:
+            self.tasks.append(
+                self.loop.create_task(self._recheck_every(every), name="bedwatch-hub-recheck")
+            )
         if self.url:
             self.tasks.append(self.loop.create_task(self._subscribe(), name="bedwatch-hub-redis"))
 
@@ -330,11 +343,28 @@ class Hub:
     def recheck_all(self) -> None:
         """Judge every socket here again. Called each time the Redis subscription is (re)made:
         access messages published while it was down never reached this hub."""
-        members = [member for mine in self.by_user.values() for member in mine]
+        members = self._all_members()
         if members:
-            self._spawn(self._recheck(members), "bedwatch-hub-recheck-all")
+            self._spawn(self._recheck(members, sweep=True), "bedwatch-hub-recheck-all")
 
-    async def _recheck(self, members: list[Member]) -> None:
+    async def _recheck_every(self, seconds: float) -> None:
+        """Judge every socket here again every `seconds`, whatever the messages said: a session
+        expires, and access changed without a signal (`QuerySet.update`, SQL) sends none."""
+        while True:
+            await asyncio.sleep(seconds)
+            await self._recheck(self._all_members(), sweep=True)  # one round at a time
+
+    def _all_members(self) -> list[Member]:
+        return [member for mine in self.by_user.values() for member in mine]
+
+    async def _recheck(self, members: list[Member], *, sweep: bool = False) -> None:
+        """Close those of `members` whose user may no longer follow their audience.
+
+        After an access change, a check that fails closes its socket with 1011: a change was
+        announced and cannot be judged, so the handshake decides. A `sweep` (nothing announced)
+        that fails keeps every socket and stops: a database that does not answer must not
+        drop every dashboard; the next sweep tries again.
+        """
         # Sockets of one user, opened with one credential on one audience, get one verdict:
         # one check, not one per dashboard tab (or per socket of a program that opens many).
         verdicts: dict[tuple[int | None, str, str], int | None] = {}
@@ -347,7 +377,10 @@ class Hub:
             else:
                 try:
                     code = await member.recheck()
-                except Exception:  # cannot tell: close, the handshake checks again
+                except Exception:
+                    if sweep:
+                        logger.exception("realtime: access sweep stopped, a check failed")
+                        return
                     logger.exception(
                         "realtime: access check of a %s socket failed", member.audience
                     )

@@ -8,15 +8,18 @@ Runs on the in-memory path without REDIS_URL and on Redis pub/sub with it (CI).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from accounts.models import Role
+from accounts.models import Role, User
 from config.asgi import application
 from realtime import hub, publisher
 from regions.models import Region
@@ -245,3 +248,32 @@ async def test_recheck_keeps_the_sockets_whose_access_holds(alice, carol, dave, 
     for ws in (by_token, by_cookie, national):
         await still_live(ws, unit_lyon, alice, available=1)
         await ws.disconnect()
+
+
+async def test_access_changed_without_a_signal_closes_the_socket_at_the_next_sweep(
+    alice, carol, dave, unit_lyon, settings
+):
+    settings.BEDWATCH_ACCESS_RECHECK_SECONDS = 0.2
+    feed = await opened("/ws/regions/84/", carol)
+    other = await opened("/ws/regions/84/", dave)
+
+    # QuerySet.update saves no model: no signal, so no access message at all.
+    await User.objects.filter(pk=carol.pk).aupdate(is_active=False)
+
+    assert await closed_with(feed) == 4401
+    await still_live(other, unit_lyon, alice, available=1)
+    await feed.disconnect()
+    await other.disconnect()
+
+
+async def test_an_expired_sessions_socket_closes_at_the_next_sweep(alice, carol, settings):
+    settings.BEDWATCH_ACCESS_RECHECK_SECONDS = 0.2
+    browser = await logged_in(carol)
+    feed = await cookie_socket("/ws/regions/84/", browser)
+
+    await Session.objects.filter(session_key=browser.session.session_key).aupdate(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+
+    assert await closed_with(feed) == 4401
+    await feed.disconnect()

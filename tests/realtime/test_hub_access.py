@@ -138,3 +138,32 @@ async def test_recheck_all_judges_every_socket_once_per_user_credential_and_audi
     assert tab.checks + other_tab.checks == 1
     assert [s.checks for s in sockets[2:]] == [1, 1, 1]
     assert hub.by_user.keys() == {1}
+
+
+async def test_a_sweep_that_cannot_check_keeps_every_socket_and_stops(hub):
+    # The database does not answer: nothing was announced, so no dashboard is dropped.
+    first, second = Socket(RuntimeError("db down")), Socket(RuntimeError("db down"))
+    await join(hub, first, 1, "token:a")
+    await join(hub, second, 2, "token:b")
+
+    hub.recheck_all()
+    await settle()
+
+    assert (first.closed, second.closed) == (None, None)
+    assert first.checks + second.checks == 1  # stopped at the first failure
+    assert hub.by_user.keys() == {1, 2}
+
+
+async def test_every_socket_is_judged_again_periodically_without_any_message(hub, settings):
+    settings.BEDWATCH_ACCESS_RECHECK_SECONDS = 0.05
+    expired, still_allowed = Socket(4401), Socket(None)
+    await join(hub, expired, 1, "session:a")  # the first join starts the hub and its sweeps
+    await join(hub, still_allowed, 2, "session:b")
+
+    for _ in range(100):
+        if expired.closed is not None and still_allowed.checks >= 2:
+            break
+        await asyncio.sleep(0.05)
+
+    assert expired.closed == 4401
+    assert still_allowed.closed is None and still_allowed.checks >= 2  # every round, again
