@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -110,7 +111,7 @@ def reference_data(request):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def browser():  # noqa: ANN201
+def browser(monkeypatch):  # noqa: ANN001, ANN201
     """Chromium driven by Playwright; skips locally and fails in CI when it is missing."""
     if os.getenv("BEDWATCH_BROWSER_TESTS") == "0":
         pytest.skip("browser tests switched off (BEDWATCH_BROWSER_TESTS=0)")
@@ -122,6 +123,12 @@ def browser():  # noqa: ANN201
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         yield chromium
+        # Playwright's sync API runs an event loop in this thread, so Django keeps the
+        # connections the test opened meanwhile apart from the thread's own, out of reach of
+        # pytest-django's closing once Playwright stops: left open, PostgreSQL refused to drop
+        # the test database at the end of the run. Closed here, with that loop still running.
+        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        connections.close_all()
         chromium.close()
 
 
