@@ -182,6 +182,17 @@ def lost_access_messages(monkeypatch):  # noqa: ANN001, ANN201
     monkeypatch.setattr(publisher, "_publish_access", lambda message: None)
 
 
+async def recheck_closes_only(closed, *, keeps, unit, reporter) -> None:  # noqa: ANN001
+    """The hub judges every socket again, as when its subscription is back: `closed` is closed
+    with 4401, `keeps` still gets the next change."""
+    hub.get_hub().recheck_all()
+
+    assert await closed_with(closed) == 4401
+    await still_live(keeps, unit, reporter, available=3)
+    await closed.disconnect()
+    await keeps.disconnect()
+
+
 @pytest.mark.usefixtures("lost_access_messages")
 async def test_recheck_after_a_lost_message_closes_the_deleted_tokens_sockets(
     alice, carol, unit_lyon
@@ -192,12 +203,7 @@ async def test_recheck_after_a_lost_message_closes_the_deleted_tokens_sockets(
     await still_live(by_token, unit_lyon, alice, available=1)  # the message was lost
     assert (await receive(by_cookie))["units"][0]["available"] == 1
 
-    hub.get_hub().recheck_all()
-
-    assert await closed_with(by_token) == 4401
-    await still_live(by_cookie, unit_lyon, alice, available=2)
-    await by_token.disconnect()
-    await by_cookie.disconnect()
+    await recheck_closes_only(by_token, keeps=by_cookie, unit=unit_lyon, reporter=alice)
 
 
 @pytest.mark.usefixtures("lost_access_messages")
@@ -210,12 +216,7 @@ async def test_recheck_after_a_lost_message_closes_the_sockets_of_an_ended_sessi
     # The session ends without a logout: expired and cleared, or deleted by an operator.
     await Session.objects.filter(session_key=office.session.session_key).adelete()
 
-    hub.get_hub().recheck_all()
-
-    assert await closed_with(at_office) == 4401
-    await still_live(by_token, unit_lyon, alice, available=1)
-    await at_office.disconnect()
-    await by_token.disconnect()
+    await recheck_closes_only(at_office, keeps=by_token, unit=unit_lyon, reporter=alice)
 
 
 @pytest.mark.usefixtures("lost_access_messages")
