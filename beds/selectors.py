@@ -6,11 +6,11 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from django.db import connection
-from django.db.models import F, Model, Prefetch, QuerySet
+from django.db.models import F, Model, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.expressions import Col
 from django.utils import timezone
 
@@ -386,15 +386,7 @@ def region_summary(*, region: Region, now: datetime | None = None) -> dict:
         if kind.value not in per_kind:
             continue
         totals = per_kind[kind.value]
-        totals["tension"] = tension_of(
-            available=totals["available"],
-            occupied=totals["occupied"],
-            installed=totals["installed"],
-            extra=totals["extra"],
-            closed=totals["closed"],
-            occupancy_pct=region.tension_occupancy_pct,
-            available_max=region.tension_available_max,
-        )
+        totals["tension"] = _region_tension(region, totals)
         kinds.append({"kind": kind.value, **totals})
     overall = {f.value: sum(k["freshness"][f.value] for k in kinds) for f in Freshness}
     return {
@@ -408,6 +400,113 @@ def region_summary(*, region: Region, now: datetime | None = None) -> dict:
         "units": sum(k["units"] for k in kinds),
         "freshness": overall,
         "kinds": kinds,
+    }
+
+
+def _region_tension(region: Region, totals: dict) -> str:
+    """The tension of a région's totals of one kind, by the région's thresholds."""
+    return tension_of(
+        available=totals["available"],
+        occupied=totals["occupied"],
+        installed=totals["installed"],
+        extra=totals["extra"],
+        closed=totals["closed"],
+        occupancy_pct=region.tension_occupancy_pct,
+        available_max=region.tension_available_max,
+    )
+
+
+def region_trend(
+    *,
+    region: Region,
+    hours: int,
+    step_minutes: int,
+    kind: str | None = None,
+    now: datetime | None = None,
+) -> dict:
+    """A région's totals per unit kind at regular points over the last `hours`, oldest first.
+
+    At each point every unit counts with the figures of its latest report received at or
+    before it (the highest version among them); a unit with no report yet by then does not
+    count. The units are those the summary counts now (active hospitals of the région), of
+    `kind` when given; tension is judged by the région's thresholds as they are now.
+    """
+    now = now or timezone.now()
+    step = timedelta(minutes=step_minutes)
+    count = hours * 60 // step_minutes
+    points = [now - step * (count - i) for i in range(count + 1)]
+    units = Unit.objects.filter(hospital__department__region=region, hospital__active=True)
+    if kind:
+        units = units.filter(kind=kind)
+    kind_of = dict(units.values_list("pk", "kind"))
+    latest_before = (
+        CapacityReport.objects.filter(unit=OuterRef("pk"), received_at__lte=points[0])
+        .order_by("-version")
+        .values("pk")[:1]
+    )
+    first_ids = [
+        pk
+        for pk in units.annotate(report=Subquery(latest_before)).values_list("report", flat=True)
+        if pk is not None
+    ]
+    columns = ("unit_id", "version", "received_at", *FIGURES)
+    first = CapacityReport.objects.filter(pk__in=first_ids).values_list(*columns)
+    later = (
+        CapacityReport.objects.filter(
+            unit__in=units, received_at__gt=points[0], received_at__lte=points[-1]
+        )
+        .order_by("received_at", "version")
+        .values_list(*columns)
+    )
+    # Running totals per kind, moved by each report as time goes on.
+    current: dict[int, tuple] = {}  # unit id -> (version, figures)
+    totals: dict[str, dict] = defaultdict(lambda: dict.fromkeys(("units", *FIGURES), 0))
+    reports = sorted(first, key=lambda r: (r[2], r[1])) + list(later)
+    at = 0
+    answer = []
+
+    def point(when: datetime) -> dict:
+        kinds = []
+        for value in UnitKind.values:
+            if totals.get(value, {}).get("units"):
+                kinds.append(
+                    {
+                        "kind": value,
+                        **totals[value],
+                        "tension": _region_tension(region, totals[value]),
+                    }
+                )
+        return {"at": when.isoformat(), "kinds": kinds}
+
+    for unit_id, version, received_at, *figures in reports:
+        while at < len(points) and received_at > points[at]:
+            answer.append(point(points[at]))
+            at += 1
+        held = current.get(unit_id)
+        if held is not None and held[0] >= version:
+            continue  # received later, but an older version: already superseded
+        kind_totals = totals[kind_of[unit_id]]
+        if held is None:
+            kind_totals["units"] += 1
+        for name, value, old in zip(
+            FIGURES, figures, held[1] if held else (0,) * len(FIGURES), strict=True
+        ):
+            kind_totals[name] += value - old
+        current[unit_id] = (version, tuple(figures))
+    while at < len(points):
+        answer.append(point(points[at]))
+        at += 1
+    return {
+        "region": region.code,
+        "generated_at": now.isoformat(),
+        "hours": hours,
+        "step_minutes": step_minutes,
+        "kind": kind or None,
+        "thresholds": {
+            "tension_occupancy_pct": region.tension_occupancy_pct,
+            "tension_available_max": region.tension_available_max,
+        },
+        "points": answer,
     }
 
 

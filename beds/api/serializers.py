@@ -141,6 +141,70 @@ class RegionSummarySerializer(serializers.Serializer):
     kinds = KindTotalsSerializer(many=True)
 
 
+# A trend reaches back two weeks at most, in at most this many points.
+TREND_MAX_HOURS = 14 * 24
+TREND_MAX_POINTS = 1000
+
+
+class RegionTrendQuerySerializer(serializers.Serializer):
+    hours = serializers.IntegerField(
+        min_value=1, max_value=TREND_MAX_HOURS, default=24, help_text="how far back (1–336)"
+    )
+    step_minutes = serializers.IntegerField(
+        min_value=5, max_value=24 * 60, default=60, help_text="minutes between points (5–1440)"
+    )
+    kind = serializers.ChoiceField(choices=UnitKind.choices, required=False)
+
+    def validate(self, data: dict) -> dict:
+        minutes, step = data["hours"] * 60, data["step_minutes"]
+        if step > minutes:
+            raise serializers.ValidationError(
+                {
+                    "step_minutes": _(
+                        "%(step)s minutes between points is longer than the %(hours)s hours asked for."
+                    )
+                    % {"step": step, "hours": data["hours"]}
+                }
+            )
+        if minutes // step + 1 > TREND_MAX_POINTS:
+            raise serializers.ValidationError(
+                {
+                    "step_minutes": _(
+                        "%(points)s points asked for (%(hours)s hours every %(step)s minutes): "
+                        "at most %(max)s, so use a longer step."
+                    )
+                    % {
+                        "points": minutes // step + 1,
+                        "hours": data["hours"],
+                        "step": step,
+                        "max": TREND_MAX_POINTS,
+                    }
+                }
+            )
+        return data
+
+
+class TrendKindSerializer(FiguresSerializer):
+    kind = serializers.ChoiceField(choices=UnitKind.choices)
+    units = serializers.IntegerField(help_text="units of this kind with a report by then")
+    tension = serializers.ChoiceField(choices=Tension.choices)
+
+
+class TrendPointSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    kinds = TrendKindSerializer(many=True)
+
+
+class RegionTrendSerializer(serializers.Serializer):
+    region = serializers.CharField()
+    generated_at = serializers.DateTimeField()
+    hours = serializers.IntegerField()
+    step_minutes = serializers.IntegerField()
+    kind = serializers.CharField(allow_null=True)
+    thresholds = serializers.DictField(child=serializers.IntegerField())
+    points = TrendPointSerializer(many=True)
+
+
 class RegionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Region

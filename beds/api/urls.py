@@ -11,6 +11,7 @@ urlpatterns = [
     path("units/<int:unit_id>/reports/", views.UnitReportsView.as_view(), name="unit-reports"),
     path("regions/<str:code>/", views.RegionDetailView.as_view(), name="region-detail"),
     path("regions/<str:code>/summary/", views.RegionSummaryView.as_view(), name="region-summary"),
+    path("regions/<str:code>/trend/", views.RegionTrendView.as_view(), name="region-trend"),
     path(
         "regions/<str:code>/threshold-changes/",
         views.RegionThresholdChangesView.as_view(),

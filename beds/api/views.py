@@ -186,6 +186,19 @@ class RegionSummaryView(APIView):
         return Response(selectors.region_summary(region=region))
 
 
+class RegionTrendView(APIView):
+    """A région's totals per unit kind at regular points over the last hours or days."""
+
+    @extend_schema(parameters=[s.RegionTrendQuerySerializer], responses=s.RegionTrendSerializer)
+    def get(self, request: Request, code: str) -> Response:
+        region = _region_or_404(code)
+        if not region_can_read(request.user, region):
+            raise PermissionDenied(_("This région is outside your scope."))
+        query = s.RegionTrendQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(selectors.region_trend(region=region, **query.validated_data))
+
+
 class RegionDetailView(APIView):
     """A région and its alert thresholds, which its coordinators may change."""
 
