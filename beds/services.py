@@ -42,8 +42,12 @@ def unit_report_create(
     version: int | None = None,
     note: str = "",
     observed_at: datetime | None = None,
+    now: datetime | None = None,
 ) -> CapacityReport:
     """Record a report and make its figures the unit's current ones.
+
+    `now` is when Bedwatch received it (`received_at`), the clock's time unless given: only
+    the demo seeding gives it, to lay out a past day as if it had been reported live.
 
     `version` is the unit version the reporter saw: when given and no longer current, nothing
     is written and `VersionConflict` carries the current unit. Broken invariants raise
@@ -51,7 +55,7 @@ def unit_report_create(
     the unit as committed, with its hospital, département and région.
     """
     errors = figures_errors(figures)
-    now = timezone.now()
+    now = now or timezone.now()
     observed_at = observed_at or now
     if observed_at > now + CLOCK_SKEW:
         errors["observed_at"] = _("The observation time is in the future.")

@@ -3,10 +3,12 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
 from beds.models import CapacityReport, Hospital, Unit
+from beds.selectors import region_trend
 from regions.models import Region
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +39,12 @@ def test_seed_demo_is_idempotent_and_spans_several_regions(client):
     for unit in Unit.objects.all():
         assert unit.reports.count() >= 3
         assert unit.reports.order_by("observed_at").first().observed_at <= day_ago
+    # The day reads as if reported live: each report received when observed, so the région's
+    # trend moves over the day.
+    assert not CapacityReport.objects.exclude(received_at=F("observed_at")).exists()
+    trend = region_trend(region=Region.objects.get(code="84"), hours=24, step_minutes=240)
+    available = [sum(k["available"] for k in p["kinds"]) for p in trend["points"]]
+    assert len(set(available)) > 1, available
     # The printed accounts log in.
     assert client.login(username="coord-ara", password="demo-coord-2026")
     assert User.objects.get(username="staff-herriot").hospitals.count() == 1

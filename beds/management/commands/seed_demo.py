@@ -90,6 +90,7 @@ class Command(BaseCommand):
                 figures=previous,
                 source=Source.IMPORT,
                 observed_at=at,
+                now=at,  # received then: the day reads as if reported live (trends)
                 note="demo",
             )
             count += 1
@@ -101,6 +102,7 @@ class Command(BaseCommand):
             figures=previous,
             source=Source.IMPORT,
             observed_at=now - timedelta(hours=last_hours),
+            now=now - timedelta(hours=last_hours),
             note="demo",
         )
         return count + 1
