@@ -4,7 +4,7 @@ import factory
 from django.utils import timezone
 
 from accounts.models import Role, User
-from beds.models import Hospital, Unit, UnitKind
+from beds.models import CapacityReport, Hospital, Unit, UnitKind
 from regions.models import Department
 
 
@@ -55,3 +55,21 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create and extracted:
             self.regions.set(extracted)
         self.save()
+
+
+def report_received(unit: Unit, version: int, received_at, *, available: int, installed: int = 10):  # noqa: ANN001, ANN201
+    """A report of `unit` in its history, received at that time (tests of history reads; the
+    unit's current figures are not touched): `available` free beds, the others occupied."""
+    return CapacityReport.objects.create(
+        unit=unit,
+        version=version,
+        received_at=received_at,
+        observed_at=received_at,
+        source="api",
+        installed=installed,
+        available=available,
+        occupied=installed - available,
+        reserved=0,
+        closed=0,
+        extra=0,
+    )

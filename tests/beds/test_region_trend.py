@@ -8,28 +8,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from beds.models import FIGURES, CapacityReport, UnitKind
+from beds.models import FIGURES, UnitKind
 from beds.selectors import region_trend
-from tests.factories import HospitalFactory, UnitFactory
+from tests.factories import HospitalFactory, UnitFactory, report_received
 
 pytestmark = pytest.mark.django_db
-
-
-def reported(unit, version: int, received_at, *, available: int, installed: int = 10) -> None:  # noqa: ANN001
-    """A report of `unit` received at that time: `available` free beds, the others occupied."""
-    CapacityReport.objects.create(
-        unit=unit,
-        version=version,
-        received_at=received_at,
-        observed_at=received_at,
-        source="api",
-        installed=installed,
-        available=available,
-        occupied=installed - available,
-        reserved=0,
-        closed=0,
-        extra=0,
-    )
 
 
 def kind_totals(point: dict, kind: str = "REA") -> tuple | None:
@@ -50,11 +33,11 @@ def test_each_point_counts_every_unit_by_its_latest_report_by_then(region_ara, h
     now = timezone.now().replace(microsecond=0)
     other = HospitalFactory(department_id="69")
     first, second = UnitFactory(hospital=hospital_lyon), UnitFactory(hospital=other)
-    reported(first, 1, now - timedelta(hours=5), available=4)  # before the window
-    reported(first, 2, now - timedelta(hours=2, minutes=30), available=3)
-    reported(first, 3, now - timedelta(hours=2, minutes=10), available=1)  # same step: wins
-    reported(second, 1, now - timedelta(hours=1), available=6)  # no report before this one
-    reported(second, 2, now, available=0)  # exactly at the last point: counted there
+    report_received(first, 1, now - timedelta(hours=5), available=4)  # before the window
+    report_received(first, 2, now - timedelta(hours=2, minutes=30), available=3)
+    report_received(first, 3, now - timedelta(hours=2, minutes=10), available=1)  # same step: wins
+    report_received(second, 1, now - timedelta(hours=1), available=6)  # no report before this one
+    report_received(second, 2, now, available=0)  # exactly at the last point: counted there
 
     trend = region_trend(region=region_ara, hours=3, step_minutes=60, now=now)
 
@@ -73,8 +56,8 @@ def test_an_older_version_received_later_does_not_go_back(region_ara, hospital_l
     now = timezone.now()
     unit = UnitFactory(hospital=hospital_lyon)
     # Two reports committed in the same instant: version 2 was stamped before version 1.
-    reported(unit, 2, now - timedelta(minutes=50), available=5)
-    reported(unit, 1, now - timedelta(minutes=40), available=9)
+    report_received(unit, 2, now - timedelta(minutes=50), available=5)
+    report_received(unit, 1, now - timedelta(minutes=40), available=9)
 
     trend = region_trend(region=region_ara, hours=1, step_minutes=30, now=now)
 
@@ -94,7 +77,7 @@ def test_kind_filter_other_regions_and_inactive_hospitals_are_left_out(region_ar
     paris = UnitFactory(hospital=HospitalFactory(finess="750000001", department_id="75"))
     closed = UnitFactory(hospital=HospitalFactory(department_id="69", active=False))
     for unit in (rea, usic, paris, closed):
-        reported(unit, 1, now - timedelta(minutes=30), available=3)
+        report_received(unit, 1, now - timedelta(minutes=30), available=3)
 
     everything = region_trend(region=region_ara, hours=1, step_minutes=60, now=now)
     only_usic = region_trend(
@@ -108,7 +91,7 @@ def test_kind_filter_other_regions_and_inactive_hospitals_are_left_out(region_ar
 
 
 def test_the_api_answers_readers_of_the_region(api, carol, dave, bob, region_ara, unit_lyon):
-    reported(unit_lyon, 1, timezone.now() - timedelta(hours=1), available=2)
+    report_received(unit_lyon, 1, timezone.now() - timedelta(hours=1), available=2)
 
     response = api(carol).get("/api/v1/regions/84/trend/?hours=48&step_minutes=120")
 

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
+
+from tests.factories import report_received
 
 
 @pytest.mark.django_db
@@ -50,3 +56,23 @@ def test_rows_carry_unit_id_and_available_and_the_page_goes_live(
     assert 'data-live-url="/ws/regions/84/" data-live-autoconnect' in html
     assert 'src="/static/realtime/live.js"' in html
     assert "http://" not in html and "https://" not in html  # nothing from another host
+
+
+@pytest.mark.django_db
+def test_the_last_24_hours_show_available_of_open_beds_per_kind_every_4_hours(
+    client, carol, unit_lyon
+):
+    now = timezone.now()
+    report_received(unit_lyon, 1, now - timedelta(hours=30), available=6)
+    report_received(unit_lyon, 2, now - timedelta(hours=10), available=1)
+    client.force_login(carol)
+
+    html = client.get("/regions/84/table/").content.decode()
+
+    trend = html[html.index('aria-labelledby="trend-title"') :]
+    assert "Les dernières 24 heures" in trend
+    assert trend.count("<time datetime=") == 7  # 24 h ago, then every 4 hours until now
+    # Réanimation adulte: 6 of 10 until 10 hours ago, then 1 of 10 (in tension).
+    cells = re.findall(r'<td data-tension="(\w+)">(\d+) / (\d+)</td>', trend)
+    assert cells == [("normal", "6", "10")] * 4 + [("tension", "1", "10")] * 3
+    assert "data-unit-id" not in trend  # totals, not a unit: live updates leave them alone
