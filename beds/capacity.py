@@ -138,6 +138,19 @@ def tension_of(
     return Tension.NORMAL
 
 
+def tension_of_totals(figures: Mapping[str, int], *, occupancy_pct: int, available_max: int) -> str:
+    """`tension_of` for figures held by name: a unit as the API shows it, or totals of a kind."""
+    return tension_of(
+        available=figures["available"],
+        occupied=figures["occupied"],
+        installed=figures["installed"],
+        extra=figures["extra"],
+        closed=figures["closed"],
+        occupancy_pct=occupancy_pct,
+        available_max=available_max,
+    )
+
+
 # A figure "jumps" when it moves by at least JUMP_MIN_BEDS beds AND by at least half of the
 # larger of the two values: 2 → 14 or 10 → 4 jump; 20 → 25 or 1 → 3 do not. Both conditions
 # together keep small units (0 → 2) and large steady ones (40 → 45) quiet while catching an

@@ -20,7 +20,7 @@ from beds.capacity import (
     freshness_judge_us,
     freshness_of,
     from_epoch_microseconds,
-    tension_of,
+    tension_of_totals,
 )
 from beds.models import FIGURES, CapacityReport, Freshness, Hospital, Unit, UnitKind
 from regions.models import Department, Region
@@ -405,12 +405,8 @@ def region_summary(*, region: Region, now: datetime | None = None) -> dict:
 
 def _region_tension(region: Region, totals: dict) -> str:
     """The tension of a région's totals of one kind, by the région's thresholds."""
-    return tension_of(
-        available=totals["available"],
-        occupied=totals["occupied"],
-        installed=totals["installed"],
-        extra=totals["extra"],
-        closed=totals["closed"],
+    return tension_of_totals(
+        totals,
         occupancy_pct=region.tension_occupancy_pct,
         available_max=region.tension_available_max,
     )

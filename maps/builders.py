@@ -27,7 +27,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from folium.template import Template
 
-from beds.capacity import tension_of
+from beds.capacity import tension_of_totals
 from beds.models import FIGURES, FIGURES_BY_USE, UnitKind
 
 FRESHNESS_ORDER: tuple[str, ...] = ("fresh", "ageing", "stale", "expired")
@@ -135,14 +135,8 @@ def worst_freshness(units: Iterable[Mapping]) -> str | None:
 
 
 def unit_tension(unit: Mapping, thresholds: Thresholds) -> str:
-    return tension_of(
-        available=unit["available"],
-        occupied=unit["occupied"],
-        installed=unit["installed"],
-        extra=unit["extra"],
-        closed=unit["closed"],
-        occupancy_pct=thresholds.occupancy_pct,
-        available_max=thresholds.available_max,
+    return tension_of_totals(
+        unit, occupancy_pct=thresholds.occupancy_pct, available_max=thresholds.available_max
     )
 
 

@@ -64,6 +64,14 @@ def _region_or_404(code: str) -> Region:
     return region
 
 
+def _region_readable(request: Request, code: str) -> Region:
+    """The région `code` if the caller may read it: 404 unknown, 403 outside their scope."""
+    region = _region_or_404(code)
+    if not region_can_read(request.user, region):
+        raise PermissionDenied(_("This région is outside your scope."))
+    return region
+
+
 class HospitalListView(APIView):
     @extend_schema(
         parameters=[
@@ -180,9 +188,7 @@ class UnitReportsView(APIView):
 class RegionSummaryView(APIView):
     @extend_schema(responses=s.RegionSummarySerializer)
     def get(self, request: Request, code: str) -> Response:
-        region = _region_or_404(code)
-        if not region_can_read(request.user, region):
-            raise PermissionDenied(_("This région is outside your scope."))
+        region = _region_readable(request, code)
         return Response(selectors.region_summary(region=region))
 
 
@@ -191,9 +197,7 @@ class RegionTrendView(APIView):
 
     @extend_schema(parameters=[s.RegionTrendQuerySerializer], responses=s.RegionTrendSerializer)
     def get(self, request: Request, code: str) -> Response:
-        region = _region_or_404(code)
-        if not region_can_read(request.user, region):
-            raise PermissionDenied(_("This région is outside your scope."))
+        region = _region_readable(request, code)
         query = s.RegionTrendQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         return Response(selectors.region_trend(region=region, **query.validated_data))
@@ -204,9 +208,7 @@ class RegionDetailView(APIView):
 
     @extend_schema(responses=s.RegionSerializer)
     def get(self, request: Request, code: str) -> Response:
-        region = _region_or_404(code)
-        if not region_can_read(request.user, region):
-            raise PermissionDenied(_("This région is outside your scope."))
+        region = _region_readable(request, code)
         return Response(s.RegionSerializer(region).data)
 
     @extend_schema(request=s.RegionSerializer, responses=s.RegionSerializer)
