@@ -116,6 +116,11 @@ def freshness_bounds(freshness: str, *, now: datetime) -> tuple[datetime | None,
     }[Freshness(freshness)]
 
 
+def open_beds(*, installed: int, extra: int, closed: int) -> int:
+    """Beds that can take a patient: installed and extra, less those closed (never below 0)."""
+    return max(installed + extra - closed, 0)
+
+
 def tension_of(
     *,
     available: int,
@@ -130,10 +135,10 @@ def tension_of(
     `occupancy_pct` or few beds are left; otherwise `normal`."""
     if available <= 0:
         return Tension.SATURATED
-    open_beds = max(installed + extra - closed, 0)
+    beds = open_beds(installed=installed, extra=extra, closed=closed)
     if available <= available_max:
         return Tension.TENSION
-    if open_beds and occupied * 100 >= occupancy_pct * open_beds:
+    if beds and occupied * 100 >= occupancy_pct * beds:
         return Tension.TENSION
     return Tension.NORMAL
 

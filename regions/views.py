@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.scopes import region_can_read
+from beds.capacity import open_beds
 from beds.models import UnitKind
 from beds.selectors import region_trend, unit_to_dict, units_for_audience
 from regions.selectors import region_get
@@ -58,7 +59,11 @@ def _trend_table(trend: dict) -> dict:
                 if totals is None
                 else {
                     "available": totals["available"],
-                    "open": max(totals["installed"] + totals["extra"] - totals["closed"], 0),
+                    "open": open_beds(
+                        installed=totals["installed"],
+                        extra=totals["extra"],
+                        closed=totals["closed"],
+                    ),
                     "tension": totals["tension"],
                 }
             )
