@@ -393,13 +393,17 @@ def region_summary(*, region: Region, now: datetime | None = None) -> dict:
         "region": region.code,
         "name": region.name,
         "generated_at": now.isoformat(),
-        "thresholds": {
-            "tension_occupancy_pct": region.tension_occupancy_pct,
-            "tension_available_max": region.tension_available_max,
-        },
+        "thresholds": _region_thresholds(region),
         "units": sum(k["units"] for k in kinds),
         "freshness": overall,
         "kinds": kinds,
+    }
+
+
+def _region_thresholds(region: Region) -> dict[str, int]:
+    return {
+        "tension_occupancy_pct": region.tension_occupancy_pct,
+        "tension_available_max": region.tension_available_max,
     }
 
 
@@ -457,7 +461,9 @@ def region_trend(
     # Running totals per kind, moved by each report as time goes on.
     current: dict[int, tuple] = {}  # unit id -> (version, figures)
     totals: dict[str, dict] = defaultdict(lambda: dict.fromkeys(("units", *FIGURES), 0))
-    reports = sorted(first, key=lambda r: (r[2], r[1])) + list(later)
+    # Every first report precedes the first point and there is one per unit: their order does
+    # not matter.
+    reports = [*first, *later]
     at = 0
     answer = []
 
@@ -498,10 +504,7 @@ def region_trend(
         "hours": hours,
         "step_minutes": step_minutes,
         "kind": kind or None,
-        "thresholds": {
-            "tension_occupancy_pct": region.tension_occupancy_pct,
-            "tension_available_max": region.tension_available_max,
-        },
+        "thresholds": _region_thresholds(region),
         "points": answer,
     }
 
