@@ -111,7 +111,7 @@ class AudienceConsumer(AsyncWebsocketConsumer):
         """Who the socket's credential names now, as its handshake would find it: the token
         of its `Authorization` header, else its session; None if it names no active user."""
         key = token_key(self.scope)
-        if key is not None:
+        if key:
             user = await user_for_token(key)
         else:
             session = self.scope.get("session")

@@ -66,26 +66,26 @@ class TokenAuthMiddleware:
         self.app = app
 
     async def __call__(self, scope, receive, send):  # noqa: ANN001, ANN204
-        if _header(scope, b"authorization") is not None:
-            key = token_key(scope)
-            if key:
-                scope = dict(
-                    scope,
-                    user=await user_for_token(key),
-                    **{TOKEN_CREDENTIAL: credential_id("token", key)},
-                )
-            else:
-                scope = dict(scope, user=AnonymousUser())
+        key = token_key(scope)
+        if key:
+            scope = dict(
+                scope,
+                user=await user_for_token(key),
+                **{TOKEN_CREDENTIAL: credential_id("token", key)},
+            )
+        elif key is not None:  # an Authorization header that is not a token
+            scope = dict(scope, user=AnonymousUser())
         return await self.app(scope, receive, send)
 
 
 def token_key(scope: dict) -> str | None:
-    """The key of the handshake's `Authorization: Token <key>` header, if it has one."""
+    """The key of the handshake's `Authorization: Token <key>` header; "" for another
+    `Authorization` header, None without one."""
     header = _header(scope, b"authorization")
     if header is None:
         return None
     keyword, _, key = header.strip().partition(" ")
-    return key.strip() if keyword.lower() == "token" and key.strip() else None
+    return key.strip() if keyword.lower() == "token" else ""
 
 
 class OriginValidator:
