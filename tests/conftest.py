@@ -133,6 +133,15 @@ def browser(monkeypatch):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
+def chromium(browser, monkeypatch) -> object:  # noqa: ANN001
+    """`browser` for tests that also use the ORM while pages run (live_server tests)."""
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
+    # plain synchronous code all the same.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    return browser
+
+
+@pytest.fixture
 def shared_dir() -> Path:
     """../shared: read-only open data; missing on some developer machines, never in CI."""
     if not SHARED_DIR.is_dir():

@@ -1,20 +1,11 @@
-"""Chromium through Playwright for the map pages (never downloads a browser)."""
+"""Pages of the map tests in Chromium (the `chromium` fixture is in tests/conftest.py)."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import pytest
 from django.conf import settings
 from django.test import Client
-
-
-@pytest.fixture
-def chromium(browser, monkeypatch) -> object:  # noqa: ANN001
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
-    # plain synchronous code all the same.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    return browser
 
 
 def logged_in_page(browser, base_url: str, user, *, viewport=(1366, 768)):  # noqa: ANN001, ANN201

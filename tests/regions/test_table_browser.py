@@ -14,12 +14,9 @@ from tests.maps.conftest import logged_in_page
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_on_a_phone_the_tables_scroll_in_their_own_box(
-    live_server, carol, unit_lyon, browser, monkeypatch
-):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop is in this thread
+def test_on_a_phone_the_tables_scroll_in_their_own_box(live_server, carol, unit_lyon, chromium):
     report_received(unit_lyon, 1, timezone.now() - timedelta(hours=30), available=3)
-    page = logged_in_page(browser, live_server.url, carol, viewport=(390, 844))
+    page = logged_in_page(chromium, live_server.url, carol, viewport=(390, 844))
 
     page.goto(f"{live_server.url}/regions/84/table/")
 
