@@ -23,7 +23,7 @@ import heapq
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -204,9 +204,20 @@ def _index() -> _Index:
     return _Index(_load(DATA_FILE))
 
 
-def _ranked(places: Iterable[Place], department: str | None) -> list[Place]:
+Departments = str | Collection[str] | None
+
+
+def _home(department: Departments) -> frozenset[str]:
+    """The caller's département(s) as a set: one code, several (a région's), or none."""
+    if not department:
+        return frozenset()
+    return frozenset((department,) if isinstance(department, str) else department)
+
+
+def _ranked(places: Iterable[Place], department: Departments) -> list[Place]:
     """The caller's département first, then the larger population."""
-    return sorted(places, key=lambda p: (p.department != department, -p.population, p.insee))
+    home = _home(department)
+    return sorted(places, key=lambda p: (p.department not in home, -p.population, p.insee))
 
 
 def _with_postcode(place: Place, postcode: str) -> Place:
@@ -220,7 +231,7 @@ def _by_postcode(code: str) -> list[Place]:
     return [_with_postcode(p, code) for p in found if p.insee not in parents]
 
 
-def _resolution(places: list[Place], how: str, department: str | None) -> Resolution | None:
+def _resolution(places: list[Place], how: str, department: Departments) -> Resolution | None:
     if not places:
         return None
     ranked = _ranked(places, department)
@@ -240,14 +251,14 @@ def _with_code(name: str, code: str) -> list[Place]:
     return [p for p in found if p.department == code]
 
 
-def place_resolve(text: str, *, department: str | None = None) -> Resolution | None:
+def place_resolve(text: str, *, department: Departments = None) -> Resolution | None:
     """The place `text` names, or None when it names none.
 
     Read in this order: coordinates ("45.76, 4.84"; out of range raises `BadCoordinates`), a
     postcode (a 5-digit text that is also an INSEE code offers that commune as an alternative),
     an INSEE code, an arrondissement ("Lyon 3e", "Paris 15e"), a name with a code ("Saint-Martin
-    (65)", "65140 Saint-Martin"), a name. `department` is the caller's, preferred when a name
-    is ambiguous.
+    (65)", "65140 Saint-Martin"), a name. `department` is the caller's (a code, or several),
+    preferred when a name is ambiguous.
     """
     text = " ".join(text.split())[:MAX_QUERY_LENGTH]
     if not text:
@@ -293,7 +304,7 @@ def _prefixed(keys: list[str], prefix: str) -> Iterable[str]:
         yield key
 
 
-def place_search(q: str, *, department: str | None = None, limit: int = 8) -> list[Place]:
+def place_search(q: str, *, department: Departments = None, limit: int = 8) -> list[Place]:
     """Places for a partly typed text, best first: what `place_resolve` reads it as, then names
     starting with it, then names with a later word starting with it (`"etienne"` finds
     Saint-Étienne); within each, by population, the caller's département weighing
@@ -304,6 +315,7 @@ def place_search(q: str, *, department: str | None = None, limit: int = 8) -> li
         return []
     if resolved is not None and resolved.how == "point":
         return []
+    home = _home(department)
     found = [resolved.place, *resolved.alternatives] if resolved else []
     seen = {p.insee for p in found}
     folded = fold(q)
@@ -324,7 +336,7 @@ def place_search(q: str, *, department: str | None = None, limit: int = 8) -> li
             candidates.values(),
             key=lambda c: (
                 c[0],
-                c[1].population * (LOCAL_WEIGHT if c[1].department == department else 1),
+                c[1].population * (LOCAL_WEIGHT if c[1].department in home else 1),
             ),
         )
         found += [p for _, p in best if p.insee not in seen]
