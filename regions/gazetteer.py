@@ -151,16 +151,21 @@ def parse_point(text: str) -> tuple[float, float] | None:
 
 def department_name(code: str) -> str:
     """The département's (or overseas collectivity's) name, "" if unknown."""
-    return _index().department_names.get(code, "")
+    return department_names().get(code, "")
+
+
+@functools.cache
+def department_names() -> dict[str, str]:
+    """Every département and overseas collectivity code with its name."""
+    from regions.data import DEPARTMENTS  # pure data, no models
+
+    return {code: name for code, name, _ in DEPARTMENTS} | COLLECTIVITIES
 
 
 class _Index:
     """Everything a lookup needs, built once from the data file."""
 
     def __init__(self, places: Iterable[Place]) -> None:
-        from regions.data import DEPARTMENTS  # pure data, no models
-
-        self.department_names = {code: name for code, name, _ in DEPARTMENTS} | COLLECTIVITIES
         self.by_insee: dict[str, Place] = {}
         self.by_name: dict[str, list[Place]] = defaultdict(list)
         self.by_postcode: dict[str, list[Place]] = defaultdict(list)
