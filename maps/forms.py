@@ -17,8 +17,8 @@ from regions.gazetteer import (
     BadCoordinates,
     Place,
     department_name,
+    place_close,
     place_resolve,
-    place_search,
 )
 
 DEFAULT_RADIUS_KM = 50
@@ -102,7 +102,7 @@ class DispatchForm(forms.Form):
                 )
                 % {"text": text, "examples": PLACE_EXAMPLES}
             ]
-            close = place_search(text, department=self.departments, limit=3)
+            close = place_close(text, department=self.departments)
             if close:
                 messages.append(
                     _("Did you mean: %(list)s?") % {"list": ", ".join(p.label for p in close)}

@@ -354,6 +354,18 @@ def place_search(q: str, *, department: Departments = None, limit: int = 8) -> l
     return found[:limit]
 
 
+def place_close(q: str, *, department: Departments = None, limit: int = 3) -> list[Place]:
+    """Places whose names start like `q` when nothing starts with all of it: for "did you mean"
+    after a typo ("Saint-Etiene" → Saint-Étienne). The text is shortened from its end, down to
+    half its length (and 3 characters)."""
+    folded = fold(q)
+    for cut in range(len(folded), max(3, (len(folded) + 1) // 2) - 1, -1):
+        found = place_search(folded[:cut], department=department, limit=limit)
+        if found:
+            return found
+    return []
+
+
 def commune_for(*, postcode: str, city: str = "") -> Place | None:
     """The commune of a postal address, or None when the postcode and city do not point to one.
 

@@ -175,6 +175,8 @@ def test_stale_version_shows_newer_figures_and_stores_nothing(client, alice, uni
     assert response.status_code == 409
     assert CapacityReport.objects.filter(unit=unit_lyon).count() == 1
     assert "notice--warning" in html and 'data-available="1"' in html
+    # To keep the newer figures: show them again (the typed ones disable "Nothing changed").
+    assert f'<a href="/beds/#unit-{unit_lyon.pk}">Ou réafficher les chiffres plus récents' in html
     # The typed figures stay in the form and the version is now the current one, so saving
     # again confirms them.
     assert re.search(rf'name="unit-{unit_lyon.pk}-available"[^>]*value="2"', html)

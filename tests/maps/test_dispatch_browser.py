@@ -131,6 +131,9 @@ def test_unknown_place_gets_a_french_message_with_examples(chromium, live_server
     assert "« Zzzville » : aucune commune" in error
     assert "Villeurbanne, 69003, Saint-Étienne, Lyon 3e, 45.76, 4.84" in error
     assert page.input_value("#id_place") == "Zzzville"
+    # A typo gets the places it probably meant.
+    search(page, live_server.url, "Saint-Etiene")
+    assert "Vouliez-vous dire : Saint-Étienne (42000)" in page.locator("#place-errors").inner_text()
 
 
 def test_an_ambiguous_name_offers_the_other_places(chromium, live_server, dave, demo_data):

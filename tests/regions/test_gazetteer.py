@@ -120,6 +120,12 @@ def test_search_finds_nothing_for_unknown_text_or_coordinates():
     assert g.place_search("145.76, 4.84") == []
 
 
+def test_close_places_forgive_a_typo_at_the_end():
+    assert g.place_close("Saint-Etiene", department="42")[0].insee == "42218"
+    assert g.place_close("Villeurbane")[0].insee == "69266"
+    assert g.place_close("Zzzzville") == []
+
+
 def test_commune_for_reads_postal_addresses():
     assert g.commune_for(postcode="03170", city="ST ANGEL").insee == "03217"
     assert g.commune_for(postcode="69003", city="LYON").insee == "69383"
