@@ -67,6 +67,17 @@ HOSPITALS: list[tuple[str, str, str, float, float, str, str, str, list[tuple[str
         [("REA_PED", "Réanimation pédiatrique", 16), ("REA_NEO", "Réanimation néonatale", 24)],
     ),
     (
+        "420785354",
+        "Hôpital Nord — CHU de Saint-Étienne",
+        "42",
+        45.47185,
+        4.37393,
+        "42277",
+        "Saint-Priest-en-Jarez",
+        "04 77 82 80 02",
+        [("REA", "Réanimation polyvalente", 24), ("USIC", "Soins intensifs de cardiologie", 10)],
+    ),
+    (
         "750100125",
         "Hôpital universitaire Pitié-Salpêtrière — AP-HP",
         "75",
