@@ -6,8 +6,8 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.location import Location
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 
-from fhir import terminology as fhir
 from beds.models import CapacityReport, Source, Unit
+from fhir import terminology as fhir
 from tests.beds.exports_helpers import (
     seed_lyon,
 )
