@@ -1,12 +1,13 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from beds.api import exports, views
+from beds.api import exports, places, views
 
 app_name = "api"
 
 urlpatterns = [
     path("hospitals/", views.HospitalListView.as_view(), name="hospital-list"),
+    path("places/", places.PlaceListView.as_view(), name="place-list"),
     path("units/<int:unit_id>/", views.UnitDetailView.as_view(), name="unit-detail"),
     path("units/<int:unit_id>/reports/", views.UnitReportsView.as_view(), name="unit-reports"),
     path("regions/<str:code>/", views.RegionDetailView.as_view(), name="region-detail"),

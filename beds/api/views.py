@@ -81,7 +81,10 @@ class HospitalListView(APIView):
             OpenApiParameter("min_available", int, description="on units of `kind` when given"),
             OpenApiParameter("freshness", str, enum=["fresh", "ageing", "stale", "expired"]),
             OpenApiParameter(
-                "near", str, description="LAT,LON: sorts by distance, adds distance_km"
+                "near",
+                str,
+                description="LAT,LON, or a place as GET /api/v1/places/ reads it (a commune, "
+                "a postcode, an INSEE code, Lyon 3e): sorts by distance, adds distance_km",
             ),
             OpenApiParameter("radius_km", float, description="with near; default 50"),
             OpenApiParameter("page", int),
