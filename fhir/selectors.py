@@ -25,7 +25,12 @@ def commune_of(hospital: Hospital) -> tuple[str, str] | None:
     if not hospital.postcode and not hospital.city:
         return None
     place = commune_for(postcode=hospital.postcode, city=hospital.city)
-    return (place.insee, place.name) if place is not None else None
+    if place is None:
+        return None
+    # ROR's communes (TRE_R13) are communes: a municipal arrondissement counts as its commune.
+    if place.parent:
+        return place.parent, hospital.city
+    return place.insee, place.name
 
 
 def hospital_data(hospital: Hospital) -> HospitalData:

@@ -223,7 +223,9 @@ class CodeSystemView(FHIRView):
                 _("No CodeSystem/%(id)s: this server has %(ours)s.")
                 % {"id": code_system_id, "ours": t.UNIT_KIND_ID},
             )
-        return fhir_response(request, builders.unit_kind_code_system(UnitKind.choices))
+        return fhir_response(
+            request, builders.unit_kind_code_system((k.value, str(k.label)) for k in UnitKind)
+        )
 
 
 # ---------------------------------------------------------------------------------------------
