@@ -371,7 +371,7 @@ def _child(node: Any, token: str, where: str) -> Any:
 def json_patch(current: dict, body: Any) -> dict:
     """RFC 6902 JSON Patch (add, remove, replace, test, move, copy) on the current Location."""
     if not isinstance(body, list):
-        fail("A JSON Patch is an array of operations.", code="structure")
+        fail("A JSON Patch is an array of operations.", "JSONPatch", code="structure")
     document = copy.deepcopy(current)
     for index, op in enumerate(body):
         where = f"JSONPatch[{index}]"

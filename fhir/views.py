@@ -353,6 +353,10 @@ class LocationView(FHIRView):
         row = _readable_unit_row(request, resource_id, "Location")
         if not unit_can_write(request.user, Unit.objects.get(pk=row.unit.id)):
             raise error(403, _("You may not report for Location/%(id)s.") % {"id": row.unit.id})
+        # HTTP preconditions come before the body: a stale If-Match is a 412 whatever it says.
+        seen = _if_match(request)
+        if seen is not None and seen != row.unit.version:
+            raise _stale(row.unit.id, seen, row.unit.version, header=True)
         return row
 
     def _unsupported(self, request: Request, accepted: tuple[str, ...]) -> FHIRError:
@@ -396,15 +400,8 @@ class LocationView(FHIRView):
                 observed_at=capacity.observed_at,
             )
         except beds_services.VersionConflict as conflict:
-            where = "If-Match" if header_version is not None else "Location.meta.versionId"
-            raise error(
-                412 if header_version is not None else 409,
-                _(
-                    "Location/%(id)s changed since version %(seen)s: it is now at version %(now)s. Read it again and resend."
-                )
-                % {"id": row.unit.id, "seen": version, "now": conflict.unit.version},
-                where,
-                ETag=_etag(conflict.unit.version),
+            raise _stale(
+                row.unit.id, version, conflict.unit.version, header=header_version is not None
             ) from None
         except DjangoValidationError as exc:
             raise FHIRError(422, _validation_issues(exc, capacity)) from None
@@ -422,6 +419,20 @@ class LocationView(FHIRView):
             )
             return fhir_response(request, builders.operation_outcome([info]), **headers)
         return fhir_response(request, builders.location(fresh.unit, fresh.hospital), **headers)
+
+
+def _stale(unit_id: int, seen: int | None, current: int, *, header: bool) -> FHIRError:
+    """412 for a stale If-Match (HTTP's rule), 409 for a stale meta.versionId."""
+    return error(
+        412 if header else 409,
+        _(
+            "Location/%(id)s changed since version %(seen)s: it is now at version %(now)s. "
+            "Read it again and resend."
+        )
+        % {"id": unit_id, "seen": seen, "now": current},
+        "If-Match" if header else "Location.meta.versionId",
+        ETag=_etag(current),
+    )
 
 
 def _if_match(request: Request) -> int | None:
