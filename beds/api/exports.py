@@ -65,9 +65,11 @@ class EdxlHaveExportView(ExportView):
         summary="OASIS EDXL-HAVE 1.0 HospitalStatus",
         description=(
             "One Hospital per hospital (name, FINESS, position, admissions phone), one "
-            "BedCapacity per unit: BedType from the unit kind (adult kinds → AdultICU, REA_PED → "
-            "PediatricICU, REA_NEO → NeonatalICU, BURN → Burn), the kind in SubCategoryBedType, "
-            "AvailableCount = available, BaselineCount = installed. Validates against the OASIS "
+            "BedCapacity per unit: BedType from the unit kind (réanimation and soins intensifs → "
+            "AdultICU, USC → MedicalSurgical, REA_PED → PediatricICU, REA_NEO → NeonatalICU, "
+            "BURN → Burn), the kind in SubCategoryBedType, CapacityStatus Vacant/Available when "
+            "beds are free (absent otherwise), AvailableCount = available, BaselineCount = "
+            "installed. Validates against the OASIS "
             "schema. 404 when no hospital is in scope: the standard cannot express an empty "
             "status."
         ),
