@@ -201,9 +201,8 @@ def healthcare_service(unit: UnitData, hospital: HospitalData) -> dict[str, Any]
         ),
         "extension": [
             {"url": t.SENSITIVE_UNIT, "valueBoolean": False},
-            # Adults and children alike unless the kind says otherwise: ROR requires the
-            # element, Bedwatch records no age range, so the extension is present and empty
-            # of ranges only for kinds that say nothing.
+            # ROR requires the patient type; Bedwatch records no age range, so the kind's is
+            # given (neonates, children, else adults).
             {"url": t.PATIENT_TYPE, "extension": _patient_type(unit.kind)},
             {"url": t.META_CREATION_DATE, "valueDateTime": instant(unit.created_at)},
         ],

@@ -132,18 +132,18 @@ UNIT_KIND_ID = "bedwatch-unit-kind"
 # Identifier system of a unit (Location and HealthcareService ids are the unit id).
 UNIT_ID_SYSTEM = f"{BEDWATCH}/sid/unit"
 
-# Each kind's ROR activity (TRE_R211 ActiviteOperationnelle). The TRE_R211 code list was not
-# available to this project (the IG bundle in ../shared names only 022 and 183), so the codes
-# are empty until checked against the NOS release: docs/interoperability.md says so, and the
-# profile check reports the missing `specialty[operationalActivity]`.
+# Each kind's ROR activity (TRE_R211 ActiviteOperationnelle, bound through J17), codes and
+# labels as the NOS publishes them (CodeSystem TRE-R211-ActiviteOperationnelle in the ANS
+# repository ansforge/IG-NOS, ig/allNos2, commit b8b0cc3). docs/interoperability.md explains
+# each choice.
 ACTIVITY_OF_KIND: dict[str, tuple[str | None, str]] = {
-    "REA": (None, "Réanimation adulte"),
-    "REA_PED": (None, "Réanimation pédiatrique"),
-    "REA_NEO": (None, "Réanimation néonatale"),
-    "USIP": (None, "Soins intensifs polyvalents"),
-    "USIC": (None, "Soins intensifs de cardiologie"),
-    "USINV": (None, "Soins intensifs neurovasculaires"),
-    "USI_HEMATO": (None, "Soins intensifs d'hématologie"),
-    "USC": (None, "Surveillance continue"),
-    "BURN": (None, "Traitement des grands brûlés"),
+    "REA": ("127", "Réanimation médico-chirurgicale (polyvalente)"),
+    "REA_PED": ("130", "Réanimation spécialisée pédiatrique"),
+    "REA_NEO": ("128", "Réanimation spécialisée néonatale"),
+    "USIP": ("351", "Soins intensifs médico-chirurgicaux (polyvalent)"),
+    "USIC": ("354", "Soins intensifs spécialisés cardiologie (USIC)"),
+    "USINV": ("356", "Soins intensifs spécialisés neurologie vasculaire (USINV)"),
+    "USI_HEMATO": ("361", "Soins intensifs spécialisés hématologie"),
+    "USC": ("373", "Surveillance continue médico-chirurgicale (polyvalente)"),
+    "BURN": ("121", "Réanimation spécialisée brûlés"),
 }

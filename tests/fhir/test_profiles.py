@@ -21,9 +21,8 @@ MODELS = {
     "HealthcareService": HealthcareService,
     "Organization": Organization,
 }
-# What Bedwatch cannot say yet, and why (docs/interoperability.md, "What is not implemented"):
-# the TRE_R211 code of each unit kind's activity was not available to check.
-KNOWN_GAPS = {"HealthcareService.specialty[operationalActivity]: 0 found, 1..1 allowed"}
+# What Bedwatch cannot say yet, and why (docs/interoperability.md, "What is not implemented").
+KNOWN_GAPS: set[str] = set()
 
 
 def with_addresses() -> None:
@@ -111,3 +110,23 @@ def test_metadata_and_the_unit_kind_code_system_parse_as_r4(api):
     assert parsed.fhirVersion == "4.0.1"
     assert kinds.url == "https://bedwatch.fr/fhir/CodeSystem/bedwatch-unit-kind"
     assert {c.code for c in kinds.concept} >= {"REA", "USC", "BURN"}
+
+
+@pytest.mark.django_db
+def test_each_units_activity_is_its_kinds_tre_r211_code(api, carol, alice, hospital_lyon):
+    units = seed_lyon(hospital_lyon, alice)
+    client = api(carol)
+
+    def activity(unit):  # noqa: ANN001, ANN202
+        service = json.loads(client.get(f"/fhir/HealthcareService/{unit.pk}").content)
+        return [
+            c["code"]
+            for s in service["specialty"]
+            for c in s["coding"]
+            if c["system"].endswith("TRE-R211-ActiviteOperationnelle")
+        ]
+
+    assert activity(units["rea"]) == ["127"]
+    assert activity(units["usic"]) == ["354"]
+    assert activity(units["burn"]) == ["121"]
+    assert activity(units["never"]) == ["128"]
