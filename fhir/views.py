@@ -373,23 +373,43 @@ class LocationView(FHIRView):
         if kind not in kinds:
             raise self._unsupported(request, kinds)
         body = self.body(request)
-        current = builders.location(row.unit, row.hospital)
-        meta_version = None
-        if kind == capability.JSON_PATCH:
-            wanted = parsing.json_patch(current, body)
-        elif isinstance(body, dict) and body.get("resourceType") == "Parameters":
-            wanted = parsing.fhirpath_patch(current, body)
-        else:
-            wanted = parsing.merge_patch(current, body)
-            meta_version = parsing.meta_version(body)
-        return self._write(request, row, wanted, meta_version=meta_version)
+        # A patch applies to the Location as it is now: when another report lands between
+        # our read and our write, read again and reapply (a client's own version is kept).
+        for _attempt in range(3):
+            current = builders.location(row.unit, row.hospital)
+            meta_version = None
+            if kind == capability.JSON_PATCH:
+                wanted = parsing.json_patch(current, body)
+            elif isinstance(body, dict) and body.get("resourceType") == "Parameters":
+                wanted = parsing.fhirpath_patch(current, body)
+            else:
+                wanted = parsing.merge_patch(current, body)
+                meta_version = parsing.meta_version(body)
+            try:
+                return self._write(
+                    request, row, wanted, meta_version=meta_version, base=row.unit.version
+                )
+            except _Raced:
+                row = _readable_unit_row(request, str(row.unit.id), "Location")
+        raise error(
+            409,
+            _("Location/%(id)s changes too often to patch now: try again.") % {"id": row.unit.id},
+        )
 
     def _write(
-        self, request: Request, row: s.UnitRow, body: Any, *, meta_version: int | None
+        self,
+        request: Request,
+        row: s.UnitRow,
+        body: Any,
+        *,
+        meta_version: int | None,
+        base: int | None = None,
     ) -> HttpResponse:
+        """Report `body`'s capacity; `base` is the version a patch was applied to."""
         header_version = _if_match(request)
         capacity = parsing.capacity_of(body, location_id=str(row.unit.id))
-        version = header_version if header_version is not None else meta_version
+        client_version = header_version if header_version is not None else meta_version
+        version = client_version if client_version is not None else base
         try:
             services.location_capacity_report(
                 unit_id=row.unit.id,
@@ -400,6 +420,8 @@ class LocationView(FHIRView):
                 observed_at=capacity.observed_at,
             )
         except beds_services.VersionConflict as conflict:
+            if client_version is None:
+                raise _Raced from None
             raise _stale(
                 row.unit.id, version, conflict.unit.version, header=header_version is not None
             ) from None
@@ -419,6 +441,10 @@ class LocationView(FHIRView):
             )
             return fhir_response(request, builders.operation_outcome([info]), **headers)
         return fhir_response(request, builders.location(fresh.unit, fresh.hospital), **headers)
+
+
+class _Raced(Exception):
+    """Another report landed between a patch's read and its write."""
 
 
 def _stale(unit_id: int, seen: int | None, current: int, *, header: bool) -> FHIRError:

@@ -150,3 +150,36 @@ def test_jdv_urls_are_accepted_as_systems_and_source_type_is_kept(api, alice, ho
         if s["url"] == "capacitySourceType"
     }
     assert sources == {"03"}
+
+
+@pytest.mark.django_db
+def test_a_patch_raced_by_another_report_is_reapplied_on_top_of_it(
+    api, alice, hospital_lyon, monkeypatch
+):
+    from fhir import services
+    from tests.beds.exports_helpers import report
+
+    units = seed_lyon(hospital_lyon, alice)
+    client = api(alice)
+    location, _response = read(client, units["rea"])
+    path = pointer_to_available(location).replace("/valueInteger", "")
+    real = services.location_capacity_report
+    raced = []
+
+    def with_a_report_first(**kwargs):  # noqa: ANN003, ANN202
+        if not raced:  # the staff page reports between the patch's read and its write
+            raced.append(report(units["rea"], alice, installed=12, available=2, occupied=8))
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "location_capacity_report", with_a_report_first)
+    patch = [{"op": "replace", "path": f"{path}/valueInteger", "value": 0}]
+
+    response = client.patch(
+        f"/fhir/Location/{units['rea'].pk}", json.dumps(patch), content_type=JSON_PATCH
+    )
+
+    assert response.status_code == 200, response.content
+    units["rea"].refresh_from_db()
+    # The staff page's installed=12 is kept; the patch's available=0 is applied on top of it.
+    assert (units["rea"].installed, units["rea"].available) == (12, 0)
+    assert len(raced) == 1
