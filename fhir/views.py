@@ -315,39 +315,8 @@ WRITE_SCHEMA = {
 }
 
 
-class LocationView(FHIRView):
-    @extend_schema(
-        operation_id="fhir_location_read", summary="A unit as a RORLocation", **FHIR_SCHEMA
-    )
-    def get(self, request: Request, location_id: str) -> HttpResponse:
-        response_type(request)
-        row = _readable_unit_row(request, location_id, "Location")
-        return fhir_response(
-            request, builders.location(row.unit, row.hospital), **_resource_headers(row.unit)
-        )
-
-    @extend_schema(
-        operation_id="fhir_location_update",
-        summary="Replace a unit's capacity records",
-        **WRITE_SCHEMA,
-    )
-    def put(self, request: Request, location_id: str) -> HttpResponse:
-        response_type(request)
-        row = self._writable(request, location_id)
-        if self.content_type(request) not in (FHIR_JSON, "application/json"):
-            raise self._unsupported(request, (FHIR_JSON, "application/json"))
-        body = self.body(request)
-        parsing.capacity_of(body, location_id=str(row.unit.id), require_records=True)
-        return self._write(request, row, body, meta_version=parsing.meta_version(body))
-
-    @extend_schema(
-        operation_id="fhir_location_patch",
-        summary="FHIRPath Patch, JSON Patch or merge of capacity records",
-        **WRITE_SCHEMA,
-    )
-    def patch(self, request: Request, location_id: str) -> HttpResponse:
-        response_type(request)
-        return self._patch(request, self._writable(request, location_id))
+class LocationWriteView(FHIRView):
+    """What the instance and conditional writes of Location share."""
 
     def _writable(self, request: Request, resource_id: str) -> s.UnitRow:
         row = _readable_unit_row(request, resource_id, "Location")
@@ -441,6 +410,41 @@ class LocationView(FHIRView):
             )
             return fhir_response(request, builders.operation_outcome([info]), **headers)
         return fhir_response(request, builders.location(fresh.unit, fresh.hospital), **headers)
+
+
+class LocationView(LocationWriteView):
+    @extend_schema(
+        operation_id="fhir_location_read", summary="A unit as a RORLocation", **FHIR_SCHEMA
+    )
+    def get(self, request: Request, location_id: str) -> HttpResponse:
+        response_type(request)
+        row = _readable_unit_row(request, location_id, "Location")
+        return fhir_response(
+            request, builders.location(row.unit, row.hospital), **_resource_headers(row.unit)
+        )
+
+    @extend_schema(
+        operation_id="fhir_location_update",
+        summary="Replace a unit's capacity records",
+        **WRITE_SCHEMA,
+    )
+    def put(self, request: Request, location_id: str) -> HttpResponse:
+        response_type(request)
+        row = self._writable(request, location_id)
+        if self.content_type(request) not in (FHIR_JSON, "application/json"):
+            raise self._unsupported(request, (FHIR_JSON, "application/json"))
+        body = self.body(request)
+        parsing.capacity_of(body, location_id=str(row.unit.id), require_records=True)
+        return self._write(request, row, body, meta_version=parsing.meta_version(body))
+
+    @extend_schema(
+        operation_id="fhir_location_patch",
+        summary="FHIRPath Patch, JSON Patch or merge of capacity records",
+        **WRITE_SCHEMA,
+    )
+    def patch(self, request: Request, location_id: str) -> HttpResponse:
+        response_type(request)
+        return self._patch(request, self._writable(request, location_id))
 
 
 class _Raced(Exception):
@@ -569,7 +573,7 @@ def _params(request: HttpRequest) -> dict[str, list[str]]:
     return {key: request.GET.getlist(key) for key in request.GET}
 
 
-class LocationTypeView(FHIRView):
+class LocationTypeView(LocationWriteView):
     """GET [base]/Location (search) and PATCH [base]/Location?identifier=… (conditional)."""
 
     @extend_schema(exclude=True)
@@ -615,9 +619,7 @@ class LocationTypeView(FHIRView):
                 % {"n": len(matches)},
                 "identifier",
             )
-        view = LocationView()
-        view.request = request
-        return view._patch(request, view._writable(request, str(matches[0])))
+        return self._patch(request, self._writable(request, str(matches[0])))
 
 
 class HealthcareServiceTypeView(FHIRView):
