@@ -47,9 +47,42 @@ def load_json(raw: bytes) -> Any:
         if deepest > MAX_DEPTH:
             fail(f"The JSON is nested deeper than {MAX_DEPTH} levels.", code="too-costly")
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except (ValueError, RecursionError) as exc:
         fail(f"The request body is not valid JSON: {exc}", code="structure")
+    root = value.get("resourceType") if isinstance(value, dict) else None
+    where = _bad_string(value, root if isinstance(root, str) and root.isalpha() else "body")
+    if where is not None:
+        fail(
+            "A string holds a control character or a lone surrogate (\\u0000–\\u001f other "
+            "than tab and line breaks, \\ud800–\\udfff): FHIR strings cannot.",
+            where,
+        )
+    return value
+
+
+# FHIR strings are Unicode text: no C0 control but tab, CR, LF; no lone surrogate (JSON's \\uD800
+# escapes decode to one, and neither UTF-8 nor PostgreSQL's jsonb can hold it).
+_BAD_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+def _bad_string(value: Any, where: str) -> str | None:
+    """The path of the first string (key or value) FHIR cannot hold, or None."""
+    if isinstance(value, str):
+        return where if _BAD_CHARACTERS.search(value) else None
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _bad_string(item, f"{where}[{index}]")
+            if found:
+                return found
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if _BAD_CHARACTERS.search(key):
+                return where
+            found = _bad_string(item, f"{where}.{key}")
+            if found:
+                return found
+    return None
 
 
 def version_of(raw: Any, where: str) -> int:

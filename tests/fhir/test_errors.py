@@ -155,3 +155,22 @@ def test_search_errors_name_the_parameter(api, carol, alice, hospital_lyon, quer
 
     assert response.status_code == 400, response.content
     assert expressions(response) == [expression]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("text", ["\ud800x", "a\u0000b", "bell\u0007"])
+def test_strings_fhir_cannot_hold_are_400s_naming_them(api, alice, hospital_lyon, text):
+    units = seed_lyon(hospital_lyon, alice)
+    client = api(alice)
+    location = json.loads(client.get(f"/fhir/Location/{units['rea'].pk}").content)
+    index = next(i for i, e in enumerate(location["extension"]) if e["url"] == t.SUPPORTED_CAPACITY)
+    location["extension"][index]["extension"].append({"url": "comment", "valueString": text})
+
+    response = client.put(
+        f"/fhir/Location/{units['rea'].pk}", json.dumps(location), content_type=FHIR_JSON
+    )
+
+    assert response.status_code == 400, response.content
+    assert expressions(response) == [f"Location.extension[{index}].extension[7].valueString"]
+    assert client.get(f"/fhir/Location/{units['rea'].pk}").status_code == 200
+    assert CapacityReport.objects.filter(unit=units["rea"]).count() == 2
