@@ -22,6 +22,7 @@ _DATE = re.compile(
 )
 FINESS_RE = re.compile(r"^(\d{2}|2A|2B)\d{7}$")
 UNIT_ID_RE = re.compile(r"^[0-9]{1,9}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass
@@ -147,6 +148,13 @@ def parse(
         for name in params
         if name not in known
     ]
+    issues += [
+        Issue("value", f"{name} holds a control character.", name)
+        for name, values in params.items()
+        if any(_CONTROL.search(v) for v in values)
+    ]
+    if issues:
+        raise FHIRInputError(issues)
     search = Search(resource=resource, count=default_count)
     if "_id" in params:
         search.ids = _values(params, "_id")

@@ -173,6 +173,11 @@ def test_no_body_or_query_makes_a_server_error(api, alice, hospital_lyon):  # no
         "_lastUpdated=2026-01-01T25:00",
         "_lastUpdated=",
         "identifier=a|b|c",
+        "identifier=%00",
+        "_id=%00",
+        "_tag=%00",
+        "region=%00",
+        "identifier=https://finess.esante.gouv.fr|69%00",
     ]:
         for path in [
             "/fhir/Location",
