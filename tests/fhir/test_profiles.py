@@ -1,7 +1,11 @@
 """Every resource Bedwatch serves, checked against the ROR IG's FSH (tests/fhir/profile_check.py)
-and against R4 core structure by an independent library (fhir.resources)."""
+and against R4 core structure by independent libraries: fhir.resources, and the npm `fhir`
+package's validator (R4 StructureDefinitions and value sets) when installed in tests/fhir/r4."""
 
 import json
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 from fhir.resources.R4B.bundle import Bundle
@@ -130,3 +134,31 @@ def test_each_units_activity_is_its_kinds_tre_r211_code(api, carol, alice, hospi
     assert activity(units["usic"]) == ["354"]
     assert activity(units["burn"]) == ["121"]
     assert activity(units["never"]) == ["128"]
+
+
+R4_VALIDATOR = Path(__file__).parent / "r4"
+
+
+@pytest.mark.django_db
+def test_every_resource_served_passes_the_npm_fhir_r4_validator(api, carol, alice, hospital_lyon):
+    node = shutil.which("node")
+    if node is None or not (R4_VALIDATOR / "node_modules" / "fhir").exists():
+        pytest.skip("the npm fhir validator: npm ci --prefix tests/fhir/r4")
+    seed_lyon(hospital_lyon, alice)
+    with_addresses()
+    served = everything_served(api(carol))
+    served.append(json.loads(api(None).get("/fhir/metadata").content))
+    served.append(json.loads(api(None).get("/fhir/CodeSystem/bedwatch-unit-kind").content))
+    broken = {**served[0], "status": "bogus"}  # the validator must see this one
+
+    result = subprocess.run(
+        [node, str(R4_VALIDATOR / "validate.js")],
+        input="".join(json.dumps(r) + "\n" for r in [*served, broken]),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+    invalid = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [i["resource"] for i in invalid] == [f"{broken['resourceType']}/{broken['id']}"], invalid
