@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "beds",
     "realtime",
     "maps",
+    "fhir",
 ]
 
 MIDDLEWARE = [

@@ -231,12 +231,3 @@ class ThresholdChangeSerializer(serializers.Serializer):
 class ReportHistoryQuerySerializer(serializers.Serializer):
     since = serializers.DateTimeField(required=False)
     until = serializers.DateTimeField(required=False)
-
-
-class FhirPagingSerializer(serializers.Serializer):
-    """FHIR search paging of the Location export: all units at once unless `_count` is given."""
-
-    _count = serializers.IntegerField(
-        min_value=1, max_value=1000, required=False, help_text="units per page (1–1000)"
-    )
-    _page = serializers.IntegerField(min_value=1, required=False, default=1, help_text="1-based")

@@ -20,6 +20,5 @@ urlpatterns = [
     ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("exports/edxl-have.xml", exports.EdxlHaveExportView.as_view(), name="export-edxl"),
-    path("exports/fhir/Location", exports.FhirLocationExportView.as_view(), name="export-fhir"),
     path("exports/capacity.csv", exports.CapacityCsvExportView.as_view(), name="export-csv"),
 ]
