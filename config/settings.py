@@ -248,6 +248,14 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # The alerts' choice sets share field names (`kind`, `state`) with others: name them.
+    "ENUM_NAME_OVERRIDES": {
+        "AlertKindEnum": "alerts.models.Alert.Kind",
+        "KindEnum": "beds.models.UnitKind",
+        "AlertLevelEnum": "alerts.models.Alert.Level",
+        "AlertScopeEnum": "alerts.models.Alert.Scope",
+        "AlertStateEnum": "alerts.models.Alert.State",
+    },
 }
 
 # Freshness of a unit's figures, from the age of its latest report (hours).
