@@ -80,6 +80,7 @@ def run_forever() -> None:
             IntervalTrigger(seconds=period, timezone=UTC),
             args=[name],
             id=name,
+            name=name,
             next_run_time=datetime.now(UTC),
             coalesce=True,
             max_instances=1,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import subprocess
 import sys
+from collections import Counter
 from email.policy import default as default_policy
 
 import pytest
@@ -100,9 +101,11 @@ def test_two_schedulers_at_once_send_each_reminder_once(server_database, smtp_se
     outputs = [r.communicate(timeout=120)[0] for r in runners]
     assert [r.returncode for r in runners] == [0, 0], outputs
 
-    to = sorted(m["To"] for m in smtp_server.messages)
-    # One email per person per round, whatever their number of hospitals and units.
-    assert to == ["both@chu-lyon.fr", "nurse@chu-lyon.fr"], outputs
+    to = Counter(m["To"] for m in smtp_server.messages)
+    # One email per person per round, whatever their number of hospitals and units (the demo's
+    # own accounts get theirs too: staff reminders, coordinators' digest of the demo's alert).
+    assert to["both@chu-lyon.fr"] == to["nurse@chu-lyon.fr"] == 1, outputs
+    assert set(to.values()) == {1}, (to, outputs)
     by_to = {m["To"]: m for m in smtp_server.messages}
     both = by_to["both@chu-lyon.fr"]
     text = both.get_body(preferencelist=("plain",)).get_content()
@@ -119,11 +122,12 @@ def test_two_schedulers_at_once_send_each_reminder_once(server_database, smtp_se
         "--once",
         env={"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp_server.port)},
     )
-    assert len(smtp_server.messages) == 2
+    assert len(smtp_server.messages) == sum(to.values())
     count = manage(
         db, "shell", "-c", "from alerts.models import Reminder; print(Reminder.objects.count())"
     )
-    assert count.split()[-1] == "6"
+    herriot_and_croix_rousse = 6
+    assert int(count.split()[-1]) >= herriot_and_croix_rousse
 
 
 @pytest.mark.django_db
