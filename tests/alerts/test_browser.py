@@ -20,6 +20,7 @@ def test_an_alert_shows_on_the_open_page_within_a_second_then_a_link_reports_onc
     db = server_database
     nurse_token, _watcher = seed_nurse_and_watcher(db)
     create_account(db, "coord", "coordinator", region="84", password=PASSWORD)
+    create_account(db, "coord2", "coordinator", region="84", password=PASSWORD)
     env = {"DATABASE_URL": db, "REDIS_URL": settings.REDIS_URL or None}
     with daphne(env, log_dir=tmp_path) as server:
         page = browser.new_page(locale="fr-FR")
@@ -43,6 +44,27 @@ def test_an_alert_shows_on_the_open_page_within_a_second_then_a_link_reports_onc
         )
         assert time.monotonic() - start < 3  # the reports themselves included
         assert page.locator("[data-alerts-list] [data-alert-id]").count() >= before
+
+        # Another coordinator of the région has the alerts page open …
+        other = browser.new_page(locale="fr-FR")
+        other.goto(server.url + "/accounts/login/?next=/regions/84/alerts/")
+        other.fill("#id_username", "coord2")
+        other.fill("#id_password", PASSWORD)
+        other.click("main form button[type=submit]")
+        other.wait_for_url("**/regions/84/alerts/")
+        other.wait_for_selector('#live-status[data-live-state="live"]')
+        item = page.locator('[data-alerts-list] .bw-alert--saturated[data-state="open"]').first
+        alert_id = item.get_attribute("data-alert-id")
+        other.wait_for_selector(f'[data-alerts-list] [data-alert-id="{alert_id}"]')
+        # … and sees the first one acknowledge it, live, with who did.
+        item.locator("button[type=submit]").click()
+        seen = other.wait_for_selector(
+            f'[data-alerts-list] [data-alert-id="{alert_id}"][data-state="acknowledged"]',
+            timeout=1000,
+        )
+        assert "acquittée par coord" in seen.inner_text()
+        page.wait_for_selector(f'[data-alert-id="{alert_id}"][data-state="acknowledged"]')
+        assert page.url.endswith("/regions/84/table/")  # acknowledged in place, no reload
 
         # A reminder's link, made the scheduler's way, opens that unit's card only.
         unit = burns[0]
