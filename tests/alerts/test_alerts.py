@@ -210,6 +210,9 @@ def test_alert_page_lists_and_acknowledges_without_javascript(
     assert "aucun lit disponible" in page.content.decode()
     table = client.get("/regions/84/table/")
     assert f'data-alert-id="{alert.pk}"' in table.content.decode()
+    regional_map = client.get("/maps/regions/84/")
+    assert f'data-alert-id="{alert.pk}"' in regional_map.content.decode()
+    assert "data-alerts-region" not in client.get("/maps/").content.decode()
 
     done = client.post(f"/regions/84/alerts/{alert.pk}/acknowledge/", {"next": "https://evil"})
     assert done.status_code == 302 and done["Location"] == "/regions/84/alerts/"
