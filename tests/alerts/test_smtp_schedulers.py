@@ -147,4 +147,5 @@ def test_reminders_go_through_a_real_smtp_server_in_english_too(
     assert message["To"] == "alice@chu-lyon.fr"
     assert message["Subject"].startswith("Reminder: figures to update")
     assert "overdue" in message.get_body(preferencelist=("plain",)).get_content()
-    assert overdue_unit.label in message.get_body(preferencelist=("html",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert overdue_unit.label in html and '<html lang="en">' in html
