@@ -37,18 +37,14 @@ def run_job(name: str, *, now: datetime | None = None) -> object | None:
     None when skipped."""
     period, job = _jobs()[name]
     now = now or timezone.now()
-    close_old_connections()
-    try:
-        run = services.job_round_claim(job=name, slot=slot_of(now, period))
-        if run is None:
-            logger.info("scheduler: %s of this period already run elsewhere", name)
-            return None
-        result = job(now=now)
-        services.job_round_finish(run=run)
-        logger.info("scheduler: %s done: %s", name, result)
-        return result
-    finally:
-        close_old_connections()
+    run = services.job_round_claim(job=name, slot=slot_of(now, period))
+    if run is None:
+        logger.info("scheduler: %s of this period already run elsewhere", name)
+        return None
+    result = job(now=now)
+    services.job_round_finish(run=run)
+    logger.info("scheduler: %s done: %s", name, result)
+    return result
 
 
 FAILED = "failed"
@@ -90,7 +86,11 @@ def run_forever() -> None:
 
 
 def _safe_run(name: str) -> None:
+    # A long-lived process: connections the database dropped meanwhile are not reused.
+    close_old_connections()
     try:
         run_job(name)
     except Exception:
         logger.exception("scheduler: %s failed", name)
+    finally:
+        close_old_connections()
