@@ -77,3 +77,21 @@ def test_create_account_takes_an_email_address(db):  # noqa: ANN001
             stdout=StringIO(),
         )
     assert not User.objects.filter(username="olga").exists()
+
+
+def test_an_admin_sets_crisis_in_django_admin(client, erin, region_ara):
+    client.force_login(erin)
+    response = client.post(
+        "/admin/regions/region/84/change/",
+        {
+            "tension_occupancy_pct": region_ara.tension_occupancy_pct,
+            "tension_available_max": region_ara.tension_available_max,
+            "reporting_cadence_minutes": 30,
+            "crisis": "on",
+            "departments-TOTAL_FORMS": 0,
+            "departments-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    region_ara.refresh_from_db()
+    assert (region_ara.crisis, region_ara.reporting_cadence_minutes) == (True, 30)
