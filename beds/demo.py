@@ -268,3 +268,9 @@ ACCOUNTS: list[tuple[str, str, list[str], list[str], str]] = [
     ("samu69", "dispatcher", [], ["84"], "demo-samu-2026"),
     ("admin", "admin", [], [], "demo-admin-2026"),
 ]
+
+# The alerts' demo (docs/alerts.md): a unit past the 4-hour reporting cadence (its staff get a
+# reminder at the first `run_scheduler --once`) and one whose last report leaves no bed, which
+# opens a saturation alert for région 84's coordinators. (FINESS, unit label.)
+OVERDUE_UNIT = ("690783154", "Soins intensifs de cardiologie")
+SATURATED_UNIT = ("690783154", "Centre des brûlés")

@@ -17,11 +17,13 @@ urlpatterns = [
         name="export-fhir",
     ),
     path("api/v1/", include("beds.api.urls")),
+    path("api/v1/", include("alerts.api_urls")),
     path("healthz", beds_views.healthz, name="healthz"),
     path("fhir/", include("fhir.urls")),
     path("", include("beds.urls")),
     path("", include("maps.urls")),
     path("regions/", include("regions.urls")),
+    path("", include("alerts.urls")),
 ]
 
 # Daphne does not serve static files: in DEBUG (`make run`) Django does; in production the

@@ -208,7 +208,14 @@ class RegionTrendSerializer(serializers.Serializer):
 class RegionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Region
-        fields = ["code", "name", "tension_occupancy_pct", "tension_available_max"]
+        fields = [
+            "code",
+            "name",
+            "tension_occupancy_pct",
+            "tension_available_max",
+            "reporting_cadence_minutes",
+            "crisis",
+        ]
         read_only_fields = ["code", "name"]
 
 
