@@ -7,23 +7,18 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
-from django.db import connection
-from django.db.models import F, Model, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.expressions import Col
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from beds.capacity import (
-    epoch_microseconds,
     freshness_bounds,
-    freshness_judge_us,
+    freshness_judge,
     freshness_of,
-    from_epoch_microseconds,
     tension_of_totals,
 )
 from beds.models import FIGURES, CapacityReport, Freshness, Hospital, Unit, UnitKind
-from regions.models import Department, Region
+from regions.models import Region
 
 EARTH_RADIUS_KM = 6371.0088
 DEFAULT_RADIUS_KM = 50.0
@@ -92,64 +87,49 @@ class HospitalHit:
     distance_km: float | None = None
 
 
-# The search runs in plain SQL, with no model instance and no queryset to compile: Django
-# building and compiling the querysets cost more than PostgreSQL answering them (~3 ms of CPU
-# against a 5 ms budget, docs/performance.md). Names come from the models' metadata; the parity
-# tests (tests/beds/test_hospital_search.py) hold the answer equal to the ORM's reference
-# (tests/reference.py).
-_HOSPITAL_COLUMNS = ("id", "finess", "name", "lat", "lon", "department_id")
-_HOSPITAL_TAIL = ("address", "postcode", "city", "phone")
-# The hospital dict's keys, in `hospital_to_dict`'s order, for the query's columns after "id".
-_HOSPITAL_KEYS = ("finess", "name", "lat", "lon", "department", "region", *_HOSPITAL_TAIL)
-_UNIT_COLUMNS = ("id", "hospital_id", "kind", "label", "ecmo", *FIGURES, "version", "updated_at")
+# The columns a search reads: the hospital dict's, in `hospital_to_dict`'s order after the key.
+_HOSPITAL_COLUMNS = (
+    "id",
+    "finess",
+    "name",
+    "lat",
+    "lon",
+    "department_id",
+    "department__region_id",
+    "address",
+    "postcode",
+    "city",
+    "phone",
+)
+_HOSPITAL_KEYS = ("finess", "name", "lat", "lon", "department", "region", *_HOSPITAL_COLUMNS[7:])
 # The unit dict's keys, in `unit_to_dict`'s order, for the query's columns: "hospital" holds the
-# hospital's key until its FINESS replaces it, "freshness" the time in microseconds until the
-# judge replaces it (replacing a value keeps the key's place).
+# hospital's key until its FINESS replaces it (replacing a value keeps the key's place).
+_UNIT_COLUMNS = ("id", "hospital_id", "kind", "label", "ecmo", *FIGURES, "version", "updated_at")
 _UNIT_KEYS = ("id", "hospital", *_UNIT_COLUMNS[2:], "freshness")
 _HOSPITAL_TEMPLATE = {**dict.fromkeys(_HOSPITAL_KEYS), "units": None}
 _UNIT_TEMPLATE = dict.fromkeys(_UNIT_KEYS)
 
 
-def _column(model: type[Model], name: str, alias: str) -> str:
-    qn = connection.ops.quote_name
-    return f"{alias}.{qn(model._meta.get_field(name.removesuffix('_id')).column)}"
-
-
-def _table(model: type[Model], alias: str) -> str:
-    return f"{connection.ops.quote_name(model._meta.db_table)} {alias}"
-
-
-def _datetime_param(value: datetime) -> object:
-    return connection.ops.adapt_datetimefield_value(value)
-
-
-def _unit_filters_sql(
+def units_matching(
     *, kind: str | None, min_available: int | None, freshness: str | None, now: datetime
-) -> tuple[list[str], list[object]]:
-    """`kind`, `min_available` and `freshness` as SQL conditions on units `u` (the ORM reference
-    in tests/reference.py applies the same)."""
-    where: list[str] = []
-    params: list[object] = []
+) -> QuerySet[Unit]:
+    """Units of `kind` with at least `min_available` beds and this `freshness` at `now`."""
+    units = Unit.objects.all()
     if kind:
-        where.append(f"{_column(Unit, 'kind', 'u')} = %s")
-        params.append(kind)
+        units = units.filter(kind=kind)
     if min_available is not None:
-        where.append(f"{_column(Unit, 'available', 'u')} >= %s")
-        params.append(min_available)
+        units = units.filter(available__gte=min_available)
     if freshness:
-        updated_at = _column(Unit, "updated_at", "u")
         oldest, newest = freshness_bounds(freshness, now=now)
         if freshness == Freshness.EXPIRED:
-            where.append(f"({updated_at} IS NULL OR {updated_at} < %s)")
-            params.append(_datetime_param(newest))  # type: ignore[arg-type]
+            units = units.filter(Q(updated_at__isnull=True) | Q(updated_at__lt=newest))
         elif freshness == Freshness.FRESH:
-            where.append(f"{updated_at} > %s")
-            params.append(_datetime_param(oldest))  # type: ignore[arg-type]
+            units = units.filter(updated_at__gt=oldest)
+        elif freshness == Freshness.STALE:
+            units = units.filter(updated_at__gte=oldest, updated_at__lte=newest)
         else:
-            lower = ">=" if freshness == Freshness.STALE else ">"
-            where.append(f"{updated_at} {lower} %s AND {updated_at} <= %s")
-            params += [_datetime_param(oldest), _datetime_param(newest)]  # type: ignore[arg-type]
-    return where, params
+            units = units.filter(updated_at__gt=oldest, updated_at__lte=newest)
+    return units
 
 
 def hospital_search(
@@ -164,82 +144,41 @@ def hospital_search(
     radius_km: float | None = None,
     now: datetime | None = None,
 ) -> list[HospitalHit]:
-    """The hospitals list (DESIGN §3): active hospitals among `hospitals` matching the
+    """The hospitals list (docs/api.md): active hospitals among `hospitals` matching the
     filters, by name then FINESS, from one query, without their units; paginate, then fill the
     units of the page with `hospital_hits_with_units`.
 
     `hospitals` is the caller's scope (`hospitals_readable`). `kind`, `min_available` and
     `freshness` keep hospitals having at least one unit that matches all three together.
     `near` keeps those within `radius_km` (default 50): sorted by the exact great-circle
-    distance, then name, then FINESS, `distance_km` rounded to the metre.
+    distance, then name, then FINESS, `distance_km` rounded to the metre. The database
+    narrows them to a bounding box on the indexed latitude and longitude; the exact distance
+    is computed here, for the few hospitals in the box.
     """
-    if hospitals.query.is_empty():
-        return []
     now = now or timezone.now()
-    columns = [_column(Hospital, name, "h") for name in _HOSPITAL_COLUMNS]
-    columns.append(_column(Department, "region_id", "d"))
-    columns += [_column(Hospital, name, "h") for name in _HOSPITAL_TAIL]
-    where = [_column(Hospital, "active", "h")]
-    params: list[object] = []
-    if hospitals.query.where or hospitals.query.is_sliced:
-        # A restricted scope (staff, coordinator): its own SQL, compiled by Django.
-        scope_sql, scope_params = hospitals.order_by().values("pk").query.sql_with_params()
-        where.append(f"{_column(Hospital, 'id', 'h')} IN ({scope_sql})")
-        params += scope_params
+    qs = hospitals.filter(active=True)
     if region:
-        where.append(f"{_column(Department, 'region_id', 'd')} = %s")
-        params.append(region)
+        qs = qs.filter(department__region_id=region)
     if department:
-        where.append(f"{_column(Hospital, 'department_id', 'h')} = %s")
-        params.append(department)
-    unit_where, unit_params = _unit_filters_sql(
-        kind=kind, min_available=min_available, freshness=freshness, now=now
-    )
-    if unit_where:
-        where.append(
-            f"{_column(Hospital, 'id', 'h')} IN (SELECT {_column(Unit, 'hospital_id', 'u')} "
-            f"FROM {_table(Unit, 'u')} WHERE {' AND '.join(unit_where)})"
-        )
-        params += unit_params
+        qs = qs.filter(department_id=department)
+    if kind or min_available is not None or freshness:
+        units = units_matching(kind=kind, min_available=min_available, freshness=freshness, now=now)
+        qs = qs.filter(pk__in=units.values("hospital_id"))
     radius = radius_km if radius_km is not None else DEFAULT_RADIUS_KM
     if near is not None:
         min_lat, max_lat, min_lon, max_lon = bounding_box(near[0], near[1], radius)
-        lat, lon = _column(Hospital, "lat", "h"), _column(Hospital, "lon", "h")
-        where.append(f"{lat} >= %s AND {lat} <= %s AND {lon} >= %s AND {lon} <= %s")
-        params += [min_lat, max_lat, min_lon, max_lon]
-    sql = (
-        f"SELECT {', '.join(columns)} FROM {_table(Hospital, 'h')} "
-        f"INNER JOIN {_table(Department, 'd')} ON "
-        f"{_column(Hospital, 'department_id', 'h')} = {_column(Department, 'code', 'd')} "
-        f"WHERE {' AND '.join(where)}"
-    )
+        qs = qs.filter(lat__gte=min_lat, lat__lte=max_lat, lon__gte=min_lon, lon__lte=max_lon)
+    rows = qs.values_list(*_HOSPITAL_COLUMNS)
     if near is None:
-        sql += f" ORDER BY {_column(Hospital, 'name', 'h')}, {_column(Hospital, 'finess', 'h')}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if near is None:
-        return [HospitalHit(row[0], row[1:]) for row in rows]
+        return [HospitalHit(row[0], row[1:]) for row in rows.order_by("name", "finess")]
     lat, lon = near
     found = []
-    for row in rows:
+    for row in rows.order_by():
         distance = haversine_km(lat, lon, row[3], row[4])
         if distance <= radius:
             found.append((distance, row[2], row[1], row))
     found.sort(key=lambda f: f[:3])
     return [HospitalHit(row[0], row[1:], distance) for distance, _name, _finess, row in found]
-
-
-def _converters(model: type[Model], names: Iterable[str]) -> list[tuple[int, list, Col]]:
-    """Django's conversions of raw column values (SQLite's booleans and datetimes)."""
-    found = []
-    for i, name in enumerate(names):
-        field = model._meta.get_field(name.removesuffix("_id"))
-        col = field.get_col(model._meta.db_table)
-        functions = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
-        if functions:
-            found.append((i, functions, col))
-    return found
 
 
 def hospital_hits_with_units(hits: Iterable[HospitalHit], *, now: datetime) -> list[dict]:
@@ -249,7 +188,7 @@ def hospital_hits_with_units(hits: Iterable[HospitalHit], *, now: datetime) -> l
     by_pk = {}
     for hit in hits:
         data = _HOSPITAL_TEMPLATE.copy()
-        data.update(zip(_HOSPITAL_KEYS, hit.row, strict=False))
+        data.update(zip(_HOSPITAL_KEYS, hit.row, strict=True))
         data["units"] = []
         if hit.distance_km is not None:
             data["distance_km"] = round(hit.distance_km, 3)
@@ -257,62 +196,22 @@ def hospital_hits_with_units(hits: Iterable[HospitalHit], *, now: datetime) -> l
         by_pk[hit.pk] = data
     if not by_pk:
         return []
-    judge = freshness_judge_us(now=now)
-    for row in _unit_rows(list(by_pk)):
-        # A copy of a dict holding every key, filled in C: ~0.9 µs a unit on the bench machine
-        # where dict(zip(...)) took ~2.5 µs (the hottest loop of the search).
+    judge = freshness_judge(now=now)
+    units = (
+        Unit.objects.filter(hospital_id__in=list(by_pk))
+        .order_by("kind", "label")
+        .values_list(*_UNIT_COLUMNS)
+    )
+    for row in units:
         data = _UNIT_TEMPLATE.copy()
         data.update(zip(_UNIT_KEYS, row, strict=False))
         hospital = by_pk[row[1]]
         data["hospital"] = hospital["finess"]
-        data["freshness"] = judge(row[-1])
+        updated_at = row[-1]
+        data["updated_at"] = updated_at.isoformat() if updated_at else None
+        data["freshness"] = judge(updated_at)
         hospital["units"].append(data)
     return answer
-
-
-def _unit_rows(hospital_pks: list[int]) -> list[tuple]:
-    """The units of these hospitals as `_UNIT_COLUMNS`, `updated_at` as its ISO 8601 text and
-    then as `epoch_microseconds`, sorted by kind and label."""
-    columns = [_column(Unit, name, "u") for name in _UNIT_COLUMNS]
-    hospital_id = _column(Unit, "hospital_id", "u")
-    order = f"ORDER BY {_column(Unit, 'kind', 'u')}, {_column(Unit, 'label', 'u')}"
-    if connection.vendor == "postgresql":
-        # The time as whole microseconds: Django's aware-datetime loader cost ~8 µs a row
-        # (docs/performance.md). One array parameter rather than a hundred placeholders for
-        # psycopg to rewrite.
-        columns[-1] = f"(EXTRACT(EPOCH FROM {columns[-1]}) * 1000000)::bigint"
-        sql = f"SELECT {', '.join(columns)} FROM {_table(Unit, 'u')} WHERE {hospital_id} = ANY(%s) "
-        params: list[object] = [hospital_pks]
-    else:
-        marks = ", ".join(["%s"] * len(hospital_pks))
-        sql = f"SELECT {', '.join(columns)} FROM {_table(Unit, 'u')} WHERE {hospital_id} IN ({marks}) "
-        params = list(hospital_pks)
-    with connection.cursor() as cursor:
-        cursor.execute(sql + order, params)  # noqa: S608
-        rows = cursor.fetchall()
-    if connection.vendor == "postgresql":
-        return [(*row[:-1], _isoformat_us(row[-1]), row[-1]) for row in rows]
-    converters = _converters(Unit, _UNIT_COLUMNS)
-    converted = []
-    for raw in rows:
-        row = list(raw)
-        for i, functions, col in converters:
-            for convert in functions:
-                row[i] = convert(row[i], col, connection)
-        updated_at = row.pop()
-        updated_us = None if updated_at is None else epoch_microseconds(updated_at)
-        converted.append((*row, _isoformat_us(updated_us), updated_us))
-    return converted
-
-
-@lru_cache(maxsize=16384)
-def _isoformat_us(updated_us: int | None) -> str | None:
-    """`updated_at.isoformat()` from `epoch_microseconds(updated_at)`, remembered: a unit's time
-    changes only when it reports, and the search shows the same units again and again
-    (building and formatting an aware datetime cost ~4 µs a unit, docs/performance.md)."""
-    if updated_us is None:
-        return None
-    return from_epoch_microseconds(updated_us).isoformat()
 
 
 def unit_get(*, unit_id: int) -> Unit | None:
@@ -321,17 +220,10 @@ def unit_get(*, unit_id: int) -> Unit | None:
 
 def unit_hospital_id(*, unit_id: int) -> int | None:
     """The hospital of a unit, or None if there is no such unit: all a report's access check
-    needs. Plain SQL: it is on every report's path, and the ORM spends ~0.5 ms of CPU compiling
-    even this query (docs/performance.md)."""
-    if not 0 < unit_id < 2**63:  # beyond the id column: no such unit (as the ORM answers)
+    needs."""
+    if not 0 < unit_id < 2**63:  # beyond the id column: no such unit
         return None
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT hospital_id FROM {Unit._meta.db_table} WHERE id = %s",  # noqa: S608
-            [unit_id],
-        )
-        row = cursor.fetchone()
-    return row[0] if row else None
+    return Unit.objects.filter(pk=unit_id).values_list("hospital_id", flat=True).first()
 
 
 def unit_reports(

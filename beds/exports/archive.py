@@ -68,8 +68,9 @@ def _departments() -> Iterator[dict]:
         yield {"code": department.code, "name": department.name, "region": department.region_id}
 
 
-def _hospitals() -> Iterator[dict]:
+def _hospitals(exported: set[str]) -> Iterator[dict]:
     for h in Hospital.objects.order_by("pk").iterator(chunk_size=BATCH):
+        exported.add(h.finess)
         yield {
             "id": h.pk,
             "finess": h.finess,
@@ -85,9 +86,13 @@ def _hospitals() -> Iterator[dict]:
         }
 
 
-def _units() -> Iterator[dict]:
+def _units(hospitals: set[str], versions: dict[int, int]) -> Iterator[dict]:
+    """The units of the hospitals written, noting the version of each in `versions`."""
     units = Unit.objects.select_related("hospital").order_by("pk")
     for u in units.iterator(chunk_size=BATCH):
+        if u.hospital.finess not in hospitals:
+            continue  # created after the hospitals were written
+        versions[u.pk] = u.version
         yield {
             "id": u.pk,
             "hospital": u.hospital.finess,
@@ -100,9 +105,15 @@ def _units() -> Iterator[dict]:
         }
 
 
-def _reports() -> Iterator[dict]:
+def _reports(versions: dict[int, int]) -> Iterator[dict]:
+    """The reports of the units written, up to the version written: a report accepted while
+    the file is being written is left out with its unit's new figures. Reports are append-only
+    and committed with their unit, so the file is consistent unit by unit without holding a
+    snapshot of the whole database."""
     reports = CapacityReport.objects.select_related("reported_by").order_by("unit_id", "version")
     for r in reports.iterator(chunk_size=BATCH):
+        if r.version > versions.get(r.unit_id, 0):
+            continue
         yield {
             "id": r.pk,
             "unit": r.unit_id,
@@ -136,7 +147,7 @@ def _threshold_changes() -> Iterator[dict]:
         }
 
 
-def _accounts(*, credentials: bool) -> Iterator[dict]:
+def _accounts(hospitals: set[str], *, credentials: bool) -> Iterator[dict]:
     users = User.objects.prefetch_related("hospitals", "regions").order_by("username")
     tokens = dict(Token.objects.values_list("user_id", "key")) if credentials else {}
     created = dict(Token.objects.values_list("user_id", "created")) if credentials else {}
@@ -152,7 +163,7 @@ def _accounts(*, credentials: bool) -> Iterator[dict]:
             "is_superuser": user.is_superuser,
             "date_joined": _time(user.date_joined),
             "last_login": _time(user.last_login),
-            "hospitals": sorted(h.finess for h in user.hospitals.all()),
+            "hospitals": sorted(h.finess for h in user.hospitals.all() if h.finess in hospitals),
             "regions": sorted(r.code for r in user.regions.all()),
             "password": user.password if credentials else None,
             "token": None,
@@ -178,16 +189,14 @@ def _write_section(fp: IO[str], name: str, records: Iterable[dict], *, last: boo
 def archive_write(fp: IO[str], *, credentials: bool = False) -> dict[str, int]:
     """Write the archive to a text file; returns how many records of each kind it holds.
 
-    Reads in one repeatable snapshot where the database offers it, streaming the history.
-    Without `credentials`, password hashes and API tokens stay behind (see the docs).
+    Streams the history. What changes while the file is written is left out consistently:
+    a hospital, unit or report created meanwhile (see `_reports`). Without `credentials`,
+    password hashes and API tokens stay behind (see the docs).
     """
     counts: dict[str, int] = {}
-    # Only a transaction of our own can be made a snapshot (not one a caller already began).
-    snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
+    hospitals: set[str] = set()
+    versions: dict[int, int] = {}
     with transaction.atomic():
-        if snapshot:
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         header = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -199,14 +208,14 @@ def archive_write(fp: IO[str], *, credentials: bool = False) -> dict[str, int]:
             fp.write(f"  {json.dumps(key)}: {json.dumps(value)},\n")
         counts["regions"] = _write_section(fp, "regions", _regions(), last=False)
         counts["departments"] = _write_section(fp, "departments", _departments(), last=False)
-        counts["hospitals"] = _write_section(fp, "hospitals", _hospitals(), last=False)
-        counts["units"] = _write_section(fp, "units", _units(), last=False)
-        counts["reports"] = _write_section(fp, "reports", _reports(), last=False)
+        counts["hospitals"] = _write_section(fp, "hospitals", _hospitals(hospitals), last=False)
+        counts["units"] = _write_section(fp, "units", _units(hospitals, versions), last=False)
+        counts["reports"] = _write_section(fp, "reports", _reports(versions), last=False)
         counts["threshold_changes"] = _write_section(
             fp, "threshold_changes", _threshold_changes(), last=False
         )
         counts["accounts"] = _write_section(
-            fp, "accounts", _accounts(credentials=credentials), last=True
+            fp, "accounts", _accounts(hospitals, credentials=credentials), last=True
         )
         fp.write("}\n")
     return counts

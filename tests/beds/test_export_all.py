@@ -259,3 +259,37 @@ def test_a_bad_threshold_change_in_the_archive_is_named_and_nothing_is_written(w
     assert "threshold_changes[0].changed_by: no account 'nobody'" in str(error.value)
     assert "threshold_changes[0].region: no région '99'" in str(error.value)
     assert not Unit.objects.exists() and not ThresholdChange.objects.exists()
+
+
+@pytest.mark.django_db
+def test_changes_made_while_the_file_is_written_are_left_out_consistently(
+    world, tmp_path, monkeypatch
+):
+    from beds.exports import archive
+
+    rea = world["rea"]
+    version = Unit.objects.get(pk=rea.pk).version
+    write_units, write_reports = archive._units, archive._reports
+
+    def hospital_arrives(hospitals, versions):  # noqa: ANN001, ANN202
+        # After the hospitals were written: a new hospital and its unit.
+        HospitalFactory(finess="690000999").units.create(label="Nouvelle", kind="REA")
+        return write_units(hospitals, versions)
+
+    def report_arrives(versions):  # noqa: ANN001, ANN202
+        # After the units were written: a report moves the REA unit on.
+        report(rea, User.objects.get(username="alice"), available=3, occupied=7)
+        return write_reports(versions)
+
+    monkeypatch.setattr(archive, "_units", hospital_arrives)
+    monkeypatch.setattr(archive, "_reports", report_arrives)
+    path = tmp_path / "bedwatch.json"
+    call_command("export_all", str(path), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    wipe()
+    call_command("import_all", str(path), stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    # The file is the state before both: it restores, without the newcomers.
+    assert Unit.objects.get(pk=rea.pk).version == version
+    assert CapacityReport.objects.filter(unit=rea.pk).latest("version").version == version
+    assert not Hospital.objects.filter(finess="690000999").exists()
+    assert not Unit.objects.filter(label="Nouvelle").exists()
