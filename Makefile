@@ -34,6 +34,7 @@ migrations-check: install
 
 test: install migrations-check
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Refresh the French catalog after changing UI strings, then translate what is new in

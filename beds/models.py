@@ -118,6 +118,13 @@ class Hospital(models.Model):
     city = models.CharField(_("city"), max_length=100, blank=True)
     phone = models.CharField(_("admissions phone"), max_length=32, blank=True)
     active = models.BooleanField(_("active"), default=True)
+    # The hospital staff who report for its units; `user.hospitals` from the other side.
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="hospitals",
+        verbose_name=_("staff"),
+    )
 
     class Meta:
         ordering = ["name"]

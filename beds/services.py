@@ -13,11 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.scopes import role_of, unit_report_is_on_behalf
+from accounts.scopes import role_of
 from beds import events
 from beds.capacity import figures_errors
 from beds.importer import HospitalRecord
 from beds.models import FIGURES, CapacityReport, Hospital, Source, Unit
+from beds.scopes import unit_report_is_on_behalf
 from regions.models import Department
 
 # Clocks of hospital systems drift: accept an observation time this far in the future.

@@ -19,13 +19,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.scopes import hospitals_readable, region_can_read
+from accounts.scopes import region_can_read
 from beds import selectors
 from beds.api import serializers as s
 from beds.api.fhir import FHIRJSONRenderer, fhir_base_url
 from beds.exports import csv as csv_format
 from beds.exports import edxl, fhir
 from beds.models import Hospital
+from beds.scopes import hospitals_readable
 from regions.selectors import region_get
 
 REGION = OpenApiParameter(

@@ -21,11 +21,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.scopes import unit_can_read, unit_can_write
 from beds import selectors, services
 from beds.api.parsers import LimitedJSONParser
 from beds.exports import fhir
 from beds.models import FIGURES, Source, Unit
+from beds.scopes import unit_can_read, unit_can_write
 
 FHIR_JSON = "application/fhir+json"
 ETAG_RE = re.compile(r'^\s*(?:W/)?"(\d+)"\s*$')

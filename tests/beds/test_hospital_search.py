@@ -9,8 +9,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from accounts.models import Role
-from accounts.scopes import hospitals_readable
 from beds.models import Hospital, UnitKind
+from beds.scopes import hospitals_readable
 from beds.selectors import (
     haversine_km,
     hospital_hits_with_units,
