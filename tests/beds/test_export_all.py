@@ -182,7 +182,17 @@ def test_import_refuses_a_database_that_is_not_empty(world, tmp_path):
         (lambda d: d["units"][0].update(available=1000), "units[0].available"),
         (lambda d: d["reports"][0].update(source="fax"), "reports[0].source"),
         (lambda d: d["reports"][0].update(observed_at="hier"), "reports[0].observed_at"),
-        (lambda d: d["reports"][-1].update(available=d["reports"][-1]["available"] + 1), "differ"),
+        (lambda d: d["reports"][-1].update(available=d["reports"][-1]["available"] + 1), "].avail"),
+        (
+            # A unit says it is one version ahead of its latest report.
+            lambda d: next(u for u in d["units"] if u["id"] == d["reports"][-1]["unit"]).update(
+                version=d["reports"][-1]["version"] + 1
+            ),
+            "differ",
+        ),
+        (lambda d: d["reports"][0].update(observed_at="2026-11-29T07:00:00"), "no time zone"),
+        (lambda d: d["accounts"][0].update(password="nohash$1$x"), "accounts[0].password"),
+        (lambda d: d["units"].append(d["units"][0]), "appears twice"),
         (lambda d: d["hospitals"][0].update(finess="123"), "hospitals[0].finess"),
         (lambda d: d["accounts"][0].update(role="king"), "accounts[0].role"),
         (lambda d: d["accounts"][0].update(hospitals=["999999999"]), "accounts[0].hospitals"),
