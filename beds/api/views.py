@@ -98,7 +98,7 @@ class HospitalListView(APIView):
                 )
         now = timezone.now()
         hits = selectors.hospital_search(
-            hospitals=filters.qs,
+            hospitals=filters.queryset,
             region=region.code if region else None,
             department=data.get("department") or None,
             kind=data.get("kind") or None,

@@ -1,11 +1,15 @@
 """Reads of capacity data, shaped as the API and the live feed publish them, by concern:
-`shapes` (dicts), `geometry`, `search` (the hospitals list and the near search), `units`,
+`shapes` (dicts), `search` (the hospitals list and the near search), `units`,
 `region_totals` (summary and trend), `staff` (the staff page). Callers import from here."""
 
-from beds.selectors.geometry import EARTH_RADIUS_KM, bounding_box, haversine_km
+from beds.geometry import (
+    DEFAULT_RADIUS_KM,
+    EARTH_RADIUS_KM,
+    bounding_box,
+    haversine_km,
+)
 from beds.selectors.region_totals import region_summary, region_trend
 from beds.selectors.search import (
-    DEFAULT_RADIUS_KM,
     HospitalHit,
     hospital_hits_with_units,
     hospital_search,

@@ -7,14 +7,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from beds.capacity import freshness_bounds, freshness_judge
-from beds.models import FIGURES, Freshness, Hospital, Unit
-from beds.selectors.geometry import bounding_box, haversine_km
-
-DEFAULT_RADIUS_KM = 50.0
+from beds.capacity import freshness_judge
+from beds.filters import HospitalFilter
+from beds.geometry import DEFAULT_RADIUS_KM, haversine_km
+from beds.models import FIGURES, Hospital, Unit
 
 
 @dataclass(slots=True)
@@ -51,28 +50,6 @@ _HOSPITAL_TEMPLATE = {**dict.fromkeys(_HOSPITAL_KEYS), "units": None}
 _UNIT_TEMPLATE = dict.fromkeys(_UNIT_KEYS)
 
 
-def units_matching(
-    *, kind: str | None, min_available: int | None, freshness: str | None, now: datetime
-) -> QuerySet[Unit]:
-    """Units of `kind` with at least `min_available` beds and this `freshness` at `now`."""
-    units = Unit.objects.all()
-    if kind:
-        units = units.filter(kind=kind)
-    if min_available is not None:
-        units = units.filter(available__gte=min_available)
-    if freshness:
-        oldest, newest = freshness_bounds(freshness, now=now)
-        if freshness == Freshness.EXPIRED:
-            units = units.filter(Q(updated_at__isnull=True) | Q(updated_at__lt=newest))
-        elif freshness == Freshness.FRESH:
-            units = units.filter(updated_at__gt=oldest)
-        elif freshness == Freshness.STALE:
-            units = units.filter(updated_at__gte=oldest, updated_at__lte=newest)
-        else:
-            units = units.filter(updated_at__gt=oldest, updated_at__lte=newest)
-    return units
-
-
 def hospital_search(
     *,
     hospitals: QuerySet[Hospital],
@@ -97,18 +74,19 @@ def hospital_search(
     is computed here, for the few hospitals in the box.
     """
     now = now or timezone.now()
-    qs = hospitals.filter(active=True)
-    if region:
-        qs = qs.filter(department__region_id=region)
-    if department:
-        qs = qs.filter(department_id=department)
-    if kind or min_available is not None or freshness:
-        units = units_matching(kind=kind, min_available=min_available, freshness=freshness, now=now)
-        qs = qs.filter(pk__in=units.values("hospital_id"))
+    qs = HospitalFilter(now=now).filter_values(
+        hospitals.filter(active=True),
+        {
+            "region": region,
+            "department": department,
+            "kind": kind,
+            "min_available": min_available,
+            "freshness": freshness,
+            "near": near,
+            "radius_km": radius_km,
+        },
+    )
     radius = radius_km if radius_km is not None else DEFAULT_RADIUS_KM
-    if near is not None:
-        min_lat, max_lat, min_lon, max_lon = bounding_box(near[0], near[1], radius)
-        qs = qs.filter(lat__gte=min_lat, lat__lte=max_lat, lon__gte=min_lon, lon__lte=max_lon)
     rows = qs.values_list(*_HOSPITAL_COLUMNS)
     if near is None:
         return [HospitalHit(row[0], row[1:]) for row in rows.order_by("name", "finess")]

@@ -1,10 +1,13 @@
-"""Distances on the Earth's mean sphere, and the box a search asks the database for."""
+"""Distances on the Earth's mean sphere, and the box a search asks the database for. Pure:
+no database access."""
 
 from __future__ import annotations
 
 import math
 
 EARTH_RADIUS_KM = 6371.0088
+# The near search's radius when none is given.
+DEFAULT_RADIUS_KM = 50.0
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
