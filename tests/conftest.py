@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connections
+from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -239,7 +240,16 @@ def erin(db):  # noqa: ANN001, ANN201
     return UserFactory(username="erin", role=Role.ADMIN, is_staff=True, is_superuser=True)
 
 
+def session_client(user) -> Client:  # noqa: ANN001
+    """A browser's client: logged in with a session (no password check), anonymous for None."""
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
 def token_client(user) -> APIClient:  # noqa: ANN001
+    """A machine's client: `Authorization: Token …`, anonymous for None."""
     client = APIClient()
     if user is not None:
         token, _ = Token.objects.get_or_create(user=user)

@@ -10,7 +10,7 @@ from beds.models import FIGURES, CapacityReport, Hospital, Unit
 
 
 def unit_to_dict(unit: Unit, *, now: datetime) -> dict:
-    """A unit as the API and the live feed show it (DESIGN §3)."""
+    """A unit as the API and the live feed show it (docs/api.md, docs/realtime.md)."""
     data = {
         "id": unit.pk,
         "hospital": unit.hospital.finess,
