@@ -88,3 +88,14 @@ def test_a_hospital_taken_from_a_user_rechecks_that_users_sockets_from_either_si
     with django_capture_on_commit_callbacks(execute=True):
         lyon.staff.clear()
     assert rechecked == [alice.pk]
+
+
+@pytest.mark.django_db
+def test_admins_give_staff_their_hospitals_on_the_hospital_page(erin, alice, hospital_lyon):
+    from tests.conftest import session_client
+
+    page = session_client(erin).get(f"/admin/beds/hospital/{hospital_lyon.pk}/change/")
+
+    assert page.status_code == 200
+    assert 'name="staff"' in page.content.decode()
+    assert f'<option value="{alice.pk}" selected>' in page.content.decode()
