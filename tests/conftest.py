@@ -66,6 +66,14 @@ SHARED_DIR = Path(
 )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that ask for the `postgres` fixture are marked `postgres`, so that `make test`
+    finds them for its PostgreSQL pass (with the `databases` tests)."""
+    for item in items:
+        if "postgres" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
+
+
 def service_missing(reason: str) -> None:
     """Skip on a developer's machine; fail in CI, where every service must be there."""
     if REQUIRE_SERVICES:

@@ -11,6 +11,9 @@ from accounts.models import Role
 from beds.models import Hospital
 from tests.factories import HospitalFactory, UserFactory
 
+# The one data path: make test runs these on PostgreSQL too when it answers.
+pytestmark = pytest.mark.databases
+
 BEFORE = [("accounts", "0002_initial"), ("beds", "0001_initial")]
 AFTER = [("accounts", "0003_user_hospitals_to_beds"), ("beds", "0002_hospital_staff")]
 

@@ -9,6 +9,9 @@ from django.utils import timezone
 
 from beds.models import CapacityReport, Source, Unit
 
+# The one data path: make test runs these on PostgreSQL too when it answers.
+pytestmark = pytest.mark.databases
+
 FIGURES = {"installed": 10, "available": 2, "occupied": 8, "reserved": 0, "closed": 0, "extra": 0}
 
 

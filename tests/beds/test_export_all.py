@@ -20,6 +20,9 @@ from tests.beds.exports_helpers import (
 from tests.conftest import token_client
 from tests.factories import HospitalFactory, UserFactory
 
+# The one data path: make test runs these on PostgreSQL too when it answers.
+pytestmark = pytest.mark.databases
+
 
 def wipe() -> None:
     """An empty installation: what `migrate` leaves (régions and départements, default

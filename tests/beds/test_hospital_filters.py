@@ -11,7 +11,7 @@ from beds.models import Hospital, Unit, UnitKind
 from regions.models import Department
 from tests.factories import HospitalFactory, UnitFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.databases]
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from regions.models import Department, Region
 from tests.conftest import HOSPITAL_API_FIELDS
 from tests.factories import HospitalFactory, UnitFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.databases]
 
 ORIGIN = (45.0, 4.85)
 # One degree of latitude on the mean Earth sphere (R = 6371.0088 km).

@@ -15,6 +15,9 @@ from beds.importer import department_of, normalise_phone, restore_finess
 from beds.models import Hospital
 from tests.factories import HospitalFactory
 
+# The one data path: make test runs these on PostgreSQL too when it answers.
+pytestmark = pytest.mark.databases
+
 GISCO_FILE = "hospitals-fr-gisco-2020.csv"
 
 HEADER = (
