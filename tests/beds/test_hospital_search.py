@@ -218,8 +218,8 @@ def test_search_keeps_every_field_of_hospital_and_units(around_lyon):
 
 @pytest.mark.parametrize("microsecond", [0, 1, 500000, 999999])
 def test_unit_time_reads_as_isoformat_writes_it(db, microsecond):  # noqa: ANN001
-    """The fast path formats `updated_at` itself on PostgreSQL: whole seconds carry no
-    fraction, as `datetime.isoformat` writes them."""
+    """The search reads times as plain values and formats them itself: as `unit_to_dict` and
+    `datetime.isoformat` do, whole seconds without a fraction, on every database."""
     moment = timezone.now().replace(microsecond=microsecond) - timedelta(hours=5)
     unit = UnitFactory(updated_at=moment, version=1)
     now = timezone.now()
