@@ -3,10 +3,11 @@ from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 from django.urls import include, path
 
 from beds import views as beds_views
+from config import views
 from fhir import views as fhir_views
 
 urlpatterns = [
-    path("", beds_views.home, name="home"),
+    path("", views.home, name="home"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -15,8 +15,9 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.templatetags.static import static
 
-from accounts.scopes import AnyUser, hospitals_readable, regions_readable
+from accounts.scopes import AnyUser, regions_readable
 from beds.models import Hospital, Unit
+from beds.scopes import hospitals_readable
 from beds.selectors import hospital_hits_with_units, hospital_search
 from maps.builders import MapAssets, Outline, Thresholds, Tiles
 from regions.models import Region

@@ -345,19 +345,23 @@ def test_map_pages_are_french_by_default_and_english_on_request(dave, world):
 
 @pytest.mark.django_db
 def test_map_hospitals_are_the_apis_hospitals_with_units(dave, carol, world):
-    """The map's plain-row read gives what the ORM reference and the API give, in scope."""
+    """The map's plain-row read gives the hospitals as `hospital_to_dict` shapes them, in scope."""
     from django.utils import timezone
 
+    from beds.selectors import hospital_to_dict
     from maps.selectors import map_hospitals
-    from tests.reference import hospital_rows, reference_dicts
 
     HospitalFactory(name="Sans unité")
     closed = HospitalFactory(name="Fermé", active=False)
     UnitFactory(hospital=closed)
     UnitFactory(hospital=world[0].hospital, kind=UnitKind.USIC, label="B", updated_at=None)
     now = timezone.now()
-    rows = hospital_rows(hospitals=HospitalFactory._meta.model.objects.all(), now=now)
-    expected = reference_dicts([r for r in rows if r.units], now=now)
+    expected = [
+        hospital_to_dict(h, now=now, units=h.units.order_by("kind", "label"))
+        for h in HospitalFactory._meta.model.objects.filter(active=True, units__isnull=False)
+        .distinct()
+        .order_by("name", "finess")
+    ]
     assert map_hospitals(user=dave, region=None, now=now) == expected
     assert [h["finess"] for h in expected] == ["690783154", "750100125"]
     # A coordinator's national map: their régions only; a région's map: that région only.
