@@ -14,7 +14,6 @@ urlpatterns = [
     path("fhir/", include("beds.api.fhir_urls")),
     path("", include("beds.urls")),
     path("", include("maps.urls")),
-    path("regions/", include("regions.urls")),
 ]
 
 # Daphne does not serve static files: in DEBUG (`make run`) Django does; in production the

@@ -6,12 +6,17 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from beds.models import UnitKind
+from beds.events import add_tensions
+from beds.models import FIGURES, UnitKind
 from regions.models import Department
 from tests.factories import HospitalFactory, UnitFactory
 from tests.maps.conftest import host_of, logged_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def classes(locator) -> set[str]:  # noqa: ANN001
+    return set((locator.get_attribute("class") or "").split())
 
 
 @pytest.fixture
@@ -53,17 +58,17 @@ def test_coordinators_regional_map_shows_every_hospital_with_units(
     (a, b, c), units = region_84_hospitals
     page = logged_in_page(chromium, live_server.url, carol)
     page.goto(f"{live_server.url}/maps/regions/84/")
-    page.wait_for_selector(".leaflet-marker-icon .bw-pin")
+    page.wait_for_selector(".leaflet-marker-icon.bw-pin")
 
     # One marker per hospital of the page data (sent once, as JSON), registered by FINESS.
     registered = page.evaluate("Object.keys(window.bedwatchMap.markers).sort()")
     assert registered == sorted([a.finess, b.finess, c.finess])
     assert page.evaluate("JSON.parse(document.getElementById('bw-map-data').textContent)"
                          ".hospitals.length") == 3  # fmt: skip
-    pins = page.locator(".leaflet-marker-icon .bw-pin")
+    pins = page.locator(".leaflet-marker-icon.bw-pin")
     assert pins.count() == 3
-    assert page.locator(f'.bw-pin[data-finess="{b.finess}"]').get_attribute("class") == (
-        "bw-pin bw-t-saturated bw-f-fresh"
+    assert {"bw-pin", "bw-t-saturated", "bw-f-fresh"} <= classes(
+        page.locator(f'.bw-pin[data-finess="{b.finess}"]')
     )
     assert "bw-f-stale" in page.locator(f'.bw-pin[data-finess="{c.finess}"]').get_attribute("class")
     # Every hospital is in the table too, most free beds first.
@@ -130,7 +135,7 @@ def test_no_request_leaves_the_app_when_tiles_are_blank(
         page.goto(f"{live_server.url}{path}")
         page.wait_for_load_state("networkidle")
     # A click on the dispatch map searches from that point; the results page loads too.
-    page.click(".bw-map", position={"x": 300, "y": 300})
+    page.click(".folium-map", position={"x": 300, "y": 300})
     page.wait_for_url("**/dispatch/?place=*")
     page.wait_for_load_state("networkidle")
     page.click(".leaflet-marker-icon >> nth=0", force=True)
@@ -199,8 +204,8 @@ def test_a_live_change_updates_marker_popup_table_and_totals(
     unit = units["b"]
     assert unit.kind == "REA"
     dispatch_units(page, unit_event(unit, installed=10, available=9, occupied=1))
-    pin = page.locator(f'.leaflet-marker-icon .bw-pin[data-finess="{b.finess}"]')
-    assert pin.get_attribute("class") == "bw-pin bw-t-normal bw-f-fresh"
+    pin = page.locator(f'.leaflet-marker-icon.bw-pin[data-finess="{b.finess}"]')
+    assert {"bw-pin", "bw-t-normal", "bw-f-fresh"} <= classes(pin)
     assert pin.inner_text() == "9"
     popup_cell = page.locator(
         f'.leaflet-popup-content [data-unit-id="{unit.pk}"] [data-figure="available"]'
@@ -223,7 +228,7 @@ def test_map_and_figures_fit_control_room_screens_and_tablets(
     width, height = viewport
     # Nothing wider than the screen; the map and the totals are on the first screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= width
-    box = page.locator(".bw-map").bounding_box()
+    box = page.locator(".folium-map").bounding_box()
     assert box["width"] >= min(width * 0.45, 600) and box["height"] >= 320
     totals = page.locator(".bw-totals-table").bounding_box()
     if width >= 900:  # side by side: everything on one screen
@@ -253,8 +258,17 @@ def unit_event(unit, **figures) -> dict:  # noqa: ANN001
         "version": unit.version + 1,
         "updated_at": timezone.now().isoformat(),
         "freshness": "fresh",
-    }
-    return data | figures
+    } | figures
+    # The tensions the server adds to each unit it sends (beds/events.py), judged here on this
+    # unit alone (région 84's default thresholds).
+    add_tensions(
+        [data],
+        rows=[
+            (data["hospital"], unit.hospital.department_id, 90, 1, data["kind"])
+            + tuple(data[name] for name in FIGURES)
+        ],
+    )
+    return data
 
 
 def dispatch_units(page, *units: dict) -> None:  # noqa: ANN001
@@ -273,7 +287,7 @@ def test_a_popup_opened_after_a_live_change_shows_the_current_figures(
     (a, b, c), units = region_84_hospitals
     page = logged_in_page(chromium, live_server.url, carol)
     page.goto(f"{live_server.url}/maps/regions/84/")
-    page.wait_for_selector(".leaflet-marker-icon .bw-pin")
+    page.wait_for_selector(".leaflet-marker-icon.bw-pin")
     assert page.evaluate("Object.keys(window.bedwatchMap.popups).length") == 0  # none built
     dispatch_units(page, unit_event(units["a"], available=1, occupied=9))
     page.click(f'[data-bw-focus="{a.finess}"]')
