@@ -484,7 +484,7 @@ function main(data) {
     el.addEventListener("click", (event) => {
       if (!map) return;
       event.preventDefault();
-      map.fitBounds(JSON.parse(el.getAttribute("data-bw-view")));
+      map.fitBounds(JSON.parse(el.getAttribute("data-bw-view")), { animate: false });
     });
   });
 

@@ -398,3 +398,53 @@ def test_a_regions_table_shows_all_its_hospitals_at_once(chromium, live_server, 
     # The no-script copy is not drawn by a browser that runs the page's script.
     assert page.locator("table.bw-fallback").count() == 0
     assert page.js_errors == []
+
+
+def test_no_map_page_is_wider_than_a_phone(chromium, live_server, dave, region_84_hospitals):
+    page = logged_in_page(chromium, live_server.url, dave, viewport=(390, 844))
+    for path in (
+        "/maps/",
+        "/maps/regions/84/",
+        "/regions/84/table/",
+        "/dispatch/",
+        "/dispatch/?place=45.75%2C+4.85&kind=REA&min_available=1&radius_km=50",
+    ):
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+        # The legend is outside the map: it covers no marker.
+        legend = page.locator(".bw-legend")
+        if legend.count():
+            box = legend.bounding_box()
+            pane = page.locator(".bw-map-pane").bounding_box()
+            assert box["y"] >= pane["y"] + pane["height"] - 1, path
+    assert page.js_errors == []
+
+
+def test_the_national_map_shows_outlines_and_the_overseas_regions_one_tap_away(
+    chromium, live_server, dave, region_84_hospitals
+):
+    page = logged_in_page(chromium, live_server.url, dave)
+    page.goto(f"{live_server.url}/maps/")
+    # Départements (shaded) and régions drawn with no setting.
+    assert page.locator("path.bw-dept").count() == 101
+    assert page.locator("path.bw-dt-normal").count() >= 1  # the Rhône
+    page.click("[data-bw-view] >> text=La Réunion")
+    page.wait_for_function("window.bedwatchMap.map.getCenter().lat < 0")
+    center = page.evaluate("window.bedwatchMap.map.getCenter()")
+    assert page.url.endswith("/maps/")  # the same page, another view
+    assert -21.5 < center["lat"] < -20.8 and 55.1 < center["lng"] < 55.9
+    assert page.js_errors == []
+
+
+def test_a_live_change_reshades_the_departement(chromium, live_server, carol, region_84_hospitals):
+    (a, b, c), units = region_84_hospitals
+    page = logged_in_page(chromium, live_server.url, carol)
+    page.goto(f"{live_server.url}/maps/regions/84/?kind=REA")
+    rhone = "path.bw-dept.bw-dt-normal"
+    assert page.locator(rhone).count() == 1  # 5 free of 20 REA beds in the Rhône
+    dispatch_units(page, unit_event(units["a"], available=0, occupied=10) | {
+        "department_tension": "saturated", "department_tension_all": "tension",
+    })  # fmt: skip
+    assert page.locator("path.bw-dept.bw-dt-saturated").count() == 1
+    assert page.js_errors == []
