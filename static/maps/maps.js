@@ -10,7 +10,7 @@
  * static/realtime/live.js): each unit arrives with the same tensions, judged by the server, so
  * no rule is computed here — only sums of free beds and the oldest freshness.
  */
-import { ageText, zoneNote } from "./zone.js";
+import { ageText, clockText, zoneNote } from "./zone.js";
 
 const dataNode = document.getElementById("bw-map-data");
 const data = dataNode ? JSON.parse(dataNode.textContent) : null;
@@ -227,9 +227,14 @@ function main(data) {
       }
       const word = el.querySelector('[data-slot="tension"]');
       if (word) word.textContent = text.tensions[u.tension] || "";
+      // The age, and as its title the time at the hospital's région's clock.
+      const zone = data.timeZones[(hospitals[u.hospital] || {}).region];
       el.querySelectorAll("time[data-updated-at]").forEach((t) => {
         t.setAttribute("data-updated-at", u.updated_at || "");
-        if (u.updated_at) t.setAttribute("datetime", u.updated_at);
+        if (u.updated_at) {
+          t.setAttribute("datetime", u.updated_at);
+          t.title = zone ? `${clockText(u.updated_at, zone)} (${zone})` : "";
+        }
         t.textContent = age(u.updated_at);
       });
     });

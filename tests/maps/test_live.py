@@ -132,7 +132,9 @@ def test_a_hospital_drops_out_of_dispatch_results_when_its_last_bed_is_taken(chr
     expect(page.locator("[data-bw-results] tbody tr:visible [data-bw-rank]").first).to_have_text(
         "1"
     )
-    assert "bw-out" in page.locator(f'.bw-pin[data-finess="{CROIX_ROUSSE}"]').get_attribute("class")
+    assert "bw-out" in page.evaluate(
+        f"window.bedwatchMap.markers['{CROIX_ROUSSE}'].options.icon.options.className"
+    )
 
     # A bed frees up again: it comes back, first.
     report(server, server.token, rea, 2)

@@ -400,3 +400,16 @@ def test_the_national_pages_no_script_table_has_every_unit_in_scope_as_text(dave
     assert f'<tr data-unit-id="{unit.pk}" data-available="4">' in fallback
     assert "&lt;b&gt;Gras&lt;/b&gt; &amp; Cie" in fallback and "<b>" not in fallback
     assert "&lt;i&gt;Réa&lt;/i&gt;" in fallback and "04 72 11 00 00" in fallback
+
+
+@pytest.mark.django_db
+def test_a_regions_map_tells_its_own_time_zone_and_the_national_map_each_hospitals(erin, world):
+    guadeloupe = HospitalFactory(department=Department.objects.get(code="971"), finess="970100001")
+    UnitFactory(hospital=guadeloupe)
+    html = client_for(erin).get("/maps/regions/01/").content.decode()
+    assert '<html lang="fr" data-time-zone="America/Guadeloupe">' in html
+    assert "America/Guadeloupe" in html.split("data-bw-zone-note")[1][:200]
+    national = client_for(erin).get("/maps/")
+    assert 'data-time-zone="Europe/Paris"' in national.content.decode()
+    zones = map_data(national)["timeZones"]
+    assert zones == {"01": "America/Guadeloupe", "84": "Europe/Paris", "11": "Europe/Paris"}
