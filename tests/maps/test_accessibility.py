@@ -26,6 +26,7 @@ PAGES = [
     ("alice", "/beds/"),
     ("erin", "/admin/"),
     ("erin", "/admin/regions/region/"),
+    ("erin", "/admin/regions/region/84/change/"),
     (None, "/accounts/login/"),
 ]
 

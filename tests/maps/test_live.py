@@ -91,7 +91,7 @@ def test_a_report_changes_marker_popup_and_table_without_reload(chromium, demo_s
 
     started = time.monotonic()
     report(server, server.token, rea, new_available)
-    pin = page.locator(f'.leaflet-marker-icon .bw-pin[data-finess="{HERRIOT}"]')
+    pin = page.locator(f'.leaflet-marker-icon.bw-pin[data-finess="{HERRIOT}"]')
     expect(pin).to_have_text(str(expected_total), timeout=WAIT_MS)
     elapsed = time.monotonic() - started
     expect(popup_cell).to_have_text(str(new_available), timeout=WAIT_MS)
