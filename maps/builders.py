@@ -322,6 +322,7 @@ def legend_items(*, dispatch: bool = False) -> dict:
         )
     else:
         markers.append(("bw-pin bw-none", "–", _("No unit of this kind")))
+    markers.append(("bw-pin bw-cluster-sample", "3", _("Hospitals grouped: zoom in or tap")))
     departments = [
         ("bw-dt-normal", _("normal")),
         ("bw-dt-tension", _("tension")),
