@@ -144,7 +144,9 @@ def trend_chart(trend: dict, *, zone: str) -> dict:
     for i in range(len(points) - 1, -1, -label_every):
         at = datetime.fromisoformat(points[i]["at"]).astimezone(tz)
         text = at.strftime("%H:%M") if hours <= 24 else at.strftime("%d/%m")
-        x_labels.append({"x": x(i), "text": text, "at": points[i]["at"]})
+        # The labels at either end are anchored inside the chart.
+        anchor = "end" if i == len(points) - 1 else "start" if i == 0 else "middle"
+        x_labels.append({"x": x(i), "text": text, "at": points[i]["at"], "anchor": anchor})
     return {
         "width": CHART_WIDTH,
         "height": CHART_HEIGHT,
