@@ -369,14 +369,21 @@ def _departments_layer(outline: Outline, *, tensions: Mapping[str, str] | None) 
         return base | {"fill": True, "className": _tension_class(tensions.get(code))}
 
     return folium.GeoJson(
-        dict(outline.geojson), name=outline.name, style_function=style, interactive=False
+        dict(outline.geojson),
+        name=_("Départements: tension of the chosen kind")
+        if tensions is not None
+        else outline.name,
+        control=tensions is not None,
+        style_function=style,
+        interactive=False,
     )
 
 
-def _outline_layer(outline: Outline) -> folium.GeoJson:
+def _outline_layer(outline: Outline, *, control: bool = False) -> folium.GeoJson:
     return folium.GeoJson(
         dict(outline.geojson),
-        name=outline.name,
+        name=_("Régions") if outline.name == "regions" else outline.name,
+        control=control,
         interactive=False,
         style_function=lambda _f, o=outline: {
             "color": o.color,
@@ -418,14 +425,14 @@ def marker_features(
 
 
 def _markers_layer(
-    features: dict, *, assets: MapAssets, parent: folium.Map
+    features: dict, *, assets: MapAssets, parent: folium.Map, control: bool = False
 ) -> tuple[MarkerCluster, folium.GeoJson]:
     """Markers from GeoJSON inside a cluster layer: markers that would overlap (closer than
     a marker's width) merge into a count until the map is zoomed in; markers at one spot
     spread out on a click at the last zoom."""
     cluster = MarkerCluster(
-        name="hospitals",
-        control=False,
+        name=_("Hospitals"),
+        control=control,
         options={
             "maxClusterRadius": 30,
             "spiderfyOnMaxZoom": True,
@@ -488,12 +495,17 @@ def area_map(
         shaded.add_to(m)
         layers["departments"] = shaded.get_name()
     for outline in outlines:
-        _outline_layer(outline).add_to(m)
+        _outline_layer(outline, control=True).add_to(m)
     cluster, markers = _markers_layer(
-        marker_features(shown, kind=kind, thresholds=thresholds), assets=assets, parent=m
+        marker_features(shown, kind=kind, thresholds=thresholds),
+        assets=assets,
+        parent=m,
+        control=True,
     )
     layers |= {"cluster": cluster.get_name(), "markers": markers.get_name()}
     _finish(m, bounds=bounds, tiles=tiles)
+    # Folium's layer control: each layer can be hidden (the shading, to read the markers).
+    folium.LayerControl(collapsed=True).add_to(m)
     return BuiltMap(m, layers)
 
 

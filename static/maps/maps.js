@@ -485,7 +485,6 @@ function main(data) {
   }
   // Metropolitan France and the overseas régions, one tap away.
   document.querySelectorAll("[data-bw-view]").forEach((el) => {
-    el.hidden = false;
     el.addEventListener("click", (event) => {
       if (!map) return;
       event.preventDefault();

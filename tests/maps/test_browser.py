@@ -434,6 +434,7 @@ def test_the_national_map_shows_outlines_and_the_overseas_regions_one_tap_away(
     # Départements (shaded) and régions drawn with no setting.
     assert page.locator("path.bw-dept").count() == 101
     assert page.locator("path.bw-dt-normal").count() >= 1  # the Rhône
+    page.wait_for_function("!!window.BedwatchMaps")
     page.click("[data-bw-view] >> text=La Réunion")
     page.wait_for_function("window.bedwatchMap.map.getCenter().lat < 0")
     center = page.evaluate("window.bedwatchMap.map.getCenter()")

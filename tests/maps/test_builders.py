@@ -85,7 +85,7 @@ def data_of(hospitals, **kwargs) -> dict:  # noqa: ANN001, ANN003
 def shipped(name: str, codes: set[str] | None = None) -> Outline:
     geo = json.loads((GEO / name).read_text())
     features = [f for f in geo["features"] if codes is None or f["properties"]["code"] in codes]
-    return Outline(name, {"type": "FeatureCollection", "features": features})
+    return Outline(name.split(".")[0], {"type": "FeatureCollection", "features": features})
 
 
 def expand(data: dict) -> list[dict]:
@@ -341,3 +341,15 @@ def test_dispatch_map_shows_point_radius_and_candidates():
     assert "L.circle(" in out.script and '"radius": 30000' in out.script
     assert f"var {out.layers['point']} = L.marker(" in out.script
     assert '"className": "bw-point"' in out.script
+
+
+def test_a_layer_control_hides_the_shading_the_outlines_or_the_hospitals():
+    out = render(
+        [hospital("690000001", [unit(1)])],
+        departments=shipped("departements.geojson", {"69"}),
+        outlines=[shipped("regions.geojson", {"84"})],
+    )
+    assert "L.control.layers(" in out.script
+    control = out.script[out.script.index("L.control.layers(") - 600 :]
+    for name in ("tension du type choisi", "gions", "tablissements"):
+        assert name in control, name
