@@ -23,7 +23,6 @@ urlpatterns = [
     path("fhir/", include("fhir.urls")),
     path("", include("beds.urls")),
     path("", include("maps.urls")),
-    path("regions/", include("regions.urls")),
     path("", include("alerts.urls")),
 ]
 
