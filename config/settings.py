@@ -85,6 +85,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files under gunicorn (the `web:` processes), before any other work.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -95,6 +97,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [
@@ -129,8 +132,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several writers (web, websocket snapshots, imports) share one file: wait rather than fail.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     DATABASES["default"].setdefault("TEST", {})["NAME"] = os.getenv("SQLITE_TEST_NAME") or None
-# Under ASGI each request runs in its own thread and opens its own PostgreSQL connection (~5 ms,
-# more than the request's queries): production takes them from a pool (docs/performance.md).
+# Opening a PostgreSQL connection costs more than a report's queries (~5 ms): production keeps
+# them, either per gunicorn worker (DATABASE_CONN_MAX_AGE) or in a pool per process.
 DATABASE_POOL_MAX_SIZE = envint("DATABASE_POOL_MAX_SIZE", "0")
 if DATABASE_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     if DATABASES["default"].get("CONN_MAX_AGE"):
@@ -191,11 +194,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else []
 # Leaflet from the xstatic-leaflet package, served by the app itself (no CDN).
 STATICFILES_DIRS.append(("vendor/leaflet", xstatic.pkg.leaflet.BASE_DIR))
-# Daphne serves /static/ itself unless a reverse proxy does (then set BEDWATCH_SERVE_STATIC=0).
-BEDWATCH_SERVE_STATIC = envbool("BEDWATCH_SERVE_STATIC", "1")
-# HTTP requests run whole in a pool of this many threads per worker (config/http.py); 0 goes
-# back to Django's ASGI handler, which hands every middleware to a thread separately.
-BEDWATCH_HTTP_THREADS = envint("BEDWATCH_HTTP_THREADS", "16")
+# whitenoise serves STATIC_ROOT (`collectstatic`); in DEBUG it finds files where they are.
 # A valid API token is remembered by each worker this long (accounts/authentication.py): a token
 # revoked or a user deactivated from another process stops working within it. 0: looked up
 # every time.

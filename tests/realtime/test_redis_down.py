@@ -13,11 +13,11 @@ from tests.realtime.live_client import next_message, next_of_type, open_feed
 from tests.servers import (
     LYON,
     create_account,
-    daphne,
     figures_for,
     manage,
     private_redis,
     seed_nurse_and_watcher,
+    site,
 )
 
 pytestmark = [pytest.mark.slow]
@@ -39,7 +39,7 @@ async def test_reports_survive_redis_outage_and_sockets_catch_up(server_database
 
     with (
         private_redis() as redis,
-        daphne({"DATABASE_URL": db, "REDIS_URL": redis.url}, log_dir=tmp_path) as server,
+        site({"DATABASE_URL": db, "REDIS_URL": redis.url}, log_dir=tmp_path) as server,
     ):
         await wait_for_health(server, "ok")
         watching = await open_feed(server.ws_url, "/ws/regions/84/", watcher_token)
@@ -109,7 +109,7 @@ async def test_token_deleted_while_redis_was_away_closes_its_sockets_when_redis_
 
     with (
         private_redis() as redis,
-        daphne({"DATABASE_URL": db, "REDIS_URL": redis.url}, log_dir=tmp_path) as server,
+        site({"DATABASE_URL": db, "REDIS_URL": redis.url}, log_dir=tmp_path) as server,
     ):
         await wait_for_health(server, "ok")
         watching = await open_feed(server.ws_url, "/ws/regions/84/", watcher_token)
