@@ -203,6 +203,12 @@ BEDWATCH_TOKEN_CACHE_SECONDS = envfloat("BEDWATCH_TOKEN_CACHE_SECONDS", "5")
 # session, or access changed without a signal (QuerySet.update, SQL), closes its sockets within
 # it. A few queries per user, credential and feed; 0: only when a change asks.
 BEDWATCH_ACCESS_RECHECK_SECONDS = envfloat("BEDWATCH_ACCESS_RECHECK_SECONDS", "300")
+# Each ws: worker tells every socket this often whether its feed is live (a `status` message,
+# docs/realtime.md); a page that hears nothing for two of them shows "connection lost". 0: never.
+BEDWATCH_HEARTBEAT_SECONDS = envfloat("BEDWATCH_HEARTBEAT_SECONDS", "2")
+# A socket may ask for a fresh snapshot (`resync`) once per this many seconds; asking again
+# sooner closes it with 4429 (docs/realtime.md). 0: no limit.
+BEDWATCH_RESYNC_MIN_SECONDS = envfloat("BEDWATCH_RESYNC_MIN_SECONDS", "5")
 
 # Behind a TLS-terminating reverse proxy (production, docs/deployment.md): trust its
 # X-Forwarded-Proto, send cookies over HTTPS only, redirect plain HTTP and ask browsers for HSTS.

@@ -26,10 +26,12 @@ import types
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from realtime import publisher
 
@@ -43,7 +45,9 @@ SnapshotProvider = Callable[[str], dict | None]
 SNAPSHOT_REUSE_SECONDS = 2.0
 # How long a joining socket waits for the subscription before going on in degraded mode.
 READY_WAIT_SECONDS = 1.0
-RETRY_MIN_SECONDS, RETRY_MAX_SECONDS = 0.2, 5.0
+# Retries of a lost Redis subscription: at most a second apart, so that sockets are current
+# again within ~2 s of Redis coming back (docs/realtime.md).
+RETRY_MIN_SECONDS, RETRY_MAX_SECONDS = 0.2, 1.0
 # How far a socket whose send waits (its transport is paused) may fall behind before it is
 # closed with 1011 to reconnect and start again from a snapshot: messages, or characters of
 # text (≈ bytes). A few national snapshots (820 KiB each), or minutes of changes.
@@ -54,6 +58,19 @@ BACKLOG_MAX_CHARS = 4 * 1024 * 1024
 CLOSE_RETRY = 1011
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+# Asked for snapshots faster than BEDWATCH_RESYNC_MIN_SECONDS allows.
+CLOSE_TOO_MANY_RESYNCS = 4429
+
+
+def heartbeat_seconds() -> float:
+    """How often each hub tells every socket whether its feed is live (`status`); 0: never."""
+    from django.conf import settings
+
+    return float(getattr(settings, "BEDWATCH_HEARTBEAT_SECONDS", 0) or 0)
+
+
+def _iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, tz=UTC).isoformat(timespec="seconds")
 
 
 def access_recheck_seconds() -> float:
@@ -116,6 +133,8 @@ class Hub:
         self.delivered_seq: dict[str, int] = {}
         self.url = publisher.redis_url()
         self.connected = not self.url
+        # Since when the Redis subscription is down (time.time()), None while it is up.
+        self.failing_since: float | None = None
         self.ready = asyncio.Event()
         if not self.url:
             self.ready.set()
@@ -141,6 +160,11 @@ class Hub:
             )
         if self.url:
             self.tasks.append(self.loop.create_task(self._subscribe(), name="bedwatch-hub-redis"))
+        every = heartbeat_seconds()
+        if every > 0:
+            self.tasks.append(
+                self.loop.create_task(self._heartbeat_every(every), name="bedwatch-hub-heartbeat")
+            )
 
     async def close(self) -> None:
         tasks = [*self.tasks, *self._background]
@@ -192,6 +216,8 @@ class Hub:
         self.members.setdefault(audience, set()).add(member)
         if user_id is not None:
             self.by_user.setdefault(user_id, set()).add(member)
+        if not self.connected:  # its snapshot is read all the same, but nothing will follow
+            self._write(member, self.status_text())
         await self._sync(audience, [member])
         return member
 
@@ -324,6 +350,39 @@ class Hub:
     async def _run_close(closer: Closer, code: int) -> None:
         with contextlib.suppress(Exception):
             await closer(code)
+
+    # -- status ----------------------------------------------------------------------------
+
+    def status_text(self) -> str:
+        """`{"type":"status","live":…,"as_of":…,"every":…}`, with `since` while degraded.
+
+        `live` is false while this worker's Redis subscription is down: figures it sends may be
+        out of date and changes do not reach it. `every`: seconds until the next one."""
+        live = self.connected
+        body: dict[str, Any] = {"type": "status", "live": live, "as_of": _iso(time.time())}
+        every = heartbeat_seconds()
+        if every > 0:
+            body["every"] = every
+        if not live and self.failing_since is not None:
+            body["since"] = _iso(self.failing_since)
+        return json.dumps(body, separators=(",", ":"))
+
+    def broadcast_status(self) -> None:
+        """Tell every socket here whether the feed is live (one serialisation for all)."""
+        text = self.status_text()
+        for members in list(self.members.values()):
+            for member in list(members):
+                self._write(member, text)
+
+    async def _heartbeat_every(self, seconds: float) -> None:
+        """A `status` to every socket every `seconds`: a page that hears nothing for two of
+        them knows its connection is gone, even when no close reached it."""
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                self.broadcast_status()
+            except Exception:
+                logger.exception("realtime: heartbeat failed")
 
     # -- access ----------------------------------------------------------------------------
 
@@ -518,7 +577,11 @@ class Hub:
         return client
 
     async def _redis_get_seq(self, audience: str) -> int:
-        value = await self._redis().get(publisher.seq_key(audience, self.url))
+        key = publisher.seq_key(audience, self.url)
+        try:
+            value = await self._redis().get(key)
+        except RedisConnectionError:  # a pooled connection from before an outage: once more
+            value = await self._redis().get(key)
         return int(value or 0)
 
     async def _subscribe(self) -> None:
@@ -529,7 +592,6 @@ class Hub:
         control = publisher.control_channel(self.url)
         access = publisher.access_channel(self.url)
         delay = RETRY_MIN_SECONDS
-        failing_since: float | None = None
         while True:
             pubsub = self._redis().pubsub()
             try:
@@ -547,13 +609,15 @@ class Hub:
                 self._snapshots.clear()
                 self.connected = True
                 self.ready.set()
-                if failing_since is not None:
+                if self.failing_since is not None:
                     logger.warning(
                         "realtime: Redis is back after %.1f s, resyncing local sockets",
-                        time.time() - failing_since,
+                        time.time() - self.failing_since,
                     )
-                failing_since = None
+                self.failing_since = None
                 delay = RETRY_MIN_SECONDS
+                # Live again, then a snapshot each: a page shows "live" only after the latter.
+                self.broadcast_status()
                 self.resync_all()
                 self.recheck_all()
                 await sync_to_async(publisher.flush_pending_resync, thread_sensitive=False)()
@@ -563,11 +627,14 @@ class Hub:
                     await pubsub.aclose()
                 raise
             except Exception as exc:
-                if failing_since is None:
-                    failing_since = time.time()
+                was_connected = self.connected
+                if self.failing_since is None:
+                    self.failing_since = time.time()
                     logger.error("realtime: Redis subscription lost (%s); retrying", exc)
                 self.connected = False
                 self.ready.clear()
+                if was_connected:  # tell the pages at once: their figures are frozen
+                    self.broadcast_status()
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()
                 await asyncio.sleep(delay)

@@ -50,8 +50,9 @@ _state: dict[str, Any] = {
     "unpublished": 0,
 }
 # After a failure, publishes skip Redis this long: a Redis that hangs (rather than refusing)
-# must not add a timeout to every report while it is away.
-RETRY_AFTER_SECONDS = 2.0
+# must not add a timeout to every report while it is away. Short: a report stored in this
+# window reaches sockets only with the next publish (as a resync).
+RETRY_AFTER_SECONDS = 0.5
 _clients: dict[str, Any] = {}
 
 

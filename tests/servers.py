@@ -285,6 +285,7 @@ class PathProxy:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.server: asyncio.AbstractServer | None = None
+        self.writers: set[asyncio.StreamWriter] = set()
 
     def start(self) -> PathProxy:
         self.thread.start()
@@ -298,15 +299,18 @@ class PathProxy:
         async def close() -> None:
             if self.server is not None:
                 self.server.close()
-            for task in asyncio.all_tasks():
-                if task is not asyncio.current_task():
-                    task.cancel()
+            # Closing the connections ends their pipes (cancelling them would log errors).
+            for writer in list(self.writers):
+                writer.close()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            await asyncio.wait(tasks, timeout=5) if tasks else None
 
         asyncio.run_coroutine_threadsafe(close(), self.loop).result(timeout=10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=10)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.writers.add(writer)
         try:
             line = await reader.readuntil(b"\r\n")
             target = line.split(b" ")[1] if line.count(b" ") >= 2 else b"/"
@@ -315,10 +319,12 @@ class PathProxy:
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             writer.close()
             return
+        self.writers.add(up_writer)
         up_writer.write(line)
         await asyncio.gather(
             _pipe(reader, up_writer), _pipe(up_reader, writer), return_exceptions=True
         )
+        self.writers.difference_update((writer, up_writer))
 
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

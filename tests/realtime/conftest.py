@@ -18,6 +18,13 @@ from tests.servers import postgres_server_database, server_database  # noqa: F40
 FIGURES = {"installed": 10, "available": 2, "occupied": 8, "reserved": 0, "closed": 0, "extra": 0}
 
 
+@pytest.fixture(autouse=True)
+def no_heartbeat(settings):  # noqa: ANN001, ANN201
+    """In-process hubs send no heartbeat unless a test asks (it would land between the
+    messages a test waits for); server processes keep the default."""
+    settings.BEDWATCH_HEARTBEAT_SECONDS = 0
+
+
 @pytest.fixture
 async def fresh_hub():  # noqa: ANN201
     """A clean hub and publisher for this test's event loop, closed afterwards."""
@@ -62,6 +69,8 @@ async def socket(path: str, user=None, *, auth: str = "token", origin: str | Non
         headers.append(await session_cookie_header(user))
     if origin is not None:
         headers.append((b"origin", origin.encode()))
+    # As a browser on http://testserver/ would open it.
+    headers.append((b"host", b"testserver"))
     return WebsocketCommunicator(application, path, headers=headers)
 
 

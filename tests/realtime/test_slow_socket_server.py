@@ -39,6 +39,7 @@ def world(tmp_path_factory) -> Iterator[tuple[Site, str, str]]:  # noqa: ANN001
         nurse_token, watcher_token = seed_nurse_and_watcher(db)
         manage(db, "shell", "-c", ADD_UNITS)
         env = {"DATABASE_URL": db, "REDIS_URL": None, "BEDWATCH_RESYNC_MIN_SECONDS": "0"}
+        env["BEDWATCH_HEARTBEAT_SECONDS"] = "0"  # only the feed's own messages
         with site(env, log_dir=tmp) as server:
             yield server, nurse_token, watcher_token
 
