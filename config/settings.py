@@ -1,6 +1,6 @@
 """Bedwatch settings: one module, every value from the environment with a working default.
 
-A fresh clone runs on SQLite and the in-memory channel layer; `DATABASE_URL` and `REDIS_URL`
+A fresh clone runs on SQLite with the live feed in memory; `DATABASE_URL` and `REDIS_URL`
 switch to PostgreSQL and Redis. Bad values stop the start-up with a message naming the variable.
 """
 
@@ -152,24 +152,9 @@ if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
         f"REDIS_URL={REDIS_URL!r} must start with redis://, rediss:// or unix://"
     )
 
-if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                # redis-py 8 fails a burst of connections past its pool size instead of waiting.
-                "hosts": [
-                    {
-                        "address": REDIS_URL,
-                        "max_connections": envint("REDIS_MAX_CONNECTIONS", "1000", minimum=1),
-                    }
-                ],
-                "capacity": 1000,
-            },
-        }
-    }
-else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# No CHANNEL_LAYERS: the live feed's broker is realtime/broker.py (Redis pub/sub when
+# REDIS_URL is set, memory otherwise); docs/realtime.md says why not Channels' layers.
+REDIS_MAX_CONNECTIONS = envint("REDIS_MAX_CONNECTIONS", "1000", minimum=1)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

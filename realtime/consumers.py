@@ -1,4 +1,4 @@
-"""Live feed sockets (DESIGN §4): one consumer per socket, fed by the process hub."""
+"""Live feed sockets: one consumer per socket, fed by the process hub (docs/realtime.md)."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from accounts.scopes import national_can_read, region_can_read
-from realtime.hub import (
+from realtime.fanout import (
     CLOSE_FORBIDDEN,
     CLOSE_TOO_MANY_RESYNCS,
     CLOSE_UNAUTHENTICATED,
     Member,
-    get_hub,
 )
+from realtime.hub import get_hub
 from realtime.middleware import DIRECT_SEND, TOKEN_CREDENTIAL, token_key, user_for_token
 from realtime.publisher import NATIONAL, credential_id, region_audience
 from regions.models import Region
@@ -35,8 +35,6 @@ class AudienceConsumer(AsyncWebsocketConsumer):
     (4401/4403, docs/realtime.md).
     """
 
-    # No channel layer per socket: the hub fans out (a layer would add a Redis reader per socket).
-    channel_layer_alias = "bedwatch-no-layer"
     member: Member | None = None
     last_resync: float | None = None
 

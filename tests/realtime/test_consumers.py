@@ -289,10 +289,10 @@ async def _report_then_roll_back(unit: Unit, user) -> None:  # noqa: ANN001
 
 
 async def test_change_committed_while_the_snapshot_is_read_is_not_lost(alice, carol, unit_lyon):
-    from realtime import hub
+    from realtime import snapshots
     from tests.realtime import conftest
 
-    original = hub._snapshot_provider
+    original = snapshots._provider
     raced = []
 
     def snapshot_racing_a_report(audience: str) -> dict | None:
@@ -308,14 +308,14 @@ async def test_change_committed_while_the_snapshot_is_read_is_not_lost(alice, ca
             )
         return original(audience)
 
-    hub.set_snapshot_provider(snapshot_racing_a_report)
+    snapshots.set_snapshot_provider(snapshot_racing_a_report)
     try:
         ws = await socket("/ws/regions/84/", carol)
         await ws.connect()
         snapshot = await receive(ws)
         changed = await receive(ws)
     finally:
-        hub.set_snapshot_provider(original)
+        snapshots.set_snapshot_provider(original)
 
     assert snapshot["type"] == "snapshot"
     assert changed["type"] == "units.changed" and changed["seq"] == snapshot["seq"] + 1
