@@ -460,12 +460,12 @@ async def fanout(
     result: dict = {"target": target, "server": names[target]}
     try:
         await asyncio.sleep(1.0)
-        idle_rss = servers.rss_bytes(group.pids())
+        idle_rss = servers.rss_bytes(group.socket_pids())
         specs = ctx.socket_specs(group, sockets)
         connect = await pool.connect(specs, concurrency=concurrency, local_addrs=ctx.local_addrs())
         result["connect"] = connect
         await asyncio.sleep(2.0)
-        connected_rss = servers.rss_bytes(group.pids())
+        connected_rss = servers.rss_bytes(group.socket_pids())
         result["rss_per_socket"] = (connected_rss - idle_rss) / max(1, connect["ok"])
         if target == "app":
             load: Poster | BarePublisher = Poster(ctx, group.http_ports)
@@ -650,13 +650,13 @@ async def connect_burst(ctx: Context, *, sockets: int, concurrency: int) -> dict
     pool = clients.Pool(ctx.client_procs)
     try:
         await asyncio.sleep(1.0)
-        idle_rss = servers.rss_bytes(group.pids())
+        idle_rss = servers.rss_bytes(group.socket_pids())
         specs = ctx.socket_specs(group, sockets)
         meter = servers.Meter(group.pids())
         result = await pool.connect(specs, concurrency=concurrency, local_addrs=ctx.local_addrs())
         usage = meter.result()
         await asyncio.sleep(5.0)  # let the connection burst's garbage go
-        rss = servers.rss_bytes(group.pids())
+        rss = servers.rss_bytes(group.socket_pids())
         open_now = sum(await pool.call("open"))
         latencies = result.pop("latencies")
         return {

@@ -100,6 +100,12 @@ class Group:
         """Every process of the groups (a server may fork workers or helpers)."""
         return [pid for proc in self.procs for pid in _tree(proc.pid)]
 
+    def socket_pids(self) -> list[int]:
+        """The processes holding the sockets (memory per socket is measured on them alone)."""
+        return [
+            pid for proc in self.procs if proc.port in self.socket_ports for pid in _tree(proc.pid)
+        ]
+
 
 def _tree(pid: int) -> list[int]:
     pids = [pid]
