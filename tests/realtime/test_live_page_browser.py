@@ -22,7 +22,7 @@ def test_table_updates_live_and_says_reconnecting_when_server_goes(
     port = free_port()
 
     with site(env, port=port, log_dir=tmp_path) as server:
-        page = browser.new_page(locale="fr-FR")
+        page = browser.new_page(locale="fr-FR", timezone_id="Europe/Paris")
         # Sign in as the coordinator of région 84 and open its live table.
         page.goto(server.url + "/accounts/login/?next=/regions/84/table/")
         page.fill("#id_username", "coord")
