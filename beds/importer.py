@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from config.text import control_character, describe
+
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "id",
     "hospital_name",
@@ -164,6 +166,13 @@ def parse_row(line: int, row: dict[str, str | None]) -> HospitalRecord | Rejecte
         return Rejected(line, _("more fields than the header names."))
     if any(row.get(name) is None for name in REQUIRED_COLUMNS):
         return Rejected(line, _("fewer fields than the header names."))
+    for column in REQUIRED_COLUMNS:
+        if (char := control_character(row[column] or "")) is not None:
+            return Rejected(
+                line,
+                _("%(column)s holds control character %(char)s: only printable text is accepted.")
+                % {"column": column, "char": describe(char)},
+            )
     finess = restore_finess(get("id"))
     if finess is None:
         return Rejected(

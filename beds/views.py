@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import connection
@@ -16,6 +18,8 @@ from beds.forms import UnitReportForm, UnitUnchangedForm
 from beds.models import Source, Unit
 from maps.views import map_home_url
 from realtime import publisher
+
+SAVED_RE = re.compile(r"[0-9]{1,18}")
 
 
 @login_required
@@ -46,7 +50,8 @@ def _staff_page(
             unit.form = form if mine else UnitReportForm(unit=unit)
             unit.conflict = mine and conflict is not None
     saved = request.GET.get("saved", "")
-    context = {"rows": rows, "saved": int(saved) if saved.isdigit() else None}
+    # ASCII digits only, and few: "²".isdigit() and int("1" * 5000) both raised (500s).
+    context = {"rows": rows, "saved": int(saved) if SAVED_RE.fullmatch(saved) else None}
     return render(request, "beds/staff_units.html", context, status=status)
 
 
