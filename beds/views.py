@@ -105,7 +105,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     `realtime` is `ok`, `local` (no Redis: one process) or `degraded` (Redis unreachable:
     reports are still stored, live sockets will resync). Degraded stays HTTP 200 on purpose:
     every worker shares the same Redis, so taking them out of rotation would stop the reports
-    too (docs/realtime.md).
+    too (docs/realtime.md). Only states for the public: why Redis failed (its address
+    included) is for a signed-in admin.
     """
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
@@ -115,6 +116,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "database": "ok",
         "realtime": realtime["state"],
     }
-    if "error" in realtime:
+    if "error" in realtime and request.user.is_authenticated and request.user.is_staff:
         body["realtime_error"] = realtime["error"]
     return JsonResponse(body)

@@ -47,12 +47,16 @@ def envint(name: str, default: str, *, minimum: int = 0) -> int:
     return value
 
 
-DEBUG = envbool("DJANGO_DEBUG", "1")
-SECRET_KEY = os.getenv("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
-    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+# Off unless asked for: `make run` and the tests ask (DJANGO_DEBUG=1); production never does.
+DEBUG = envbool("DJANGO_DEBUG", "0")
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+SECRET_KEY = os.getenv("DJANGO_SECRET_KEY", "").strip()
+if not DEBUG and SECRET_KEY in ("", DEVELOPMENT_SECRET_KEY):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY must be set to a secret of your own (50+ random characters) when "
+        "DJANGO_DEBUG is off; for development on your own machine, set DJANGO_DEBUG=1."
+    )
+SECRET_KEY = SECRET_KEY or DEVELOPMENT_SECRET_KEY
 
 ALLOWED_HOSTS = [
     h.strip()
