@@ -4,6 +4,9 @@ from django.urls import include, path
 
 from beds import views as beds_views
 
+# A URL that matches no route under /api/ answers JSON, as the API's schema documents.
+handler404 = "beds.api.errors.not_found"
+
 urlpatterns = [
     path("", beds_views.home, name="home"),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -67,3 +67,10 @@ def test_the_check_accepts_what_the_schema_says():
     page = {"count": 0, "next": None, "previous": None, "results": []}
     validate_response("GET", "/api/v1/hospitals/", JsonResponse(page))
     validate_response("POST", "/api/v1/units/1/reports/", JsonResponse({"note": ["x"]}, status=400))
+
+
+def test_a_path_no_api_route_matches_is_a_json_404(api, carol):
+    response = api(carol).get("/api/v1/units/null,null/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert "detail" in response.json()
