@@ -202,3 +202,40 @@ def test_csv_export_prefixes_cells_a_spreadsheet_would_run(api, carol, hospital_
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"), newline="")))
     assert {r["hospital"] for r in rows} == {"'=HYPERLINK(\x01)"}
     assert {"'+33 urgences", "'@SUM(A1)"} <= {r["unit_label"] for r in rows}
+
+
+def test_the_staff_form_refuses_a_note_with_a_control_character(client, alice, unit_lyon):
+    client.force_login(alice)
+    prefix = f"unit-{unit_lyon.pk}"
+    data = {f"{prefix}-{name}": value for name, value in FIGURES.items()}
+    data.update({f"{prefix}-version": unit_lyon.version, f"{prefix}-confirm_jump": "on"})
+    data[f"{prefix}-note"] = "bip\x07"
+    response = client.post(f"/beds/units/{unit_lyon.pk}/report/", data)
+    assert response.status_code == 400
+    assert "U+0007" in response.content.decode()
+    assert not CapacityReport.objects.exists()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the socket route is H1's: realtime/consumers.py _region_allowed queries the raw "
+    "code (regions.selectors.region_get checks it first)",
+)
+def test_a_nul_byte_in_a_socket_region_code_is_refused_not_an_error(postgres, erin, monkeypatch):
+    from asgiref.sync import async_to_sync
+    from channels.testing import WebsocketCommunicator
+    from rest_framework.authtoken.models import Token
+
+    from config.asgi import application
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    token, _ = Token.objects.get_or_create(user=erin)
+
+    async def connect() -> bool:
+        headers = [(b"authorization", f"Token {token.key}".encode())]
+        communicator = WebsocketCommunicator(application, "/ws/regions/8\x004/", headers=headers)
+        connected, _ = await communicator.connect(timeout=5)
+        await communicator.disconnect()
+        return connected
+
+    assert async_to_sync(connect)() is False
