@@ -53,8 +53,9 @@ NOT_A_DEPARTMENT_FINESS: dict[str, str] = {"9705": "Saint-Pierre-et-Miquelon"}
 # (département, postcode prefix) pairs that disagree on purpose: La Réunion's CEDEX codes.
 POSTCODE_EXCEPTIONS: set[tuple[str, str]] = {("974", "978")}
 
-FINESS_IN_FILE_RE = re.compile(r"^(\d{8,9}|2[AB]\d{7})$")
-POSTCODE_RE = re.compile(r"^\d{5}$")
+# ASCII digits only (\d and isdigit() take "²" and other scripts' digits).
+FINESS_IN_FILE_RE = re.compile(r"^([0-9]{8,9}|2[AB][0-9]{7})$")
+POSTCODE_RE = re.compile(r"^[0-9]{5}$")
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def normalise_phone(raw: str) -> str | None:
         digits = "0" + digits[3:]
     elif digits.startswith("0033"):
         digits = "0" + digits[4:]
-    if not digits.isdigit():
+    if not re.fullmatch(r"[0-9]+", digits):
         return None
     if len(digits) == 9 and digits[0] != "0":
         digits = "0" + digits

@@ -21,7 +21,8 @@ FIGURES_BY_USE: tuple[str, ...] = (
     "extra",
 )
 FIGURE_MAX = 999
-FINESS_RE = r"^(\d{2}|2A|2B)\d{7}$"
+# ASCII digits: \d also matches other scripts' digits ("٠١…"), in Python and PostgreSQL alike.
+FINESS_RE = r"^([0-9]{2}|2A|2B)[0-9]{7}$"
 
 
 class UnitKind(models.TextChoices):

@@ -239,3 +239,18 @@ def test_a_nul_byte_in_a_socket_region_code_is_refused_not_an_error(postgres, er
         return connected
 
     assert async_to_sync(connect)() is False
+
+
+def test_a_finess_in_another_scripts_digits_is_refused(hospital_lyon):
+    hospital_lyon.finess = "٦٩٠٧٨٣١٥٤"  # Arabic-Indic digits: \d took them
+    with pytest.raises(ValidationError) as error:
+        hospital_lyon.full_clean()
+    assert "finess" in error.value.message_dict
+
+
+def test_the_importer_takes_ascii_digits_only():
+    from beds.importer import normalise_phone, restore_finess
+
+    assert restore_finess("٦٩٠٧٨٣١٥٤") is None
+    assert normalise_phone("04 72 ١١ ١١ ١١") is None
+    assert normalise_phone("04 72 11 11 11") == "04 72 11 11 11"
