@@ -68,6 +68,7 @@ def schemathesis(base_url: str, token: str, report: Path) -> subprocess.Complete
         capture_output=True,
         text=True,
         timeout=SECONDS + 120,
+        cwd=report,  # its cache and reports stay out of the repository
         env={**os.environ, "SCHEMATHESIS_HOOKS": ""},
     )
 
