@@ -129,6 +129,15 @@ class Hospital(models.Model):
         _("admissions phone"), max_length=32, blank=True, validators=[no_control_characters]
     )
     active = models.BooleanField(_("active"), default=True)
+    # ROR's dateCreation (ror-meta-creation-date, 1..1 on its profiles).
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # The hospital staff who report for its units; `user.hospitals` from the other side.
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="hospitals",
+        verbose_name=_("staff"),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -162,6 +171,8 @@ class Unit(CapacityFigures):
     version = models.PositiveIntegerField(_("version"), default=0)
     # When the latest report's figures were observed; null until the first report.
     updated_at = models.DateTimeField(_("figures as of"), null=True, blank=True)
+    # ROR's dateCreation (ror-meta-creation-date, 1..1 on its profiles).
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["hospital__name", "kind", "label"]

@@ -12,13 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.scopes import (
-    hospital_units_can_write,
-    hospitals_readable,
-    region_can_configure,
-    region_can_read,
-    unit_can_read,
-)
+from accounts.scopes import region_can_configure, region_can_read
 from beds import selectors, services
 from beds.api import serializers as s
 from beds.api.pagination import Pagination
@@ -26,9 +20,10 @@ from beds.api.schema import PAGE_PARAMETERS, paginated
 from beds.capacity import tension_of
 from beds.filters import HospitalFilter
 from beds.models import FIGURES, Source, Unit
+from beds.scopes import hospital_units_can_write, hospitals_readable, unit_can_read
 from regions.models import Region
 from regions.selectors import region_get, region_threshold_changes, threshold_change_to_dict
-from regions.services import region_thresholds_update
+from regions.services import region_reporting_update, region_thresholds_update
 
 
 def _unit_or_404(unit_id: int) -> Unit:
@@ -82,7 +77,10 @@ class HospitalListView(APIView):
             OpenApiParameter("min_available", int, description="on units of `kind` when given"),
             OpenApiParameter("freshness", str, enum=["fresh", "ageing", "stale", "expired"]),
             OpenApiParameter(
-                "near", str, description="LAT,LON: sorts by distance, adds distance_km"
+                "near",
+                str,
+                description="LAT,LON, or a place as GET /api/v1/places/ reads it (a commune, "
+                "a postcode, an INSEE code, Lyon 3e): sorts by distance, adds distance_km",
             ),
             OpenApiParameter("radius_km", float, description="with near; default 50"),
             *PAGE_PARAMETERS,
@@ -103,7 +101,7 @@ class HospitalListView(APIView):
                 )
         now = timezone.now()
         hits = selectors.hospital_search(
-            hospitals=filters.qs,
+            hospitals=filters.queryset,
             region=region.code if region else None,
             department=data.get("department") or None,
             kind=data.get("kind") or None,
@@ -218,9 +216,11 @@ class RegionDetailView(APIView):
             raise PermissionDenied(_("You may not change this région's thresholds."))
         serializer = s.RegionSerializer(region, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        region = region_thresholds_update(
-            region=region, user=request.user, **serializer.validated_data
-        )
+        data = dict(serializer.validated_data)
+        reporting = {k: data.pop(k) for k in ("reporting_cadence_minutes", "crisis") if k in data}
+        region = region_thresholds_update(region=region, user=request.user, **data)
+        if reporting:
+            region = region_reporting_update(region=region, **reporting)
         return Response(s.RegionSerializer(region).data)
 
 
