@@ -44,11 +44,11 @@ def test_every_operation_documents_its_errors():
 
 
 def test_an_out_of_enum_format_is_refused_naming_it(api, carol, unit_lyon):
-    response = api(carol).get("/api/v1/exports/fhir/Location", {"format": "xml"})
+    response = api(carol).get("/api/v1/exports/capacity.csv", {"format": "xlsx"})
     assert response.status_code == 400
     assert "format" in response.json()
-    assert api(carol).get("/api/v1/exports/fhir/Location", {"format": "json"}).status_code == 200
-    assert api(carol).get("/api/v1/exports/capacity.csv", {"format": "xlsx"}).status_code == 400
+    assert api(carol).get("/api/v1/exports/edxl-have.xml", {"format": "pdf"}).status_code == 400
+    assert api(carol).get("/api/v1/exports/capacity.csv", {"format": "json"}).status_code == 200
 
 
 def test_the_check_refuses_an_undocumented_status():

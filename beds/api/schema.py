@@ -8,6 +8,7 @@ and every error an operation can give, in the shapes `beds.api.errors` and DRF s
 from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
@@ -61,8 +62,15 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _get_response_bodies(self, direction: str = "response") -> dict:
         responses = super()._get_response_bodies(direction)
+        # A view whose errors are not DRF's (FHIR's OperationOutcome) names their media types.
+        media_types = getattr(self.view, "error_media_types", None)
         for code in self._error_codes():
-            responses.setdefault(str(code), self._get_response_for_code(ERRORS[code], str(code)))
+            error = ERRORS[code]
+            if media_types:
+                error = OpenApiResponse(OpenApiTypes.OBJECT, description=error.description)
+            responses.setdefault(
+                str(code), self._get_response_for_code(error, str(code), media_types=media_types)
+            )
         return dict(sorted(responses.items()))
 
     def _error_codes(self) -> list[int]:
