@@ -7,10 +7,12 @@ switch to PostgreSQL and Redis. Bad values stop the start-up with a message nami
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
 import xstatic.pkg.leaflet
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -47,12 +49,16 @@ def envint(name: str, default: str, *, minimum: int = 0) -> int:
     return value
 
 
-DEBUG = envbool("DJANGO_DEBUG", "1")
-SECRET_KEY = os.getenv("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
-    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+# Off unless asked for: `make run` and the tests ask (DJANGO_DEBUG=1); production never does.
+DEBUG = envbool("DJANGO_DEBUG", "0")
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+SECRET_KEY = os.getenv("DJANGO_SECRET_KEY", "").strip()
+if not DEBUG and SECRET_KEY in ("", DEVELOPMENT_SECRET_KEY):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY must be set to a secret of your own (50+ random characters) when "
+        "DJANGO_DEBUG is off; for development on your own machine, set DJANGO_DEBUG=1."
+    )
+SECRET_KEY = SECRET_KEY or DEVELOPMENT_SECRET_KEY
 
 ALLOWED_HOSTS = [
     h.strip()
@@ -76,6 +82,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "channels",
+    "csp",
     "regions",
     "accounts",
     "beds",
@@ -89,11 +96,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files under gunicorn (the `web:` processes), before any other work.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "config.middleware.QueryTextMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.PrivateAnswersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -113,6 +123,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -228,7 +239,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["beds.api.parsers.LimitedJSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "beds.api.pagination.Pagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "beds.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "beds.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -262,6 +273,41 @@ if not BEDWATCH_FRESH_HOURS < BEDWATCH_AGEING_HOURS < BEDWATCH_STALE_HOURS:
 # Map tiles: blank URL draws no tiles (no request leaves the app).
 BEDWATCH_TILES_URL = os.getenv("BEDWATCH_TILES_URL", "")
 BEDWATCH_TILES_ATTRIBUTION = os.getenv("BEDWATCH_TILES_ATTRIBUTION", "")
+
+
+def tile_origin(url: str) -> str | None:
+    """The origin the map's tiles come from (`https://*.tile.example.org` for a `{s}` URL)."""
+    if not url:
+        return None
+    scheme, _, rest = url.partition("://")
+    host = rest.split("/", 1)[0]
+    if scheme not in ("http", "https") or not host:
+        raise ImproperlyConfigured(
+            f"BEDWATCH_TILES_URL={url!r} must be an http(s) URL such as "
+            "https://tiles.example.org/{z}/{x}/{y}.png"
+        )
+    return f"{scheme}://" + re.sub(r"\{[a-z]\}", "*", host)
+
+
+# Content-Security-Policy (django-csp): scripts and styles from our origin or carrying the
+# request's nonce (`request.csp_nonce`, `{{ CSP_NONCE }}`), never inline otherwise; data for
+# scripts travels in json_script blocks and data- attributes. Sockets connect to our origin.
+_TILES_ORIGIN = tile_origin(BEDWATCH_TILES_URL)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", *([_TILES_ORIGIN] if _TILES_ORIGIN else [])],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 # Optional operator-provided outlines (GeoJSON files with a `code` property per feature).
 BEDWATCH_REGIONS_GEOJSON = os.getenv("BEDWATCH_REGIONS_GEOJSON", "")
 BEDWATCH_DEPARTMENTS_GEOJSON = os.getenv("BEDWATCH_DEPARTMENTS_GEOJSON", "")

@@ -6,6 +6,9 @@ from beds import views as beds_views
 from config import views
 from fhir import views as fhir_views
 
+# A URL that matches no route under /api/ answers JSON, as the API's schema documents.
+handler404 = "beds.api.errors.not_found"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -148,6 +148,8 @@ class FHIRView(APIView):
     """DRF for authentication and throttling only: bodies, negotiation and errors are FHIR's."""
 
     parser_classes: list = []
+    # Its errors are OperationOutcomes (beds.api.schema documents them so).
+    error_media_types = [FHIR_JSON]
 
     def perform_content_negotiation(self, request: Request, force: bool = False):  # noqa: ANN201
         from rest_framework.renderers import JSONRenderer

@@ -104,7 +104,10 @@ def national(request: HttpRequest) -> HttpResponse:
     if role_of(request.user) not in MAP_ROLES:
         raise PermissionDenied
     if request.GET.get("region"):  # the région picker, without script
-        return redirect("maps:regional", code=request.GET["region"])
+        region = region_get(code=request.GET["region"])
+        if region is None:
+            raise Http404(_("No région with code %(code)s.") % {"code": request.GET["region"]})
+        return redirect("maps:regional", code=region.code)
     try:
         kind = _kind(request)
     except ValueError as exc:

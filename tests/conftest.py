@@ -96,6 +96,24 @@ def fast_password_hashing(settings):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture(autouse=True)
+def responses_match_the_openapi_schema(monkeypatch):  # noqa: ANN001, ANN201
+    """Every API response a test client receives is checked against the OpenAPI schema
+    (tests/openapi.py): an undocumented status or a body unlike its schema fails the test."""
+    from django.test.client import Client
+
+    from tests.openapi import validate_response
+
+    original = Client.request
+
+    def request(self, **request):  # noqa: ANN001, ANN003, ANN202
+        response = original(self, **request)
+        validate_response(request["REQUEST_METHOD"], request["PATH_INFO"], response)
+        return response
+
+    monkeypatch.setattr(Client, "request", request)
+
+
+@pytest.fixture(autouse=True)
 def default_language():  # noqa: ANN201
     """Each test starts in the site's default language: a request handled by LocaleMiddleware
     leaves its language active in the thread."""
