@@ -14,7 +14,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    # DESIGN §3's FHIR export, served by the FHIR app (beds does not import fhir).
+    # The FHIR export of docs/api.md, served by the FHIR app (beds does not import fhir).
     path(
         "api/v1/exports/fhir/Location",
         fhir_views.LocationExportView.as_view(),

@@ -1,4 +1,4 @@
-"""The FHIR R4 REST endpoint at /fhir/ (and the Location export of DESIGN §3).
+"""The FHIR R4 REST endpoint at /fhir/ (and the Location export of docs/api.md).
 
 Each view: access → parse (fhir.parsing, fhir.search) → selector or service → resource
 (fhir.resources). Authentication and throttling are the API's (DRF); every error, DRF's
@@ -781,7 +781,7 @@ class ExportView(FHIRView):
 
 
 class LocationExportView(FHIRView):
-    """`GET /api/v1/exports/fhir/Location` (DESIGN §3): the Location search with `?region=`,
+    """`GET /api/v1/exports/fhir/Location` (docs/api.md): the Location search with `?region=`,
     the Organizations always included, and everything in one Bundle unless `_count` is given."""
 
     @extend_schema(

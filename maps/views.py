@@ -1,4 +1,4 @@
-"""Map and dispatch pages (DESIGN §5): access check → selectors → builders → template."""
+"""Map and dispatch pages (docs/maps.md): access check → selectors → builders → template."""
 
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ CHROMIUM_ARGS = [
     *("--disable-background-networking", "--disable-component-update", "--disable-sync"),
 ]
 
-# The fields of a unit that DESIGN §3 and §4 promise, in the API and on the live feed alike.
+# The fields of a unit that docs/api.md and docs/realtime.md promise, in the API and on the live feed alike.
 UNIT_CONTRACT_FIELDS = frozenset(
     {
         "id",
@@ -49,7 +49,7 @@ UNIT_CONTRACT_FIELDS = frozenset(
     }
 )
 
-# The fields of a hospital in `GET /api/v1/hospitals/`, in the API's order (DESIGN §3 names the
+# The fields of a hospital in `GET /api/v1/hospitals/`, in the API's order (docs/api.md names the
 # contract's ones; the address fields are ours). With `near`, `distance_km` follows.
 HOSPITAL_API_FIELDS = (
     "finess",

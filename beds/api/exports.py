@@ -1,4 +1,4 @@
-"""Exports in other standards (DESIGN §3): EDXL-HAVE and CSV (the FHIR one is `fhir.views`).
+"""Exports in other standards (docs/api.md): EDXL-HAVE and CSV (the FHIR one is `fhir.views`).
 
 Each view: scope → selector → pure format function (beds/exports) → response. `?region=CODE`
 narrows to one région the caller may read (403 otherwise, 400 when it does not exist); without

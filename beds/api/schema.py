@@ -27,7 +27,7 @@ DETAIL = {
 ERRORS: dict[int, OpenApiResponse] = {
     400: OpenApiResponse(FIELD_ERRORS, description="a bad parameter or body, named"),
     401: OpenApiResponse(DETAIL, description="no credentials, or a token that is not valid"),
-    403: OpenApiResponse(DETAIL, description="outside your scope (DESIGN §2)"),
+    403: OpenApiResponse(DETAIL, description="outside your scope (docs/api.md)"),
     404: OpenApiResponse(DETAIL, description="no such object, page or format"),
     429: OpenApiResponse(DETAIL, description="too many requests: wait for Retry-After seconds"),
 }

@@ -1,4 +1,4 @@
-"""The HTTP API (DESIGN §3): access check → validation → selector or service → response."""
+"""The HTTP API (docs/api.md): access check → validation → selector or service → response."""
 
 from __future__ import annotations
 
