@@ -457,7 +457,12 @@ def _markers_layer(
 def _finish(m: folium.Map, *, bounds: Sequence[Sequence[float]], tiles: Tiles) -> None:
     if tiles.url:
         folium.TileLayer(tiles=tiles.url, attr=tiles.attribution or " ", name="tiles").add_to(m)
-    m.fit_bounds([list(bounds[0]), list(bounds[1])], padding=(12, 12))
+    # The opening view is set at once, not animated: while Leaflet animates a zoom (250 ms) it
+    # drops any other view asked for, so a view button or a hospital's link used as the page
+    # opened did nothing.
+    opening = folium.FitBounds([list(bounds[0]), list(bounds[1])], padding=(12, 12))
+    opening.options["animate"] = False
+    opening.add_to(m)
 
 
 def _bounds_of(points: Sequence[Mapping]) -> list[list[float]] | None:

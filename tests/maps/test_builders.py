@@ -353,3 +353,22 @@ def test_a_layer_control_hides_the_shading_the_outlines_or_the_hospitals():
     control = out.script[out.script.index("L.control.layers(") - 600 :]
     for name in ("tension du type choisi", "gions", "tablissements"):
         assert name in control, name
+
+
+def test_the_opening_view_is_set_at_once_not_animated():
+    # While Leaflet animates a zoom it drops any other view asked for: an animated opening view
+    # swallowed the first view button or hospital link used as the page opened.
+    hospitals = [hospital("690000001", [unit(1)])]
+    maps = {
+        "regional": builders.regional_map(hospitals, kind=None, assets=ASSETS),
+        "national": builders.national_map(hospitals, kind=None, assets=ASSETS),
+        "dispatch": builders.dispatch_map(
+            hospitals, point=(45.75, 4.85), radius_km=30, kind="REA", assets=ASSETS
+        ),
+    }
+    for name, m in maps.items():
+        calls = re.findall(
+            r"\.fitBounds\(\s*\[.*?\]\],\s*(\{.*?\})\s*\)", builders.render_map(m).script, re.S
+        )
+        assert len(calls) == 1, name
+        assert json.loads(calls[0]) == {"animate": False, "padding": [12, 12]}, name
