@@ -1,4 +1,6 @@
-"""The ASGI application serves the app's own static files (Daphne has no static server)."""
+"""`make run` (Daphne's runserver, one process) serves the app's own static files: Leaflet from
+its package and our scripts, with no CDN and no collectstatic. (Production's `web:` serves them
+with whitenoise after collectstatic: docs/deployment.md.)"""
 
 from __future__ import annotations
 
@@ -6,7 +8,10 @@ from asgiref.testing import ApplicationCommunicator
 
 
 async def get(path: str) -> tuple[int, bytes]:
-    from config.asgi import application
+    from daphne.management.commands.runserver import Command
+
+    # What `manage.py runserver` serves under `make run` (DJANGO_DEBUG=1).
+    application = Command().get_application({"use_static_handler": True})
 
     scope = {
         "type": "http",
@@ -35,7 +40,8 @@ async def get(path: str) -> tuple[int, bytes]:
     return start["status"], body
 
 
-async def test_leaflet_and_map_script_are_served_by_the_app():
+async def test_leaflet_and_map_script_are_served_by_the_app(settings):  # noqa: ANN001
+    settings.DEBUG = True  # make run's DJANGO_DEBUG=1 (pytest-django runs with DEBUG off)
     status, body = await get("/static/vendor/leaflet/leaflet.js")
     assert status == 200 and b"Leaflet 1.9.3" in body[:500]
     status, body = await get("/static/vendor/leaflet/leaflet.css")
