@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from rest_framework.authtoken.models import Token
@@ -23,7 +24,8 @@ def account_upsert(
     """Create the account, or bring an existing one to this role and scope.
 
     Staff need at least one hospital (FINESS), coordinators at least one région; every FINESS
-    and région code must exist. Raises `ValidationError` naming what is wrong, writing nothing.
+    and région code must exist; a password must pass AUTH_PASSWORD_VALIDATORS. Raises `ValidationError` naming
+    what is wrong, writing nothing.
     """
     errors: dict[str, list[str]] = {}
     if role not in Role.values:
@@ -45,6 +47,13 @@ def account_upsert(
         errors["region"] = ["A coordinator account needs at least one --region CODE."]
     if not username.strip():
         errors["username"] = ["The username is empty."]
+    if password is not None:
+        # The same validators as the admin and the password forms (AUTH_PASSWORD_VALIDATORS).
+        existing = User.objects.filter(username=username).first()
+        try:
+            validate_password(password, existing or User(username=username))
+        except ValidationError as exc:
+            errors["password"] = list(exc.messages)
     if errors:
         raise ValidationError(errors)
 

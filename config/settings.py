@@ -176,6 +176,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "/accounts/login/"
+# A session lasts one shift: a browser left logged in on a ward stops working by the next one.
+SESSION_COOKIE_AGE = round(envfloat("BEDWATCH_SESSION_HOURS", "12", minimum=0.1) * 3600)
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 

@@ -1,5 +1,6 @@
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from rest_framework.authtoken.models import Token
 
 from accounts.models import Role, User
@@ -78,3 +79,25 @@ def test_unknown_role_is_refused(db):
     with pytest.raises(CommandError):
         run("someone", "--role", "nurse")
     assert not User.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("1", "too short"),
+        ("password123", "too common"),
+        ("8264917350", "entirely numeric"),
+        ("someone-1", "too similar"),
+    ],
+)
+def test_weak_password_is_refused_with_the_validators_message(db, password, message):
+    with translation.override("en"), pytest.raises(CommandError, match=f"password: .*{message}"):
+        run("someone", "--role", "dispatcher", "--password", password)
+    assert not User.objects.filter(username="someone").exists()
+
+
+def test_weak_password_leaves_an_existing_account_unchanged(db):
+    run("ars", "--role", "dispatcher", "--password", "a-long-passphrase")
+    with pytest.raises(CommandError, match="password"):
+        run("ars", "--role", "dispatcher", "--password", "1")
+    assert User.objects.get(username="ars").check_password("a-long-passphrase")
