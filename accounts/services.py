@@ -5,9 +5,9 @@ from collections.abc import Sequence
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
-from accounts.models import Role, User
+from accounts.models import ApiToken, Role, User
+from accounts.tokens import key_new, token_digest, token_expiry
 from beds.models import Hospital
 from regions.models import Region
 from regions.selectors import region_get
@@ -75,6 +75,24 @@ def account_upsert(
     return user, created
 
 
-def token_for(*, user: User) -> str:
-    token, _created = Token.objects.get_or_create(user=user)
-    return token.key
+def token_create(*, user: User) -> str:
+    """A new API key for the user, valid BEDWATCH_TOKEN_DAYS: the only time it can be read.
+
+    The user's other tokens stay valid (a machine being moved to the new key keeps working)."""
+    key = key_new()
+    ApiToken.objects.create(user=user, digest=token_digest(key), expires=token_expiry())
+    return key
+
+
+def token_rotate(*, user: User) -> str:
+    """Replace every token of the user by a new one, returned: clients with an old key, and the
+    live-feed sockets opened with it, are refused from the commit on."""
+    with transaction.atomic():
+        token_revoke(user=user)
+        return token_create(user=user)
+
+
+def token_revoke(*, user: User) -> int:
+    """Delete every token of the user; each one's `post_delete` closes its sockets."""
+    count, _by_model = ApiToken.objects.filter(user=user).delete()
+    return count

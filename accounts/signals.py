@@ -11,15 +11,14 @@ from typing import Any
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
-from rest_framework.authtoken.models import Token
 
 from accounts.authentication import forget_token, forget_user
-from accounts.models import User
+from accounts.models import ApiToken, User
 
 
-@receiver(post_delete, sender=Token)
-def forget_the_token(sender: type, instance: Token, **kwargs: Any) -> None:
-    forget_token(instance.key)
+@receiver(post_delete, sender=ApiToken)
+def forget_the_token(sender: type, instance: ApiToken, **kwargs: Any) -> None:
+    forget_token(instance.digest)
 
 
 @receiver(post_save, sender=User)

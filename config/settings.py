@@ -72,7 +72,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "channels",
@@ -202,6 +201,9 @@ BEDWATCH_HTTP_THREADS = envint("BEDWATCH_HTTP_THREADS", "16")
 # revoked or a user deactivated from another process stops working within it. 0: looked up
 # every time.
 BEDWATCH_TOKEN_CACHE_SECONDS = envfloat("BEDWATCH_TOKEN_CACHE_SECONDS", "5")
+# An API token is valid this many days from its creation (accounts/tokens.py); then
+# `rotate_token USERNAME` gives the machine a new one.
+BEDWATCH_TOKEN_DAYS = envint("BEDWATCH_TOKEN_DAYS", "90", minimum=1)
 # Each worker judges every open socket's access again this often (realtime/hub.py): an expired
 # session, or access changed without a signal (QuerySet.update, SQL), closes its sockets within
 # it. A few queries per user, credential and feed; 0: only when a change asks.

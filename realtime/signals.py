@@ -18,9 +18,8 @@ from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
-from rest_framework.authtoken.models import Token
 
-from accounts.models import User
+from accounts.models import ApiToken, User
 from realtime.publisher import credential_id, recheck_sockets, revoke_sockets
 
 # Saving any of these (or a save without update_fields, as the admin does) may change what the
@@ -39,13 +38,14 @@ def close_sockets_of_the_session(
         )
 
 
-@receiver(post_delete, sender=Token)
-def close_sockets_of_the_token(sender: type, instance: Token, **kwargs: Any) -> None:
+@receiver(post_delete, sender=ApiToken)
+def close_sockets_of_the_token(sender: type, instance: ApiToken, **kwargs: Any) -> None:
+    """A token revoked, rotated or deleted; sockets name theirs by digest (TokenAuthMiddleware)."""
     transaction.on_commit(
         partial(
             revoke_sockets,
             user_id=instance.user_id,
-            credential=credential_id("token", instance.key),
+            credential=credential_id("token", instance.digest),
         )
     )
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connections
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import Role
+from accounts.services import token_create
 from bench.browser import ARGS as CHROMIUM_ARGS
 from bench.browser import CHROMIUM
 from regions.models import Department, Region
@@ -242,8 +242,7 @@ def erin(db):  # noqa: ANN001, ANN201
 def token_client(user) -> APIClient:  # noqa: ANN001
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=user)}")
     return client
 
 

@@ -6,8 +6,8 @@ import asyncio
 import json
 
 import pytest
-from rest_framework.authtoken.models import Token
 
+from accounts.services import token_create
 from config.asgi import application
 from config.http import ThreadedWSGI, wsgi_environ
 
@@ -77,7 +77,7 @@ async def test_a_report_posted_through_the_bridge_is_stored(erin, unit_lyon):
     # (database_sync_to_async closes the connection its thread opens: none is left behind.)
     from channels.db import database_sync_to_async
 
-    key = await database_sync_to_async(lambda: Token.objects.get_or_create(user=erin)[0].key)()
+    key = await database_sync_to_async(token_create)(user=erin)
     figures = {
         "installed": 10,
         "available": 4,

@@ -10,6 +10,7 @@ that writes nothing unless the whole file is valid and the database is empty.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import IO, Any
@@ -19,9 +20,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
-from accounts.models import Role, User
+from accounts.models import ApiToken, Role, User
+from accounts.tokens import token_digest, token_expiry
 from beds.capacity import figures_errors
 from beds.models import FIGURES, CapacityReport, Hospital, Source, Unit, UnitKind
 from regions.models import Department, Region, ThresholdChange
@@ -138,8 +139,16 @@ def _threshold_changes() -> Iterator[dict]:
 
 def _accounts(*, credentials: bool) -> Iterator[dict]:
     users = User.objects.prefetch_related("hospitals", "regions").order_by("username")
-    tokens = dict(Token.objects.values_list("user_id", "key")) if credentials else {}
-    created = dict(Token.objects.values_list("user_id", "created")) if credentials else {}
+    # Only digests: the keys themselves are not kept anywhere (accounts/tokens.py).
+    tokens: dict[int, list[dict]] = {}
+    for token in ApiToken.objects.order_by("created", "pk") if credentials else ():
+        tokens.setdefault(token.user_id, []).append(
+            {
+                "digest": token.digest,
+                "created": _time(token.created),
+                "expires": _time(token.expires),
+            }
+        )
     for user in users:
         account = {
             "username": user.username,
@@ -155,10 +164,8 @@ def _accounts(*, credentials: bool) -> Iterator[dict]:
             "hospitals": sorted(h.finess for h in user.hospitals.all()),
             "regions": sorted(r.code for r in user.regions.all()),
             "password": user.password if credentials else None,
-            "token": None,
+            "tokens": tokens.get(user.pk, []) if credentials else None,
         }
-        if user.pk in tokens:
-            account["token"] = {"key": tokens[user.pk], "created": _time(created[user.pk])}
         yield account
 
 
@@ -257,6 +264,34 @@ class _Checker:
             self.add(f"{where}.{key}", f"{raw!r} has no time zone offset")
             return None
         return value
+
+
+def _tokens(checker: _Checker, record: dict, where: str) -> list[dict]:
+    """`tokens` (digests, expiries); archives written before tokens were hashed have `token`
+    with the key itself, hashed here and valid BEDWATCH_TOKEN_DAYS from now."""
+    found = []
+    for i, token in enumerate(record.get("tokens") or []):
+        place = f"{where}.tokens[{i}]"
+        if not isinstance(token, dict):
+            checker.add(place, f"{token!r} is not an object")
+            continue
+        digest = checker.field(token, place, "digest", (str,))
+        if digest is not None and not re.fullmatch(r"[0-9a-f]{64}", digest):
+            checker.add(f"{place}.digest", f"{digest!r} is not a SHA-256 digest (64 hex digits)")
+        created = checker.time(token, place, "created", null=False)
+        expires = checker.time(token, place, "expires", null=False)
+        found.append({"digest": digest, "created": created, "expires": expires})
+    legacy = record.get("token")
+    if isinstance(legacy, dict):
+        key = checker.field(legacy, f"{where}.token", "key", (str,))
+        created = checker.time(legacy, f"{where}.token", "created", null=False)
+        if key:
+            found.append(
+                {"digest": token_digest(key), "created": created, "expires": token_expiry()}
+            )
+    elif legacy is not None:
+        checker.add(f"{where}.token", f"{legacy!r} is not an object or null")
+    return found
 
 
 def _model_errors(checker: _Checker, where: str, obj: Any, exclude: list[str]) -> None:
@@ -502,11 +537,7 @@ def archive_restore(data: Any) -> dict[str, int]:
         scope_hospitals = checker.field(record, where, "hospitals", (list,)) or []
         scope_regions = checker.field(record, where, "regions", (list,)) or []
         password = checker.field(record, where, "password", (str, type(None)))
-        token = checker.field(record, where, "token", (dict, type(None)))
-        token_created = None
-        if token is not None:
-            token_created = checker.time(token, f"{where}.token", "created", null=False)
-            checker.field(token, f"{where}.token", "key", (str,))
+        tokens = _tokens(checker, record, where)
         if None in values.values():
             continue
         if values["username"] in seen_usernames:
@@ -533,9 +564,7 @@ def archive_restore(data: Any) -> dict[str, int]:
         else:
             user.set_unusable_password()
         _model_errors(checker, where, user, ["password"])
-        if token is not None:
-            token = {"key": token.get("key"), "created": token_created}
-        accounts.append((user, scope_hospitals, scope_regions, token))
+        accounts.append((user, scope_hospitals, scope_regions, tokens))
 
     if checker.errors:
         raise ArchiveError(checker.errors)
@@ -549,13 +578,11 @@ def archive_restore(data: Any) -> dict[str, int]:
             Hospital.objects.bulk_create(hospitals.values(), batch_size=BATCH)
             Unit.objects.bulk_create(units.values(), batch_size=BATCH)
             users: dict[str, User] = {}
-            for user, scope_hospitals, scope_regions, token in accounts:
+            for user, scope_hospitals, scope_regions, tokens in accounts:
                 user.save()
                 user.hospitals.set([hospitals[f] for f in scope_hospitals])
                 user.regions.set([regions[c] for c in scope_regions])
-                if token is not None:
-                    Token.objects.create(key=token["key"], user=user)
-                    Token.objects.filter(key=token["key"]).update(created=token["created"])
+                ApiToken.objects.bulk_create(ApiToken(user=user, **token) for token in tokens)
                 users[user.username] = user
             for report in reports:
                 report.reported_by = users.get(report._reporter) if report._reporter else None

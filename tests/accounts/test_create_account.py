@@ -1,9 +1,9 @@
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
-from rest_framework.authtoken.models import Token
 
-from accounts.models import Role, User
+from accounts.models import ApiToken, Role, User
+from accounts.tokens import token_digest
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,8 @@ def test_creates_staff_with_hospitals_and_prints_token_alone_on_last_line(
     assert user.role == Role.STAFF
     assert set(user.hospitals.values_list("finess", flat=True)) == {"690783154", "750100125"}
     last_line = out.strip().splitlines()[-1]
-    assert last_line == Token.objects.get(user=user).key
+    # Only its digest is kept.
+    assert ApiToken.objects.get(user=user).digest == token_digest(last_line)
     assert not user.has_usable_password()
     # The printed token works on the API.
     from rest_framework.test import APIClient
@@ -48,16 +49,26 @@ def test_admin_role_enters_django_admin(client, db):
     assert user.is_staff and user.is_superuser
 
 
-def test_rerun_updates_role_and_scope_and_keeps_the_token(hospital_lyon, db):
+def test_rerun_updates_role_and_scope_and_keeps_the_token_working(hospital_lyon, api, db):
     first = run("machine", "--role", "dispatcher", "--token").strip().splitlines()[-1]
-    second = (
-        run("machine", "--role", "coordinator", "--region", "11", "--token")
-        .strip()
-        .splitlines()[-1]
-    )
+    run("machine", "--role", "coordinator", "--region", "11")
     user = User.objects.get(username="machine")
-    assert user.role == Role.COORDINATOR and first == second
+    assert user.role == Role.COORDINATOR
     assert User.objects.filter(username="machine").count() == 1
+    client = api(None)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {first}")
+    assert client.get("/api/v1/hospitals/").status_code == 200
+
+
+def test_rerun_with_token_prints_a_new_key_never_the_first_again(db):
+    first = run("machine", "--role", "dispatcher", "--token")
+    second = run("machine", "--role", "dispatcher", "--token")
+    first_key = first.strip().splitlines()[-1]
+    second_key = second.strip().splitlines()[-1]
+    assert first_key != second_key and first_key not in second
+    assert "rotate_token machine" in second
+    # Both work until they expire or are rotated.
+    assert ApiToken.objects.filter(user__username="machine").count() == 2
 
 
 @pytest.mark.parametrize(

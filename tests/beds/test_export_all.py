@@ -6,9 +6,9 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from rest_framework.authtoken.models import Token
 
-from accounts.models import User
+from accounts.models import ApiToken, User
+from accounts.services import token_create
 from beds.models import CapacityReport, Hospital, Source, Unit
 from beds.services import unit_report_create
 from regions.models import Region, ThresholdChange
@@ -24,7 +24,7 @@ from tests.factories import HospitalFactory, UserFactory
 def wipe() -> None:
     """An empty installation: what `migrate` leaves (régions and départements, default
     thresholds), nothing else. Reports are append-only, hence the raw delete."""
-    Token.objects.all().delete()
+    ApiToken.objects.all().delete()
     User.objects.all().delete()
     CapacityReport.objects.all()._raw_delete(CapacityReport.objects.db)
     ThresholdChange.objects.all()._raw_delete(ThresholdChange.objects.db)
@@ -76,7 +76,7 @@ def world(hospital_lyon, unit_paris, alice, bob, carol, dave, erin, region_ara):
     region_thresholds_update(
         region=region_ara, user=carol, tension_occupancy_pct=75, tension_available_max=3
     )
-    Token.objects.create(user=dave)
+    units["dave_key"] = token_create(user=dave)  # shown once: kept for the test
     machine = UserFactory(username="hl7-gateway", role="staff", hospitals=[hospital_lyon])
     machine.set_unusable_password()
     machine.save()
@@ -104,7 +104,7 @@ def test_export_then_import_into_an_empty_database_answers_the_same(world, erin,
     ]
     # Credentials came along: passwords and the dispatcher's machine token still work.
     assert authenticate(username="alice", password="correct-horse-battery") is not None
-    dave_token = Token.objects.get(user__username="dave").key
+    dave_token = world["dave_key"]
     client = token_client(None)
     client.credentials(HTTP_AUTHORIZATION=f"Token {dave_token}")
     assert client.get("/api/v1/hospitals/").status_code == 200
@@ -134,14 +134,14 @@ def test_without_credentials_accounts_come_back_without_passwords_or_tokens(worl
     call_command("export_all", str(path), stdout=open("/dev/null", "w"))  # noqa: SIM115
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["credentials"] is False
-    assert all(a["password"] is None and a["token"] is None for a in data["accounts"])
+    assert all(a["password"] is None and a["tokens"] is None for a in data["accounts"])
 
     wipe()
     call_command("import_all", str(path), stdout=open("/dev/null", "w"))  # noqa: SIM115
 
     assert User.objects.count() == 6
     assert not User.objects.get(username="alice").has_usable_password()
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 @pytest.mark.django_db
