@@ -26,9 +26,10 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
-from rest_framework.authentication import TokenAuthentication
+from rest_framework.authentication import TokenAuthentication, get_authorization_header
 
 from accounts.selectors import token_find
+from accounts.throttling import bad_token_check, bad_token_record
 from accounts.tokens import token_digest
 
 # digest → (expires at on `clock`, user, token)
@@ -59,18 +60,37 @@ def _look_up(key: str) -> tuple[Any, Any]:
 
 class CachedTokenAuthentication(TokenAuthentication):
     """DRF's `Authorization: Token <key>` against hashed, expiring tokens, remembering valid
-    keys for a few seconds."""
+    keys for a few seconds. An address that sent too many wrong tokens lately is refused (429)
+    before its key is looked up (`BEDWATCH_API_BAD_TOKENS`, accounts/throttling.py)."""
+
+    request: Any = None  # DRF makes one instance per request
+
+    def authenticate(self, request: Any) -> tuple[Any, Any] | None:
+        header = get_authorization_header(request).split()
+        if header and header[0].lower() == self.keyword.lower().encode():
+            self.request = request
+        return super().authenticate(request)
+
+    def _look_up_counted(self, key: str) -> tuple[Any, Any]:
+        if self.request is None:  # called directly, not from a request
+            return _look_up(key)
+        bad_token_check(self.request)
+        try:
+            return _look_up(key)
+        except exceptions.AuthenticationFailed:
+            bad_token_record(self.request)
+            raise
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
         ttl = cache_seconds()
         if ttl <= 0:
-            return _look_up(key)
+            return self._look_up_counted(key)
         digest = token_digest(key)
         now = clock()
         hit = _cache.get(digest)
         if hit is None or hit[0] <= now:
             # Raises AuthenticationFailed for an unknown or expired key or an inactive user.
-            user, token = _look_up(key)
+            user, token = self._look_up_counted(key)
             hit = (now + ttl, user, token)
             with _lock:
                 if len(_cache) >= _PRUNE_ABOVE:

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from axes.utils import reset
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from accounts.models import ApiToken, Role, User
+from accounts.selectors import accounts_unlockable_by
 from accounts.tokens import key_new, token_digest, token_expiry
 from beds.models import Hospital
 from regions.models import Region
@@ -96,3 +98,19 @@ def token_revoke(*, user: User) -> int:
     """Delete every token of the user; each one's `post_delete` closes its sockets."""
     count, _by_model = ApiToken.objects.filter(user=user).delete()
     return count
+
+
+def lockout_lift(*, by: User, username: str | None = None, address: str | None = None) -> int:
+    """Lift the login lockout of an account (admins, or a coordinator for an account of their
+    régions) or of a client address (admins). Returns the failed attempts forgotten; raises
+    PermissionDenied when `by` may not. Lifting an account also forgets those failures in its
+    address's count (django-axes keeps one row per username and address)."""
+    if username is not None:
+        if not accounts_unlockable_by(by).filter(username=username).exists():
+            raise PermissionDenied(f"{by.username} may not unlock the account {username!r}")
+        return reset(username=username)
+    if address is not None:
+        if not by.is_admin:
+            raise PermissionDenied("only an administrator may unlock a client address")
+        return reset(ip=address)
+    raise ValueError("lockout_lift needs a username or an address")

@@ -59,6 +59,9 @@ class Context:
             "BEDWATCH_LOG_LEVEL": "WARNING",
             # As in production (docs/performance.md): pooled PostgreSQL connections.
             "DATABASE_POOL_MAX_SIZE": os.getenv("DATABASE_POOL_MAX_SIZE", "16"),
+            # The API limits run (their cost is measured) but never refuse the load.
+            "BEDWATCH_API_RATE_TOKEN": "10000000/min",
+            "BEDWATCH_API_RATE_ADDRESS": "10000000/min",
         }
 
     def ports(self, offset: int, count: int | None = None) -> list[int]:

@@ -6,6 +6,7 @@ from beds import views as beds_views
 
 urlpatterns = [
     path("", beds_views.home, name="home"),
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

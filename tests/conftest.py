@@ -81,6 +81,17 @@ def fast_password_hashing(settings):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture(autouse=True)
+def no_api_throttles(settings):  # noqa: ANN001, ANN201
+    """API throttles count in a cache that outlives a test (Redis in CI): off, so that one test's
+    requests never throttle another's. tests/accounts/test_throttling.py turns them on."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"token": None, "address": None},
+    }
+    settings.BEDWATCH_BAD_TOKENS = (0, 60)
+
+
+@pytest.fixture(autouse=True)
 def default_language():  # noqa: ANN201
     """Each test starts in the site's default language: a request handled by LocaleMiddleware
     leaves its language active in the thread."""
