@@ -99,14 +99,17 @@ class Context:
             for i in range(sockets)
         ]
 
-    def start_app(self, offset: int = 0, workers: int | None = None) -> servers.Group:
+    def start_app(
+        self, offset: int = 0, workers: int | None = None, env: dict[str, str] | None = None
+    ) -> servers.Group:
+        """The app's workers, as every scenario starts them (`env` adds to `server_env`)."""
         ports = self.ports(offset, workers)
         servers.ensure_free(ports)
         return servers.start(
             name=f"app-{self.server}",
             command=self.command,
             ports=ports,
-            env=self.server_env(),
+            env={**self.server_env(), **(env or {})},
             log_dir=self.log_dir,
         )
 

@@ -115,12 +115,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Early: refuses a login at once while this worker's password checks are all busy.
+    "accounts.middleware.PasswordChecksBusyMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "accounts.middleware.PasswordChecksBusyMiddleware",
     # Last, as django-axes asks: turns a lockout into its answer (429).
     "axes.middleware.AxesMiddleware",
 ]

@@ -157,3 +157,25 @@ def test_bad_login_settings_stop_the_start_up_naming_the_variable(name, value):
     result = run_settings("settings.AXES_FAILURE_LIMIT", **{name: value})
     assert result.returncode != 0
     assert name in result.stderr
+
+
+def test_a_slot_taken_between_the_middleware_and_the_check_is_answered_the_same(
+    client, alice, settings, monkeypatch
+):
+    import threading
+
+    from accounts import middleware
+
+    settings.BEDWATCH_PASSWORD_CHECKS = 1
+    # The early check sees a free slot; by the time of the check the flood holds it.
+    monkeypatch.setattr(middleware, "password_checks", lambda: threading.BoundedSemaphore(1))
+    slots = backends.password_checks()
+    assert slots.acquire(blocking=False)
+    try:
+        response = attempt(client, "/admin/login/", "alice", RIGHT)
+    finally:
+        slots.release()
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "2"
+    assert not AccessAttempt.objects.exists()
