@@ -179,3 +179,9 @@ def test_a_slot_taken_between_the_middleware_and_the_check_is_answered_the_same(
     assert response.status_code == 503
     assert response["Retry-After"] == "2"
     assert not AccessAttempt.objects.exists()
+
+
+@pytest.mark.parametrize("username", ["nul\x00byte", "x" * 5000, "ctrl\x01"])
+def test_odd_usernames_get_the_form_again_never_a_500(client, db, username):
+    response = attempt(client, "/accounts/login/", username, "wrong")
+    assert response.status_code == 200
