@@ -67,6 +67,17 @@ HOSPITALS: list[tuple[str, str, str, float, float, str, str, str, list[tuple[str
         [("REA_PED", "Réanimation pédiatrique", 16), ("REA_NEO", "Réanimation néonatale", 24)],
     ),
     (
+        "420785354",
+        "Hôpital Nord — CHU de Saint-Étienne",
+        "42",
+        45.47185,
+        4.37393,
+        "42277",
+        "Saint-Priest-en-Jarez",
+        "04 77 82 80 02",
+        [("REA", "Réanimation polyvalente", 24), ("USIC", "Soins intensifs de cardiologie", 10)],
+    ),
+    (
         "750100125",
         "Hôpital universitaire Pitié-Salpêtrière — AP-HP",
         "75",
@@ -257,3 +268,9 @@ ACCOUNTS: list[tuple[str, str, list[str], list[str], str]] = [
     ("samu69", "dispatcher", [], ["84"], "demo-samu-2026"),
     ("admin", "admin", [], [], "demo-admin-2026"),
 ]
+
+# The alerts' demo (docs/alerts.md): a unit past the 4-hour reporting cadence (its staff get a
+# reminder at the first `run_scheduler --once`) and one whose last report leaves no bed, which
+# opens a saturation alert for région 84's coordinators. (FINESS, unit label.)
+OVERDUE_UNIT = ("690783154", "Soins intensifs de cardiologie")
+SATURATED_UNIT = ("690783154", "Centre des brûlés")

@@ -7,13 +7,22 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from beds.models import FIGURE_MAX, Freshness, Hospital, UnitKind
+from regions.gazetteer import BadCoordinates, place_resolve
 
 MAX_RADIUS_KM = 1000
 
 
 class NearField(forms.CharField):
+    """A point: "LAT,LON", or any place the dispatch page accepts (a commune, a postcode, an
+    INSEE code, "Lyon 3e"), resolved by the gazetteer; an ambiguous name takes the most
+    populous commune."""
+
     default_error_messages = {
-        "invalid": _("Use LAT,LON in decimal degrees, e.g. 45.75,4.85."),
+        "invalid": _(
+            "near: “%(value)s” is neither LAT,LON in decimal degrees nor a known commune, "
+            "postcode, INSEE code or arrondissement; e.g. 45.75,4.85, Villeurbanne, 69003, "
+            "Lyon 3e."
+        ),
         "range": _("Latitude must be within -90..90 and longitude within -180..180."),
     }
 
@@ -21,16 +30,15 @@ class NearField(forms.CharField):
         value = super().to_python(value)
         if not value:
             return None
-        parts = value.split(",")
-        if len(parts) != 2:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         try:
-            lat, lon = (float(p) for p in parts)
-        except ValueError:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise forms.ValidationError(self.error_messages["range"], code="range")
-        return (lat, lon)
+            found = place_resolve(value)
+        except BadCoordinates:
+            raise forms.ValidationError(self.error_messages["range"], code="range") from None
+        if found is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid"], code="invalid", params={"value": value[:120]}
+            )
+        return (found.place.lat, found.place.lon)
 
 
 class NearFilter(django_filters.Filter):

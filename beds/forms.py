@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -98,11 +100,44 @@ class UnitReportForm(forms.Form):
         return {name: self.cleaned_data[name] for name in FIGURES}
 
     def ordered_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in FIGURES_BY_USE]
+        """The figure fields, each with `current`: the unit's recorded value (the page's script
+        compares them to tell whether "Nothing changed" still means what it says)."""
+        current = self.unit.figures()
+        fields = [self[name] for name in FIGURES_BY_USE]
+        for field in fields:
+            field.current = current[field.name]
+        return fields
+
+    @property
+    def edited(self) -> bool:
+        """The figures shown differ from the unit's recorded ones."""
+        current = self.unit.figures()
+        return any(str(self[name].value()).strip() != str(current[name]) for name in FIGURES)
+
+
+def figure_changes(unit: Unit, data: Mapping[str, str], prefix: str) -> list[tuple[str, int, str]]:
+    """(label, recorded, typed) of each figure posted with a value other than the recorded one;
+    a figure not posted at all is not a change."""
+    current = unit.figures()
+    changes = []
+    for name in FIGURES_BY_USE:
+        typed = data.get(f"{prefix}-{name}")
+        if typed is None:
+            continue
+        typed = typed.strip()
+        try:
+            same = int(typed) == current[name]
+        except ValueError:
+            same = False
+        if not same:
+            changes.append((FIGURE_LABELS[name], current[name], typed))
+    return changes
 
 
 class UnitUnchangedForm(forms.Form):
-    """Nothing changed: records the unit's last figures again, if nobody changed them since."""
+    """Nothing changed: records the unit's last figures again, if nobody changed them since,
+    and only if the figures posted with it (the card's fields) are still those figures: a
+    typed "0 available" is never confirmed as the old "1 available"."""
 
     version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
@@ -111,6 +146,25 @@ class UnitUnchangedForm(forms.Form):
         kwargs.setdefault("prefix", f"unit-{unit.pk}")
         super().__init__(*args, **kwargs)
         self.unit = unit
+        # (label, recorded, typed) of each figure edited on the card.
+        self.changes: list[tuple[str, int, str]] = []
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("version") != self.unit.version:
+            # A stale version is the service's to refuse: the page then shows the newer figures.
+            return data
+        self.changes = figure_changes(self.unit, self.data, self.prefix)
+        if self.changes:
+            raise forms.ValidationError(
+                _(
+                    "You changed figures, so “Nothing changed” would record the old ones: "
+                    "nothing was recorded. Your figures are still in the form: save them, or "
+                    "put the recorded ones back."
+                ),
+                code="changed",
+            )
+        return data
 
     @property
     def figures(self) -> dict[str, int]:

@@ -11,8 +11,9 @@ What is odd in the file, and what we do about it:
   9704 La Réunion, 9705 Saint-Pierre-et-Miquelon) or, for Mayotte, `9805`. The postcode must
   agree (20xxx for Corsica, 971xx–976xx overseas); La Réunion's CEDEX postcodes are 978xx.
   A disagreement means a damaged line: it is rejected rather than filed in the wrong place.
-- Saint-Pierre-et-Miquelon is an overseas collectivity, not one of the 101 départements:
-  its lines are rejected with that reason.
+- Saint-Pierre-et-Miquelon is an overseas collectivity, not a département: its establishments
+  go to the région and département `975` that stand for its own health authority
+  (`regions/data.py`).
 - `tel` is 9 digits, the leading zero dropped too: stored as `04 74 45 46 47`.
 """
 
@@ -44,10 +45,10 @@ OVERSEAS_FINESS: dict[str, str] = {
     "9702": "972",
     "9703": "973",
     "9704": "974",
+    "9705": "975",  # Saint-Pierre-et-Miquelon: a collectivity with its own health authority
     "9706": "976",
     "9805": "976",
 }
-NOT_A_DEPARTMENT_FINESS: dict[str, str] = {"9705": "Saint-Pierre-et-Miquelon"}
 # (département, postcode prefix) pairs that disagree on purpose: La Réunion's CEDEX codes.
 POSTCODE_EXCEPTIONS: set[tuple[str, str]] = {("974", "978")}
 
@@ -98,7 +99,7 @@ def restore_finess(raw: str) -> str | None:
 
 
 def department_from_finess(finess: str) -> str | None:
-    """The INSEE département a FINESS ET number belongs to (None when outside the 101)."""
+    """The INSEE département a FINESS ET number belongs to (None when it names none)."""
     if finess[:4] in OVERSEAS_FINESS:
         return OVERSEAS_FINESS[finess[:4]]
     if finess.startswith(("97", "98")):
@@ -114,10 +115,6 @@ def postcode_department(postcode: str) -> str:
 
 def department_of(finess: str, postcode: str) -> tuple[str | None, str | None]:
     """(département, None), or (None, reason) when the line cannot be placed."""
-    if finess[:4] in NOT_A_DEPARTMENT_FINESS:
-        return None, _(
-            "%(name)s (FINESS %(finess)s) is an overseas collectivity, not a département."
-        ) % {"name": NOT_A_DEPARTMENT_FINESS[finess[:4]], "finess": finess}
     department = department_from_finess(finess)
     if department is None:
         return None, _("FINESS %(finess)s matches no département.") % {"finess": finess}

@@ -118,6 +118,8 @@ class Hospital(models.Model):
     city = models.CharField(_("city"), max_length=100, blank=True)
     phone = models.CharField(_("admissions phone"), max_length=32, blank=True)
     active = models.BooleanField(_("active"), default=True)
+    # ROR's dateCreation (ror-meta-creation-date, 1..1 on its profiles).
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["name"]
@@ -151,6 +153,8 @@ class Unit(CapacityFigures):
     version = models.PositiveIntegerField(_("version"), default=0)
     # When the latest report's figures were observed; null until the first report.
     updated_at = models.DateTimeField(_("figures as of"), null=True, blank=True)
+    # ROR's dateCreation (ror-meta-creation-date, 1..1 on its profiles).
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["hospital__name", "kind", "label"]

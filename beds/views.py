@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,7 +13,7 @@ from accounts.models import Role
 from accounts.scopes import hospitals_readable, role_of, staff_page_can_open, unit_can_write
 from beds import selectors, services
 from beds.forms import UnitReportForm, UnitUnchangedForm
-from beds.models import Source, Unit
+from beds.models import FIGURES, Source, Unit
 from maps.views import map_home_url
 from realtime import publisher
 
@@ -86,12 +86,26 @@ def unit_report(request: HttpRequest, unit_id: int) -> HttpResponse:
                 form.add_error(field if field in form.fields else None, errors)
         else:
             return redirect(f"{reverse('beds:staff-units')}?saved={unit.pk}#unit-{unit.pk}")
-    shown = form if isinstance(form, UnitReportForm) else UnitReportForm(unit=unit)
-    if unchanged and not conflict:
-        # Only a damaged request gets here (the form has a hidden version and nothing else).
-        shown.notice = _("The page was out of date: nothing was recorded. Please try again.")
+    if isinstance(form, UnitReportForm):
+        shown = form
+    elif form.changes:
+        # "Nothing changed" over edited figures: refused, and what was typed stays on the card.
+        shown = UnitReportForm(unit=unit, initial=typed_figures(request.POST, form.prefix))
+        shown.changes = form.changes
+        shown.notice = form.non_field_errors()[0]
+    else:
+        shown = UnitReportForm(unit=unit)
+        if not conflict:
+            # Only a damaged request gets here (the form has a hidden version and nothing else).
+            shown.notice = _("The page was out of date: nothing was recorded. Please try again.")
     status = 409 if conflict else (200 if form.has_error(NON_FIELD_ERRORS, "jump") else 400)
     return _staff_page(request, form=shown, conflict=conflict, status=status)
+
+
+def typed_figures(data: QueryDict, prefix: str) -> dict[str, str]:
+    """The figures and note as posted, to show them again unchanged."""
+    names = (*FIGURES, "note")
+    return {name: data[f"{prefix}-{name}"] for name in names if f"{prefix}-{name}" in data}
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -1,7 +1,8 @@
 """`python -m bench SCENARIO [options]`: the performance benchmark (docs/performance.md).
 
 Scenarios: fanout (the app against the bare reference, one table), throughput, near, connect,
-soak, map, all; loginflood (report latency under a login flood, not part of all). `--quick` shrinks every size for a smoke run.
+soak, map, places (the commune gazetteer's lookups, in process), all; loginflood (report latency
+under a login flood, not part of all). `--quick` shrinks every size for a smoke run.
 """
 
 from __future__ import annotations
@@ -21,7 +22,17 @@ from bench.stats import mib, ms, row_table, slope_per_minute, table
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/bedwatch_bench"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/6"
-SCENARIOS = ("fanout", "throughput", "near", "connect", "soak", "map", "all", "loginflood")
+SCENARIOS = (
+    "fanout",
+    "throughput",
+    "near",
+    "connect",
+    "soak",
+    "map",
+    "places",
+    "all",
+    "loginflood",
+)
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -375,6 +386,8 @@ def raise_open_files_limit() -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    if args.scenario == "places":  # in process: no server, no database
+        return places_main(args)
     raise_open_files_limit()
     ctx = run.Context(
         database_url=args.database_url,
@@ -391,6 +404,23 @@ def main(args: argparse.Namespace) -> int:
     ctx.calibration = run.calibrate()
     print(header(args, ctx), flush=True)
     return asyncio.run(run_all(args, ctx, t0))
+
+
+def places_main(args: argparse.Namespace) -> int:
+    import django
+
+    from bench import places
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    lookups = 1000 if args.quick else 20000
+    print(f"bench places — {lookups} lookups, load average {servers.loadavg()}", flush=True)
+    results = places.measure(lookups=lookups)
+    print(places.report(results))
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(results, fh, indent=1)
+    return 0
 
 
 async def run_all(args: argparse.Namespace, ctx: run.Context, t0: float) -> int:

@@ -109,6 +109,8 @@ INSTALLED_APPS = [
     "beds",
     "realtime",
     "maps",
+    "fhir",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -341,6 +343,14 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # The alerts' choice sets share field names (`kind`, `state`) with others: name them.
+    "ENUM_NAME_OVERRIDES": {
+        "AlertKindEnum": "alerts.models.Alert.Kind",
+        "KindEnum": "beds.models.UnitKind",
+        "AlertLevelEnum": "alerts.models.Alert.Level",
+        "AlertScopeEnum": "alerts.models.Alert.Scope",
+        "AlertStateEnum": "alerts.models.Alert.State",
+    },
 }
 
 # Freshness of a unit's figures, from the age of its latest report (hours).
@@ -359,6 +369,47 @@ BEDWATCH_TILES_ATTRIBUTION = os.getenv("BEDWATCH_TILES_ATTRIBUTION", "")
 # Optional operator-provided outlines (GeoJSON files with a `code` property per feature).
 BEDWATCH_REGIONS_GEOJSON = os.getenv("BEDWATCH_REGIONS_GEOJSON", "")
 BEDWATCH_DEPARTMENTS_GEOJSON = os.getenv("BEDWATCH_DEPARTMENTS_GEOJSON", "")
+
+# Reporting cadence and reminders (docs/alerts.md). A unit is overdue when its figures are older
+# than its région's cadence: the région's own (`Region.reporting_cadence_minutes`), else the
+# crisis default when the région is in crisis, else the normal default.
+BEDWATCH_REPORT_CADENCE_MINUTES = envint("BEDWATCH_REPORT_CADENCE_MINUTES", "240", minimum=1)
+BEDWATCH_CRISIS_CADENCE_MINUTES = envint("BEDWATCH_CRISIS_CADENCE_MINUTES", "60", minimum=1)
+# The second reminder this long after the first; the coordinators this long after the second.
+BEDWATCH_REMINDER_REPEAT_MINUTES = envint("BEDWATCH_REMINDER_REPEAT_MINUTES", "60", minimum=1)
+BEDWATCH_REMINDER_ESCALATE_MINUTES = envint("BEDWATCH_REMINDER_ESCALATE_MINUTES", "60", minimum=1)
+# A reminder's one-time link stops working this long after it was sent.
+BEDWATCH_LINK_MINUTES = envint("BEDWATCH_LINK_MINUTES", "120", minimum=1)
+# A région or département is alerted as stale when this share of its units (%) is stale or
+# expired (figures older than BEDWATCH_AGEING_HOURS).
+BEDWATCH_ALERT_STALE_PCT = envint("BEDWATCH_ALERT_STALE_PCT", "25", minimum=1)
+# Coordinators get at most one digest of new alerts per this period.
+BEDWATCH_ALERT_DIGEST_MINUTES = envint("BEDWATCH_ALERT_DIGEST_MINUTES", "15", minimum=1)
+# `run_scheduler` runs the reminder and alert rounds this often.
+BEDWATCH_SCHEDULER_SECONDS = envint("BEDWATCH_SCHEDULER_SECONDS", "60", minimum=1)
+# The address people open Bedwatch at, for links in emails.
+BEDWATCH_SITE_URL = os.getenv("BEDWATCH_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Email, with Django's names. Without EMAIL_HOST, messages are printed on the console (the
+# demo); EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend with EMAIL_FILE_PATH
+# writes them to files instead.
+EMAIL_HOST = os.getenv("EMAIL_HOST", "").strip()
+EMAIL_PORT = envint("EMAIL_PORT", "25", minimum=1)
+EMAIL_HOST_USER = os.getenv("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.getenv("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "0")
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", "0")
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL exclude each other: set one to 0")
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", "10", minimum=1)
+DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "Bedwatch <bedwatch@localhost>")
+EMAIL_BACKEND = os.getenv("EMAIL_BACKEND", "").strip() or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+if os.getenv("EMAIL_FILE_PATH"):
+    EMAIL_FILE_PATH = os.getenv("EMAIL_FILE_PATH")
 
 LOGGING = {
     "version": 1,

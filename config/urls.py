@@ -3,6 +3,7 @@ from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 from django.urls import include, path
 
 from beds import views as beds_views
+from fhir import views as fhir_views
 
 urlpatterns = [
     path("", beds_views.home, name="home"),
@@ -10,12 +11,20 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    # DESIGN §3's FHIR export, served by the FHIR app (beds does not import fhir).
+    path(
+        "api/v1/exports/fhir/Location",
+        fhir_views.LocationExportView.as_view(),
+        name="export-fhir",
+    ),
     path("api/v1/", include("beds.api.urls")),
+    path("api/v1/", include("alerts.api_urls")),
     path("healthz", beds_views.healthz, name="healthz"),
-    path("fhir/", include("beds.api.fhir_urls")),
+    path("fhir/", include("fhir.urls")),
     path("", include("beds.urls")),
     path("", include("maps.urls")),
     path("regions/", include("regions.urls")),
+    path("", include("alerts.urls")),
 ]
 
 # Daphne does not serve static files: in DEBUG (`make run`) Django does; in production the

@@ -1,8 +1,9 @@
-"""The dispatcher's search form: a point (coordinates or a commune), a unit kind, a minimum."""
+"""The dispatcher's search form: a place (any commune, postcode, INSEE code, arrondissement or
+coordinates, read by the gazetteer), a unit kind, a minimum, a radius."""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Collection
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -11,40 +12,56 @@ from django.utils.translation import gettext_lazy
 from beds.filters import MAX_RADIUS_KM
 from beds.models import FIGURE_MAX, UnitKind
 from maps.builders import kind_name
-from maps.selectors import Commune, communes_matching, fold
+from regions.gazetteer import (
+    MAX_QUERY_LENGTH,
+    BadCoordinates,
+    Place,
+    department_name,
+    place_close,
+    place_resolve,
+)
 
 DEFAULT_RADIUS_KM = 50
-# "45.75, 4.85", "45.75 4.85", "45.75;4.85", or with decimal commas "45,75; 4,85" / "45,75 4,85".
-_POINT_DOT = re.compile(r"^\s*(-?\d{1,3}(?:\.\d+)?)\s*[,;\s]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
-_POINT_COMMA = re.compile(r"^\s*(-?\d{1,3}(?:,\d+)?)\s*[;\s]\s*(-?\d{1,3}(?:,\d+)?)\s*$")
-
-
-def parse_point(text: str) -> tuple[float, float] | None:
-    """Latitude and longitude typed as text, or None when `text` is not a pair of numbers."""
-    for pattern in (_POINT_DOT, _POINT_COMMA):
-        match = pattern.match(text)
-        if match:
-            return float(match[1].replace(",", ".")), float(match[2].replace(",", "."))
-    return None
+# What the unknown-place message offers as examples (one of each form the field reads).
+PLACE_EXAMPLES = "Villeurbanne, 69003, Saint-Étienne, Lyon 3e, 45.76, 4.84"
 
 
 def kind_choices() -> list[tuple[str, str]]:
     return [(k.value, f"{k.value} — {kind_name(k.value)}") for k in UnitKind]
 
 
+def place_text(place: Place) -> str:
+    """A place as the page names it: "Villeurbanne (69100, Rhône)"."""
+    if place.is_point:
+        return place.name
+    where = ", ".join(part for part in (place.postcode, department_name(place.department)) if part)
+    return f"{place.name} ({where})"
+
+
 class DispatchForm(forms.Form):
     place = forms.CharField(
         label=gettext_lazy("Starting point"),
-        max_length=120,
+        max_length=MAX_QUERY_LENGTH,
         help_text=gettext_lazy(
-            "Click on the map, or type “latitude, longitude” or a commune (name or postcode)."
+            "A commune, a postcode, an INSEE code, “Lyon 3e” or “latitude, longitude”; "
+            "or click on the map."
         ),
         error_messages={
             "required": gettext_lazy(
                 "Choose a point: click on the map, or type coordinates or a commune."
             )
         },
-        widget=forms.TextInput(attrs={"list": "bw-communes", "autocomplete": "off"}),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autofocus": True,
+                "spellcheck": "false",
+                "role": "combobox",
+                "aria-autocomplete": "list",
+                "aria-expanded": "false",
+                "aria-controls": "bw-place-suggestions",
+            }
+        ),
     )
     kind = forms.ChoiceField(label=gettext_lazy("Unit kind"), choices=kind_choices)
     min_available = forms.IntegerField(
@@ -60,41 +77,39 @@ class DispatchForm(forms.Form):
         initial=DEFAULT_RADIUS_KM,
     )
 
-    def __init__(self, *args: object, communes: list[Commune], **kwargs: object) -> None:
+    def __init__(self, *args: object, departments: Collection[str] = (), **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.communes = communes
+        self.departments = departments  # the dispatcher's own, preferred for ambiguous names
         self.point: tuple[float, float] | None = None
         self.place_label = ""
+        self.found: Place | None = None
+        self.alternatives: tuple[Place, ...] = ()
 
     def clean_place(self) -> str:
-        text = self.cleaned_data["place"].strip()
-        point = parse_point(text)
-        if point is not None:
-            lat, lon = point
-            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-                raise forms.ValidationError(
-                    _("“%(text)s”: latitude goes from -90 to 90 and longitude from -180 to 180.")
-                    % {"text": text}
-                )
-            self.point, self.place_label = (lat, lon), f"{lat:.5f}, {lon:.5f}"
-            return text
-        found = communes_matching(text, choices=self.communes)
-        if not found:
+        text = " ".join(self.cleaned_data["place"].split())
+        try:
+            resolved = place_resolve(text, department=self.departments)
+        except BadCoordinates:
             raise forms.ValidationError(
-                _(
-                    "“%(text)s” is neither coordinates (“45.75, 4.85”) nor a commune with a "
-                    "hospital: pick one from the list or click on the map."
-                )
+                _("“%(text)s”: latitude goes from -90 to 90 and longitude from -180 to 180.")
                 % {"text": text}
-            )
-        # One town may have several postcodes (Lyon 69003, 69437 …): one place, at their mean.
-        if len({(fold(c.name), c.postcode[:2]) for c in found}) > 1:
-            raise forms.ValidationError(
-                _("Several communes match: %(list)s. Give the postcode.")
-                % {"list": ", ".join(sorted(c.label for c in found))}
-            )
-        lat = sum(c.lat for c in found) / len(found)
-        lon = sum(c.lon for c in found) / len(found)
-        self.point = (lat, lon)
-        self.place_label = found[0].label if len(found) == 1 else found[0].name
+            ) from None
+        if resolved is None:
+            messages = [
+                _(
+                    "“%(text)s”: no commune, postcode, INSEE code or arrondissement goes by "
+                    "that name. Try for instance: %(examples)s (latitude, longitude)."
+                )
+                % {"text": text, "examples": PLACE_EXAMPLES}
+            ]
+            close = place_close(text, department=self.departments)
+            if close:
+                messages.append(
+                    _("Did you mean: %(list)s?") % {"list": ", ".join(p.label for p in close)}
+                )
+            raise forms.ValidationError(messages)
+        self.found = resolved.place
+        self.alternatives = resolved.alternatives
+        self.point = (resolved.place.lat, resolved.place.lon)
+        self.place_label = place_text(resolved.place)
         return text

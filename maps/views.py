@@ -13,9 +13,11 @@ from django.utils.translation import gettext as _
 from accounts.models import Role
 from accounts.scopes import national_can_read, region_can_read, role_of
 from beds.models import UnitKind
+from beds.places import home_departments
 from maps import builders
 from maps import selectors as sel
-from maps.forms import DispatchForm
+from maps.forms import DispatchForm, place_text
+from regions.gazetteer import department_names
 from regions.selectors import region_get
 
 MAP_ROLES = (Role.COORDINATOR, Role.DISPATCHER, Role.ADMIN)
@@ -145,13 +147,15 @@ def regional(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def dispatch(request: HttpRequest) -> HttpResponse:
-    """Nearest hospitals with free beds of a kind, as `/api/v1/hospitals/?near=…` finds them."""
+    """Nearest hospitals with free beds of a kind, as `/api/v1/hospitals/?near=…` finds them,
+    from any place the gazetteer reads; an ambiguous name offers its alternatives."""
     if role_of(request.user) not in DISPATCH_ROLES:
         raise PermissionDenied
     now = timezone.now()
-    communes = sel.communes(user=request.user)
     searched = "place" in request.GET
-    form = DispatchForm(request.GET if searched else None, communes=communes)
+    form = DispatchForm(
+        request.GET if searched else None, departments=home_departments(request.user)
+    )
     results: list[dict] = []
     candidates: list[dict] = []
     if searched and form.is_valid():
@@ -182,10 +186,14 @@ def dispatch(request: HttpRequest) -> HttpResponse:
         match = row.hospital["finess"] in matching
         rank += match
         rows.append({**row.__dict__, "match": match, "rank": rank if match else ""})
+    alternatives = [
+        {"text": place_text(p), "url": _with_place(request, p.label)} for p in form.alternatives
+    ]
     context = {
         "form": form,
         "searched": valid,
-        "communes": communes,
+        "alternatives": alternatives if valid else [],
+        "departments": department_names(),
         "map": builders.render_map(m),
         "rows": rows,
         "result_count": len(results),
@@ -200,3 +208,10 @@ def dispatch(request: HttpRequest) -> HttpResponse:
         "sockets": ["/ws/national/"] if valid else [],
     }
     return render(request, "maps/dispatch.html", context, status=200 if not form.errors else 400)
+
+
+def _with_place(request: HttpRequest, place: str) -> str:
+    """This search's shareable URL with another place."""
+    query = request.GET.copy()
+    query["place"] = place
+    return f"{reverse('maps:dispatch')}?{query.urlencode()}"

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from regions.models import Department, Region, ThresholdChange
-from regions.services import region_thresholds_update
+from regions.services import region_reporting_update, region_thresholds_update
 
 
 class DepartmentInline(admin.TabularInline):
@@ -14,7 +14,14 @@ class DepartmentInline(admin.TabularInline):
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "tension_occupancy_pct", "tension_available_max"]
+    list_display = [
+        "code",
+        "name",
+        "tension_occupancy_pct",
+        "tension_available_max",
+        "reporting_cadence_minutes",
+        "crisis",
+    ]
     search_fields = ["code", "name"]
     inlines = [DepartmentInline]
     readonly_fields = ["code", "name"]
@@ -30,6 +37,9 @@ class RegionAdmin(admin.ModelAdmin):
             source=ThresholdChange.Source.ADMIN,
             tension_occupancy_pct=obj.tension_occupancy_pct,
             tension_available_max=obj.tension_available_max,
+        )
+        region_reporting_update(
+            region=obj, reporting_cadence_minutes=obj.reporting_cadence_minutes, crisis=obj.crisis
         )
 
     def has_add_permission(self, request) -> bool:  # noqa: ANN001

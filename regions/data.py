@@ -1,6 +1,13 @@
-"""The 18 régions and 101 départements of France (INSEE Code officiel géographique).
+"""The 18 régions and 101 départements of France (INSEE Code officiel géographique), and
+Saint-Pierre-et-Miquelon.
 
 Reference data every installation needs: loaded by a migration, so it exists after `migrate`.
+
+Saint-Pierre-et-Miquelon (INSEE `975`) is an overseas collectivity, neither a région nor a
+département. Its health authority is its own: the Administration territoriale de santé, which
+exercises the powers of a regional health agency there under the préfet (Code de la santé
+publique, L1441-1), attached to no ARS. Bedwatch files it the same way: a région `975` with a
+single département `975`, as INSEE's COG codes it; its coordinators are the ATS's.
 """
 
 # (INSEE region code, name)
@@ -23,6 +30,7 @@ REGIONS: list[tuple[str, str]] = [
     ("84", "Auvergne-Rhône-Alpes"),
     ("93", "Provence-Alpes-Côte d'Azur"),
     ("94", "Corse"),
+    ("975", "Saint-Pierre-et-Miquelon"),
 ]
 
 # (INSEE département code, name, INSEE region code)
@@ -128,6 +136,7 @@ DEPARTMENTS: list[tuple[str, str, str]] = [
     ("973", "Guyane", "03"),
     ("974", "La Réunion", "04"),
     ("976", "Mayotte", "06"),
+    ("975", "Saint-Pierre-et-Miquelon", "975"),
 ]
 
 

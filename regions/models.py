@@ -24,6 +24,15 @@ class Region(models.Model):
         default=1,
         validators=[MaxValueValidator(999)],
     )
+    # How often each unit must report (docs/alerts.md); null: the settings' default, the
+    # crisis one when `crisis` is on.
+    reporting_cadence_minutes = models.PositiveSmallIntegerField(
+        _("reporting cadence (minutes)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(15), MaxValueValidator(1440)],
+    )
+    crisis = models.BooleanField(_("crisis mode"), default=False)
 
     class Meta:
         ordering = ["code"]
@@ -37,6 +46,11 @@ class Region(models.Model):
             models.CheckConstraint(
                 condition=models.Q(tension_available_max__lte=999),
                 name="region_tension_available_max_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reporting_cadence_minutes__isnull=True)
+                | models.Q(reporting_cadence_minutes__gte=15, reporting_cadence_minutes__lte=1440),
+                name="region_reporting_cadence_range",
             ),
         ]
 

@@ -43,3 +43,25 @@ def region_thresholds_update(
                 available_max_after=after[1],
             )
     return locked
+
+
+_UNCHANGED = object()
+
+
+def region_reporting_update(
+    *,
+    region: Region,
+    reporting_cadence_minutes: int | None | object = _UNCHANGED,
+    crisis: bool | None = None,
+) -> Region:
+    """Change a région's reporting cadence (minutes; None goes back to the default) and its
+    crisis mode (access checks are the caller's). Overdue reminders follow at the next round."""
+    with transaction.atomic():
+        locked = Region.objects.select_for_update().get(pk=region.pk)
+        if reporting_cadence_minutes is not _UNCHANGED:
+            locked.reporting_cadence_minutes = reporting_cadence_minutes
+        if crisis is not None:
+            locked.crisis = crisis
+        locked.full_clean()
+        locked.save(update_fields=["reporting_cadence_minutes", "crisis"])
+    return locked

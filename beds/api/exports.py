@@ -1,4 +1,4 @@
-"""Exports in other standards (DESIGN §3): EDXL-HAVE, FHIR Location, CSV.
+"""Exports in other standards (DESIGN §3): EDXL-HAVE and CSV (the FHIR one is `fhir.views`).
 
 Each view: scope → selector → pure format function (beds/exports) → response. `?region=CODE`
 narrows to one région the caller may read (403 otherwise, 400 when it does not exist); without
@@ -16,15 +16,12 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.scopes import hospitals_readable, region_can_read
 from beds import selectors
-from beds.api import serializers as s
-from beds.api.fhir import FHIRJSONRenderer, fhir_base_url
 from beds.exports import csv as csv_format
-from beds.exports import edxl, fhir
+from beds.exports import edxl
 from beds.models import Hospital
 from regions.selectors import region_get
 
@@ -68,9 +65,11 @@ class EdxlHaveExportView(ExportView):
         summary="OASIS EDXL-HAVE 1.0 HospitalStatus",
         description=(
             "One Hospital per hospital (name, FINESS, position, admissions phone), one "
-            "BedCapacity per unit: BedType from the unit kind (adult kinds → AdultICU, REA_PED → "
-            "PediatricICU, REA_NEO → NeonatalICU, BURN → Burn), the kind in SubCategoryBedType, "
-            "AvailableCount = available, BaselineCount = installed. Validates against the OASIS "
+            "BedCapacity per unit: BedType from the unit kind (réanimation and soins intensifs → "
+            "AdultICU, USC → MedicalSurgical, REA_PED → PediatricICU, REA_NEO → NeonatalICU, "
+            "BURN → Burn), the kind in SubCategoryBedType, CapacityStatus Vacant/Available when "
+            "beds are free (absent otherwise), AvailableCount = available, BaselineCount = "
+            "installed. Validates against the OASIS "
             "schema. 404 when no hospital is in scope: the standard cannot express an empty "
             "status."
         ),
@@ -91,49 +90,6 @@ class EdxlHaveExportView(ExportView):
         return HttpResponse(
             edxl.hospital_status(data), content_type="application/xml; charset=utf-8"
         )
-
-
-class FhirLocationExportView(ExportView):
-    renderer_classes = [FHIRJSONRenderer, JSONRenderer]
-
-    @extend_schema(
-        operation_id="exports_fhir_location",
-        tags=["exports"],
-        summary="FHIR R4 searchset Bundle of Location, with ROR's capacity extension",
-        description=(
-            "One Location per unit (id = unit id, meta.versionId = unit version), partOf its "
-            "hospital's site Location (identified by FINESS, included in the Bundle), carrying "
-            "one ror-location-supported-capacity extension per capacity status (01 installed … "
-            "06 extra). Send one back to PUT/PATCH /fhir/Location/{id} to report. With "
-            "`_count`, one page of units at a time (`_page`, 1-based) with next/previous links."
-        ),
-        parameters=[REGION, s.FhirPagingSerializer],
-        responses={(200, "application/fhir+json"): OpenApiTypes.OBJECT, **ERRORS},
-    )
-    def get(self, request: Request) -> Response:
-        hospitals, region = export_scope(request)
-        paging = s.FhirPagingSerializer(data=request.query_params)
-        paging.is_valid(raise_exception=True)
-        count, page = paging.validated_data.get("_count"), paging.validated_data["_page"]
-        now = timezone.now()
-        data = selectors.hospitals_for_export(hospitals=hospitals, region=region, now=now)
-        unit_ids = [unit["id"] for hospital in data for unit in hospital["units"]]
-
-        def page_url(number: int) -> str:
-            query = request.query_params.copy()
-            query["_page"] = str(number)
-            return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-
-        bundle = fhir.location_bundle(
-            data,
-            base_url=fhir_base_url(request),
-            generated_at=now.isoformat(),
-            sources=selectors.latest_report_sources(unit_ids=unit_ids),
-            page_url=page_url,
-            page=page,
-            count=count,
-        )
-        return Response(bundle)
 
 
 class CapacityCsvExportView(ExportView):

@@ -208,7 +208,14 @@ class RegionTrendSerializer(serializers.Serializer):
 class RegionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Region
-        fields = ["code", "name", "tension_occupancy_pct", "tension_available_max"]
+        fields = [
+            "code",
+            "name",
+            "tension_occupancy_pct",
+            "tension_available_max",
+            "reporting_cadence_minutes",
+            "crisis",
+        ]
         read_only_fields = ["code", "name"]
 
 
@@ -231,12 +238,3 @@ class ThresholdChangeSerializer(serializers.Serializer):
 class ReportHistoryQuerySerializer(serializers.Serializer):
     since = serializers.DateTimeField(required=False)
     until = serializers.DateTimeField(required=False)
-
-
-class FhirPagingSerializer(serializers.Serializer):
-    """FHIR search paging of the Location export: all units at once unless `_count` is given."""
-
-    _count = serializers.IntegerField(
-        min_value=1, max_value=1000, required=False, help_text="units per page (1–1000)"
-    )
-    _page = serializers.IntegerField(min_value=1, required=False, default=1, help_text="1-based")

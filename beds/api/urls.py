@@ -1,12 +1,13 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from beds.api import exports, views
+from beds.api import exports, places, views
 
 app_name = "api"
 
 urlpatterns = [
     path("hospitals/", views.HospitalListView.as_view(), name="hospital-list"),
+    path("places/", places.PlaceListView.as_view(), name="place-list"),
     path("units/<int:unit_id>/", views.UnitDetailView.as_view(), name="unit-detail"),
     path("units/<int:unit_id>/reports/", views.UnitReportsView.as_view(), name="unit-reports"),
     path("regions/<str:code>/", views.RegionDetailView.as_view(), name="region-detail"),
@@ -19,6 +20,5 @@ urlpatterns = [
     ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("exports/edxl-have.xml", exports.EdxlHaveExportView.as_view(), name="export-edxl"),
-    path("exports/fhir/Location", exports.FhirLocationExportView.as_view(), name="export-fhir"),
     path("exports/capacity.csv", exports.CapacityCsvExportView.as_view(), name="export-csv"),
 ]

@@ -27,7 +27,7 @@ from beds.filters import HospitalFilter
 from beds.models import FIGURES, Source, Unit
 from regions.models import Region
 from regions.selectors import region_get, region_threshold_changes, threshold_change_to_dict
-from regions.services import region_thresholds_update
+from regions.services import region_reporting_update, region_thresholds_update
 
 
 def _unit_or_404(unit_id: int) -> Unit:
@@ -81,7 +81,10 @@ class HospitalListView(APIView):
             OpenApiParameter("min_available", int, description="on units of `kind` when given"),
             OpenApiParameter("freshness", str, enum=["fresh", "ageing", "stale", "expired"]),
             OpenApiParameter(
-                "near", str, description="LAT,LON: sorts by distance, adds distance_km"
+                "near",
+                str,
+                description="LAT,LON, or a place as GET /api/v1/places/ reads it (a commune, "
+                "a postcode, an INSEE code, Lyon 3e): sorts by distance, adds distance_km",
             ),
             OpenApiParameter("radius_km", float, description="with near; default 50"),
             OpenApiParameter("page", int),
@@ -218,9 +221,11 @@ class RegionDetailView(APIView):
             raise PermissionDenied(_("You may not change this région's thresholds."))
         serializer = s.RegionSerializer(region, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        region = region_thresholds_update(
-            region=region, user=request.user, **serializer.validated_data
-        )
+        data = dict(serializer.validated_data)
+        reporting = {k: data.pop(k) for k in ("reporting_cadence_minutes", "crisis") if k in data}
+        region = region_thresholds_update(region=region, user=request.user, **data)
+        if reporting:
+            region = region_reporting_update(region=region, **reporting)
         return Response(s.RegionSerializer(region).data)
 
 

@@ -1,8 +1,9 @@
 """OASIS EDXL-HAVE 1.0 `HospitalStatus` from plain hospital dicts (`selectors.hospital_to_dict`).
 
 Mapping (docs/interoperability.md): one `Hospital` per hospital, one `BedCapacity` per unit with
-the standard `BedType` and our kind in `SubCategoryBedType`; `AvailableCount` is `available`,
-`BaselineCount` is `installed`. Element order follows the schema, which requires it.
+the standard `BedType` and our kind in `SubCategoryBedType`; `CapacityStatus` Vacant/Available
+only when beds are available (never NotAvailable beside a sub-category); `AvailableCount` is
+`available`, `BaselineCount` is `installed`. Element order follows the schema, which requires it.
 """
 
 from __future__ import annotations
@@ -18,17 +19,20 @@ XPIL = "urn:oasis:names:tc:ciq:xpil:3"
 GML = "http://www.opengis.net/gml"
 NSMAP = {"have": HAVE, "xnl": XNL, "xpil": XPIL, "gml": GML}
 
-# EDXL-HAVE's BedType enumeration has no French intensive-care subtypes: every adult kind is an
-# AdultICU ("includes all major subtypes of ICU beds … neuro, cardiac …"), told apart by
-# SubCategoryBedType. USC (step-down care) is not ICU strictly speaking, but the only other
-# candidate, MedicalSurgical, means ward beds, which would hide it from ICU searches.
+# EDXL-HAVE's BedType enumeration has no French intensive-care subtypes: réanimation and the
+# soins intensifs units are AdultICU ("critically ill … ventilator support … includes all major
+# subtypes of ICU beds, including neuro, cardiac"), told apart by SubCategoryBedType. USC
+# (surveillance continue) is step-down care for patients who may become critical, without
+# ventilation as a rule: counting it as AdultICU would inflate the ICU beds anyone reads. EDXL
+# has no intermediate-care type; MedicalSurgical ("ward beds … may include cardiac telemetry")
+# is the closest that claims no more than USC offers, and SubCategoryBedType=USC keeps it found.
 BED_TYPES: dict[str, str] = {
     "REA": "AdultICU",
     "USIP": "AdultICU",
     "USIC": "AdultICU",
     "USINV": "AdultICU",
     "USI_HEMATO": "AdultICU",
-    "USC": "AdultICU",
+    "USC": "MedicalSurgical",
     "REA_PED": "PediatricICU",
     "REA_NEO": "NeonatalICU",
     "BURN": "Burn",
@@ -98,8 +102,10 @@ def _bed_capacity(parent: etree._Element, unit: dict) -> None:
     _sub(capacity, HAVE, "BedType", BED_TYPES[unit["kind"]])
     _sub(capacity, HAVE, "SubCategoryBedType", unit["kind"])
     figures = _sub(capacity, HAVE, "Capacity")
-    status = "Vacant/Available" if unit["available"] > 0 else "NotAvailable"
-    _sub(figures, HAVE, "CapacityStatus", status)
+    # With a SubCategoryBedType the schema forbids a NotAvailable parent status: a full unit
+    # gives no status, and its AvailableCount of 0 says it.
+    if unit["available"] > 0:
+        _sub(figures, HAVE, "CapacityStatus", "Vacant/Available")
     _sub(figures, HAVE, "AvailableCount", str(unit["available"]))
     _sub(figures, HAVE, "BaselineCount", str(unit["installed"]))
     _sub(capacity, HAVE, "CommentText", _unit_comment(unit))

@@ -17,6 +17,32 @@
   });
 })();
 
+// "Nothing changed: confirm" records the unit's recorded figures again: it is only offered
+// while the card's fields still hold them (each input's data-current). Once a figure is edited
+// the button is disabled and a hint says why; putting the figures back enables it again. The
+// server refuses the same case without JavaScript (beds.forms.UnitUnchangedForm).
+(function () {
+  "use strict";
+  document.querySelectorAll(".unit form").forEach(function (form) {
+    var button = form.querySelector("[data-unchanged]");
+    if (!button) return;
+    var hint = document.getElementById(button.getAttribute("aria-describedby"));
+    var inputs = form.querySelectorAll("input[data-current]");
+    function sync() {
+      var edited = Array.prototype.some.call(inputs, function (input) {
+        return input.value.trim() !== input.dataset.current;
+      });
+      button.disabled = edited;
+      if (hint) hint.hidden = !edited;
+    }
+    inputs.forEach(function (input) {
+      input.addEventListener("input", sync);
+      input.addEventListener("change", sync);
+    });
+    sync();
+  });
+})();
+
 // After a refused save, put the cursor in the first field to correct. Once the page has
 // loaded: scrolling to the #unit-… fragment would otherwise take the focus away again.
 window.addEventListener("load", function () {

@@ -164,6 +164,14 @@
         }
         lastDataAt = new Date();
         if (fresh.length) publish("changed", fresh, message.seq);
+      } else if (message.type) {
+        // Any other message (alerts.changed …) counts in the audience's seq, then goes to
+        // whoever listens: document CustomEvent "bedwatch:message", the message as detail.
+        if (typeof message.seq === "number" && lastSeq !== null && message.seq > lastSeq) {
+          if (message.seq !== lastSeq + 1) socket.send(JSON.stringify({ type: "resync" }));
+          lastSeq = message.seq;
+        }
+        document.dispatchEvent(new CustomEvent("bedwatch:message", { detail: message }));
       }
     }
 

@@ -117,6 +117,38 @@ def test_every_unit_kind_has_a_bed_type_the_schema_allows(have_schema):
     assert BED_TYPES[UnitKind.REA_NEO] == "NeonatalICU"
     assert BED_TYPES[UnitKind.BURN] == "Burn"
     assert BED_TYPES[UnitKind.USIC] == "AdultICU"
+    # Continuous care is step-down care, not ventilator-capable ICU: not counted as AdultICU.
+    assert BED_TYPES[UnitKind.USC] == "MedicalSurgical"
+
+
+def test_a_full_unit_has_no_not_available_status_beside_its_sub_category(have_schema):
+    hospital = {"finess": "690783154", "name": "H", "lat": 45.0, "lon": 4.0, "phone": ""}
+    unit = {
+        "id": 1,
+        "label": "Réa",
+        "kind": "REA",
+        "installed": 8,
+        "available": 0,
+        "occupied": 8,
+        "reserved": 0,
+        "closed": 0,
+        "extra": 0,
+        "version": 1,
+        "updated_at": "2026-01-01T00:00:00+00:00",
+        "freshness": "fresh",
+    }
+    free = {**unit, "id": 2, "available": 2, "occupied": 6}
+
+    root = etree.fromstring(hospital_status([{**hospital, "units": [unit, free]}]))
+
+    assert have_schema.validate(root), have_schema.error_log
+    capacities = root.findall(".//have:BedCapacity", NS)
+    assert [c.findtext(".//have:CapacityStatus", namespaces=NS) for c in capacities] == [
+        None,
+        "Vacant/Available",
+    ]
+    assert [c.findtext(".//have:AvailableCount", namespaces=NS) for c in capacities] == ["0", "2"]
+    assert not [e for e in root.iter(f"{{{HAVE}}}CapacityStatus") if e.text == "NotAvailable"]
 
 
 @pytest.mark.django_db
@@ -167,6 +199,8 @@ def test_edxl_of_every_seeded_region_validates_and_has_one_bed_capacity_per_unit
     for region in regions:
         root = etree.fromstring(client.get(URL, {"region": region}).content)
         assert have_schema.validate(root), (region, have_schema.error_log)
+        statuses = {e.text for e in root.iter(f"{{{HAVE}}}CapacityStatus")}
+        assert statuses <= {"Vacant/Available"}  # never NotAvailable beside a sub-category
         counts = [int(e.text) for e in root.iter(f"{{{HAVE}}}AvailableCount")]
         units = api_units(client, region)
         assert len(counts) == len(units)

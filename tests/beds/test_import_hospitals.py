@@ -77,6 +77,7 @@ def test_restore_finess_puts_the_leading_zero_back():
         ("970300026", "97306", "973"),  # Guyane
         ("970404588", "97826", "974"),  # La Réunion, CEDEX postcode
         ("980500011", "97600", "976"),  # Mayotte
+        ("970500039", "97500", "975"),  # Saint-Pierre-et-Miquelon
     ],
 )
 def test_department_comes_from_finess_and_agrees_with_postcode(finess, postcode, department):
@@ -86,7 +87,7 @@ def test_department_comes_from_finess_and_agrees_with_postcode(finess, postcode,
 @pytest.mark.parametrize(
     ("finess", "postcode"),
     [
-        ("970500013", "97500"),
+        ("970500013", "97200"),  # Saint-Pierre-et-Miquelon with a Martinique postcode
         ("010000024", "69000"),
         ("970100442", "97200"),
         ("2A0000022", "75001"),
@@ -120,8 +121,9 @@ def test_importing_the_gisco_file_twice_gives_each_establishment_once(shared_dir
     assert Hospital.objects.values("finess").distinct().count() == count
     assert " 0 created, 0 updated," in second
     assert f"{count} unchanged" in second
-    # Saint-Pierre-et-Miquelon is not one of the 101 départements: reported, by line.
-    assert "line 5367: Saint-Pierre-et-Miquelon" in errors
+    # Every line is imported, Saint-Pierre-et-Miquelon's two included.
+    assert "rejected" not in errors
+    assert " 0 rejected" in first
     expected = {
         "010000024": "01",  # leading zero restored (Bourg-en-Bresse)
         "690783154": "69",  # Lyon
@@ -136,6 +138,8 @@ def test_importing_the_gisco_file_twice_gives_each_establishment_once(shared_dir
         "970300026": "973",  # Cayenne
         "970404588": "974",  # Le Port, CEDEX postcode 978xx
         "980500011": "976",  # Mayotte
+        "970500013": "975",  # Saint-Pierre-et-Miquelon: USLD
+        "970500039": "975",  # Saint-Pierre-et-Miquelon: CH François Dunan
     }
     found = dict(
         Hospital.objects.filter(finess__in=expected).values_list("finess", "department_id")
@@ -269,3 +273,30 @@ def test_import_that_changes_nothing_does_not_analyse(tmp_path):
 
     assert "1 unchanged" in out
     assert not [q for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
+
+
+@pytest.mark.django_db
+def test_saint_pierre_et_miquelon_is_imported_under_its_own_health_authority(tmp_path):
+    # Its two establishments were refused ("not a département"); they now go to région and
+    # département 975, as its Administration territoriale de santé stands for an ARS there.
+    path = tmp_path / "spm.csv"
+    path.write_text(
+        HEADER
+        + "\n"
+        + gisco_line(
+            "970500039",
+            "CENTRE HOSPITALIER  FRANCOIS DUNAN",
+            "46.773010",
+            "-56.171526",
+            "97500",
+            "ST PIERRE ET MIQUELON",
+        )
+    )
+    out, errors = run(str(path))
+
+    hospital = Hospital.objects.get(finess="970500039")
+    assert "1 created" in out and errors == ""
+    assert hospital.department_id == "975"
+    assert hospital.department.region.code == "975"
+    assert hospital.department.region.name == "Saint-Pierre-et-Miquelon"
+    assert hospital.name == "CENTRE HOSPITALIER FRANCOIS DUNAN"

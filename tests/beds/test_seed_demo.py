@@ -33,7 +33,7 @@ def test_seed_demo_is_idempotent_and_spans_several_regions(client):
         departments__hospitals__units__isnull=False
     ).distinct()
     assert regions_with_units.count() >= 4
-    assert Region.objects.count() == 18
+    assert Region.objects.count() == 19  # the 18 régions and Saint-Pierre-et-Miquelon
     # A day of history per unit, with figures that respect the invariants (the DB enforces them).
     day_ago = timezone.now() - timedelta(hours=23)
     for unit in Unit.objects.all():

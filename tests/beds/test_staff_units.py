@@ -145,9 +145,8 @@ def test_get_on_report_url_is_not_allowed(client, alice, unit_lyon):
 def test_confirm_unchanged_records_a_new_report_with_the_same_figures(client, alice, unit_lyon):
     first = unit_report_create(unit_id=unit_lyon.pk, user=None, figures=FIGURES, source="api")
     client.force_login(alice)
-    data = {"action": "unchanged", f"unit-{unit_lyon.pk}-version": 2}
-    # Figures typed but not saved are ignored by "nothing changed".
-    data[f"unit-{unit_lyon.pk}-available"] = "9"
+    # The card posts its fields with the button: here still the recorded figures.
+    data = {**form_data(unit_lyon, version=2), "action": "unchanged"}
     response = client.post(report_url(unit_lyon), data)
 
     assert response.status_code == 302
@@ -176,6 +175,8 @@ def test_stale_version_shows_newer_figures_and_stores_nothing(client, alice, uni
     assert response.status_code == 409
     assert CapacityReport.objects.filter(unit=unit_lyon).count() == 1
     assert "notice--warning" in html and 'data-available="1"' in html
+    # To keep the newer figures: show them again (the typed ones disable "Nothing changed").
+    assert f'<a href="/beds/#unit-{unit_lyon.pk}">Ou réafficher les chiffres plus récents' in html
     # The typed figures stay in the form and the version is now the current one, so saving
     # again confirms them.
     assert re.search(rf'name="unit-{unit_lyon.pk}-available"[^>]*value="2"', html)
@@ -189,6 +190,92 @@ def test_stale_version_shows_newer_figures_and_stores_nothing(client, alice, uni
 
 
 @pytest.mark.django_db
+def test_confirm_unchanged_without_figures_posted_records_the_recorded_ones(
+    client, alice, unit_lyon
+):
+    unit_report_create(unit_id=unit_lyon.pk, user=None, figures=FIGURES, source="api")
+    client.force_login(alice)
+    data = {"action": "unchanged", f"unit-{unit_lyon.pk}-version": 2}
+    assert client.post(report_url(unit_lyon), data).status_code == 302
+    assert Unit.objects.get(pk=unit_lyon.pk).version == 3
+
+
+@pytest.mark.django_db
+def test_confirm_unchanged_over_edited_figures_is_refused_keeping_what_was_typed(
+    client, alice, unit_lyon
+):
+    # Issue 13 item 3: typing 0 available / 8 occupied then pressing "Nothing changed" (no
+    # JavaScript to disable it) must not record the old "3 available" as fresh.
+    unit_report_create(unit_id=unit_lyon.pk, user=None, figures=FIGURES, source="api")
+    client.force_login(alice)
+    data = {**form_data(unit_lyon, available=0, occupied=8, version=2), "action": "unchanged"}
+    data[f"unit-{unit_lyon.pk}-note"] = "lit 4 pris"
+    response = client.post(report_url(unit_lyon), data)
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert CapacityReport.objects.filter(unit=unit_lyon).count() == 1
+    assert Unit.objects.get(pk=unit_lyon.pk).version == 2
+    assert "Vous avez modifié des chiffres" in html
+    assert "Rien n’a été enregistré" in html
+    assert "Disponibles : enregistré 3, saisi <strong>0</strong>" in html
+    assert "Occupés : enregistré 7, saisi <strong>8</strong>" in html
+    # What was typed stays, and "Nothing changed" is not offered over it.
+    assert re.search(rf'name="unit-{unit_lyon.pk}-available"[^>]*value="0"', html)
+    assert re.search(rf'name="unit-{unit_lyon.pk}-occupied"[^>]*value="8"', html)
+    assert 'value="lit 4 pris"' in html
+    assert re.search(r'value="unchanged" data-unchanged [^>]*disabled', html)
+    # Saving them records them.
+    saved = client.post(
+        report_url(unit_lyon), form_data(unit_lyon, available=0, occupied=8, version=2)
+    )
+    assert saved.status_code == 302
+    assert Unit.objects.get(pk=unit_lyon.pk).available == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", ["", "abc", "03x"])
+def test_confirm_unchanged_over_a_cleared_or_garbled_figure_is_refused(
+    client, alice, unit_lyon, typed
+):
+    unit_report_create(unit_id=unit_lyon.pk, user=None, figures=FIGURES, source="api")
+    client.force_login(alice)
+    data = {**form_data(unit_lyon, version=2), "action": "unchanged"}
+    data[f"unit-{unit_lyon.pk}-available"] = typed
+    assert client.post(report_url(unit_lyon), data).status_code == 400
+    assert CapacityReport.objects.filter(unit=unit_lyon).count() == 1
+
+
+@pytest.mark.django_db
+def test_confirm_unchanged_with_the_figures_written_differently_is_accepted(
+    client, alice, unit_lyon
+):
+    unit_report_create(unit_id=unit_lyon.pk, user=None, figures=FIGURES, source="api")
+    client.force_login(alice)
+    data = {**form_data(unit_lyon, version=2), "action": "unchanged"}
+    data[f"unit-{unit_lyon.pk}-available"] = " 03 "
+    assert client.post(report_url(unit_lyon), data).status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_card_offers_nothing_changed_only_over_the_recorded_figures(client, alice, unit_lyon):
+    client.force_login(alice)
+    html = client.get("/beds/").content.decode()
+    button = re.search(r'<button[^>]*value="unchanged"[^>]*>', html)[0]
+    assert "disabled" not in button
+    # Each field carries the recorded figure, for the page's script to compare.
+    assert re.search(rf'name="unit-{unit_lyon.pk}-available"[^>]*data-current="3"', html)
+    # After a sharp-change warning the card shows the typed figures: no "Nothing changed".
+    unit_report_create(unit_id=unit_lyon.pk, user=None, figures=FIGURES, source="api")
+    warned = client.post(
+        report_url(unit_lyon), form_data(unit_lyon, available=10, occupied=0, version=2)
+    )
+    assert warned.status_code == 200
+    button = re.search(r'<button[^>]*value="unchanged"[^>]*>', warned.content.decode())[0]
+    assert "disabled" in button
+
+
+@pytest.mark.django_db
 def test_stale_unchanged_is_a_conflict_too(client, alice, unit_lyon):
     client.force_login(alice)
     unit_report_create(unit_id=unit_lyon.pk, user=None, figures=FIGURES, source="api")
@@ -197,6 +284,9 @@ def test_stale_unchanged_is_a_conflict_too(client, alice, unit_lyon):
     )
     assert response.status_code == 409
     assert CapacityReport.objects.filter(unit=unit_lyon).count() == 1
+    # With the card's figures posted too (as shown before the other report): still a conflict.
+    data = {**form_data(unit_lyon, version=1, available=2), "action": "unchanged"}
+    assert client.post(report_url(unit_lyon), data).status_code == 409
 
 
 @pytest.mark.django_db

@@ -104,6 +104,44 @@ def test_nothing_changed_is_one_click(live_server, alice, unit_lyon, browser):
     assert unit.version == 2
 
 
+def test_nothing_changed_is_disabled_once_a_figure_is_edited(
+    live_server, alice, unit_lyon, browser
+):
+    # Issue 13 item 3: 0 available / 8 occupied typed, then "Nothing changed" must not
+    # record the old "3 available".
+    page = new_page(browser, width=390, height=844)
+    log_in(page, live_server.url, "alice")
+    card = page.locator(f'[data-unit-id="{unit_lyon.pk}"]')
+    unchanged = card.get_by_role("button", name="Rien n’a changé : confirmer")
+    hint = card.locator(".unit__hint")
+    assert unchanged.is_enabled() and not hint.is_visible()
+
+    page.fill(f"#id_unit-{unit_lyon.pk}-available", "0")
+    page.fill(f"#id_unit-{unit_lyon.pk}-occupied", "8")
+    assert unchanged.is_disabled()
+    assert "Vous avez modifié des chiffres" in hint.inner_text()
+    page.screenshot(path=str(artifacts() / "beds-unchanged-disabled-phone.png"))
+    # Pressing it does nothing: no report, still on the page.
+    unchanged.click(force=True)
+    assert not orm(CapacityReport.objects.exists)
+
+    # The − / + buttons count as edits too; putting every figure back offers it again.
+    card.get_by_role("button", name="Disponibles : un de plus").click()
+    card.get_by_role("button", name="Disponibles : un de plus").click()
+    card.get_by_role("button", name="Disponibles : un de plus").click()
+    assert unchanged.is_disabled()  # occupied is still 8
+    page.fill(f"#id_unit-{unit_lyon.pk}-occupied", "7")
+    assert unchanged.is_enabled() and not hint.is_visible()
+
+    # The typed figures are what "Enregistrer" records.
+    page.fill(f"#id_unit-{unit_lyon.pk}-available", "2")
+    page.fill(f"#id_unit-{unit_lyon.pk}-occupied", "8")
+    card.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_url(f"**/beds/?saved={unit_lyon.pk}#unit-{unit_lyon.pk}")
+    report = orm(lambda: CapacityReport.objects.get(unit=unit_lyon))
+    assert (report.available, report.occupied) == (2, 8)
+
+
 def test_wrong_value_shows_error_next_to_field_and_stores_nothing(
     live_server, alice, unit_lyon, browser
 ):

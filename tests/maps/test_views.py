@@ -261,7 +261,9 @@ def test_dispatch_from_a_commune_or_postcode(dave, around_lyon):
     by_postcode = client_for(dave).get(
         "/dispatch/?place=69500&kind=REA&min_available=1&radius_km=50"
     )
-    assert results(by_postcode)[0] == mid.finess
+    # From the commune's own point (the gazetteer's), not from its hospitals'.
+    assert "Depuis Bron (69500, Rhône)" in by_postcode.content.decode()
+    assert set(results(by_postcode)) == {near.finess, mid.finess, far.finess}
     by_name = client_for(dave).get("/dispatch/?place=bron&kind=REA&min_available=1&radius_km=50")
     assert results(by_name) == results(by_postcode)
     labelled = client_for(dave).get(
@@ -292,18 +294,16 @@ def test_dispatch_bad_input_is_a_form_error(dave, around_lyon, query, field, mes
 
 
 @pytest.mark.django_db
-def test_dispatch_ambiguous_commune_asks_for_the_postcode(dave, db):
-    HospitalFactory(
-        city="Saint-Denis", postcode="93200", department=Department.objects.get(code="93")
-    )
-    HospitalFactory(
-        city="Saint-Denis", postcode="97400", department=Department.objects.get(code="974")
-    )
+def test_dispatch_ambiguous_commune_searches_from_one_and_offers_the_others(dave, db):
+    # dave dispatches for Auvergne-Rhône-Alpes, which has no Saint-Denis: the largest one.
     response = client_for(dave).get(
         "/dispatch/?place=saint+denis&kind=REA&min_available=1&radius_km=50"
     )
-    assert response.status_code == 400
-    assert "93200" in response.content.decode() and "97400" in response.content.decode()
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Depuis Saint-Denis (97400, La Réunion)" in html
+    assert "« saint denis » peut aussi désigner" in html
+    assert "/dispatch/?place=Saint-Denis+%2893200%29&amp;kind=REA&amp;min_available=1" in html
 
 
 @pytest.mark.django_db
@@ -311,7 +311,8 @@ def test_dispatch_without_a_search_shows_the_form_and_map(dave):
     response = client_for(dave).get("/dispatch/")
     assert response.status_code == 200
     assert response.context["form"].errors == {}
-    assert "bw-communes" in response.content.decode()
+    html = response.content.decode()
+    assert 'data-places-url="/api/v1/places/"' in html and "autofocus" in html
 
 
 @pytest.mark.django_db
@@ -339,7 +340,7 @@ def test_map_pages_are_french_by_default_and_english_on_request(dave, world):
     response = client_for(dave).get(
         "/dispatch/?place=Atlantide&kind=REA&min_available=1&radius_km=50"
     )
-    assert "n’est ni des coordonnées" in response.content.decode()
+    assert "aucune commune, aucun code postal" in response.content.decode()
 
 
 @pytest.mark.django_db

@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.validators import validate_email
 
 from accounts.models import Role
 from accounts.services import account_upsert, token_create
@@ -19,8 +20,17 @@ class Command(BaseCommand):
         parser.add_argument("--region", nargs="+", default=[], metavar="CODE")
         parser.add_argument("--password")
         parser.add_argument("--token", action="store_true", help="print a new API token last")
+        parser.add_argument("--email", metavar="ADDRESS", help="where reminders and alerts go")
 
     def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+        email = options["email"]
+        if email is not None:
+            try:
+                validate_email(email)
+            except ValidationError:
+                raise CommandError(
+                    f"--email: {email!r} is not an email address (e.g. name@chu-lyon.fr)."
+                ) from None
         try:
             user, created = account_upsert(
                 username=options["username"],
@@ -32,6 +42,9 @@ class Command(BaseCommand):
         except ValidationError as exc:
             lines = [f"{field}: {msg}" for field, msgs in exc.message_dict.items() for msg in msgs]
             raise CommandError("; ".join(lines)) from None
+        if email is not None:
+            user.email = email
+            user.save(update_fields=["email"])
         verb = "Created" if created else "Updated"
         self.stdout.write(f"{verb} {user.role} account {user.username!r}.")
         if options["token"]:

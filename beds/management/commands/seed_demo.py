@@ -79,6 +79,9 @@ class Command(BaseCommand):
         if unit.version > 0:
             return 0
         last_hours = rng.choice([0.2, 0.5, 1, 1, 2, 3, 5, 14])
+        demo_unit = (unit.hospital.finess, unit.label)
+        if demo_unit == demo.OVERDUE_UNIT:
+            last_hours = 6
         at = now - timedelta(hours=HISTORY_HOURS)
         previous = None
         count = 0
@@ -96,6 +99,12 @@ class Command(BaseCommand):
             count += 1
             at += timedelta(hours=rng.uniform(2, 4))
         previous = plausible_figures(rng, installed, previous)
+        if demo_unit == demo.SATURATED_UNIT:
+            previous = {
+                **previous,
+                "available": 0,
+                "occupied": previous["occupied"] + previous["available"],
+            }
         unit_report_create(
             unit_id=unit.pk,
             user=None,
@@ -119,6 +128,8 @@ class Command(BaseCommand):
                 regions=regions,
                 password=password,
             )
+            # Reminders and digests need an address (shown by the console email backend).
+            User.objects.filter(username=username).update(email=f"{username}@bedwatch.test")
             if not created_any:
                 self.stdout.write("Demo accounts (shown once):")
                 created_any = True

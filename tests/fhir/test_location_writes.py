@@ -6,8 +6,8 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.location import Location
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 
-from beds.exports import fhir
 from beds.models import CapacityReport, Source, Unit
+from fhir import terminology as fhir
 from tests.beds.exports_helpers import (
     seed_lyon,
 )
@@ -44,6 +44,8 @@ def figures_of(location):  # noqa: ANN001, ANN201
 def set_figure(location, figure, value):  # noqa: ANN001, ANN201
     code = fhir.STATUS_CODES[figure][0]
     for extension in location["extension"]:
+        if extension["url"] != fhir.SUPPORTED_CAPACITY:
+            continue
         subs = {s["url"]: s for s in extension["extension"]}
         if subs["capacityStatus"]["valueCodeableConcept"]["coding"][0]["code"] == code:
             subs["nbCapacity"]["valueInteger"] = value
@@ -89,12 +91,12 @@ def test_fhir_export_parses_with_fhir_resources_and_matches_the_api(
         assert isinstance(location, Location)
         unit = api_units[int(location.id)]
         assert location.meta.versionId == str(unit["version"])
-        site = sites[location.partOf.reference.removeprefix("Location/")]
+        site = sites[location.managingOrganization.reference.removeprefix("Organization/")]
         assert site.identifier[0].system == "https://finess.esante.gouv.fr"
         assert site.identifier[0].value == unit["hospital"]
         raw = next(e["resource"] for e in body["entry"] if e["resource"]["id"] == location.id)
         if unit["updated_at"] is None:
-            assert "extension" not in raw  # never reported: no invented capacity
+            assert not figures_of(raw)  # never reported: no invented capacity
             continue
         assert figures_of(raw) == {k: unit[k] for k in fhir.STATUS_CODES}
     assert str(units["never"].pk) in {e.resource.id for e in matches}
@@ -157,11 +159,11 @@ def test_fhir_patch_built_from_the_export_round_trips_into_a_new_report(api, ali
     report = CapacityReport.objects.filter(unit=unit).order_by("-version").first()
     assert report.source == Source.FHIR and report.reporter_username == "alice"
     assert report.figures() == {**before, "available": before["available"] + 1, "reserved": 0}
-    # The next export shows the new figures, and says they came from software.
+    # The next export shows the new figures: the records as sent (their source type kept) for
+    # the statuses sent, Bedwatch's own for the others.
     again = location_of(export(client), unit)
     assert figures_of(again) == report.figures()
-    source = next(s for s in again["extension"][0]["extension"] if s["url"] == "capacitySourceType")
-    assert source["valueCodeableConcept"]["coding"][0]["code"] == "02"
+    assert [e for e in again["extension"] if e in patch["extension"]] == patch["extension"]
 
 
 @pytest.mark.django_db
@@ -215,43 +217,56 @@ def test_fhir_capacities_split_by_gender_are_added_and_forecasts_ignored(api, al
     assert unit.available == 2
 
 
+def capacity_records(location):  # noqa: ANN001, ANN201
+    return [e for e in location["extension"] if e["url"] == fhir.SUPPORTED_CAPACITY]
+
+
+def without_update_date(location):  # noqa: ANN001, ANN201
+    record = capacity_records(location)[0]
+    record["extension"] = [s for s in record["extension"] if s["url"] != "capacityUpdateDate"]
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("mutate", "expression"),
+    ("mutate", "status", "expression"),
     [
-        (lambda loc: set_figure(loc, "available", -1), "valueInteger"),
-        (lambda loc: set_figure(loc, "available", "3"), "valueInteger"),
-        (lambda loc: set_figure(loc, "available", 50), "valueInteger"),  # beyond capacity
-        (lambda loc: loc.update(resourceType="Patient"), "Location.resourceType"),
-        (lambda loc: loc.update(id="999999"), "Location.id"),
-        (lambda loc: loc["meta"].update(versionId="v1"), "Location.meta.versionId"),
+        (lambda loc: set_figure(loc, "available", -1), 400, "valueInteger"),
+        (lambda loc: set_figure(loc, "available", "3"), 400, "valueInteger"),
+        (lambda loc: set_figure(loc, "available", 50), 422, "valueInteger"),  # beyond capacity
+        (lambda loc: loc.update(resourceType="Patient"), 400, "Location.resourceType"),
+        (lambda loc: loc.update(id="999999"), 400, "Location.id"),
+        (lambda loc: loc["meta"].update(versionId="v1"), 400, "Location.meta.versionId"),
+        (lambda loc: loc["meta"].update(versionId="²"), 400, "Location.meta.versionId"),
         (
-            lambda loc: loc["extension"][0]["extension"][1]["valueCodeableConcept"]["coding"][
+            lambda loc: capacity_records(loc)[0]["extension"][1]["valueCodeableConcept"]["coding"][
                 0
             ].update(code="07"),
+            400,
             "valueCodeableConcept",
         ),
         (
             lambda loc: next(
-                s for s in loc["extension"][0]["extension"] if s["url"] == "capacityUpdateDate"
+                s for s in capacity_records(loc)[0]["extension"] if s["url"] == "capacityUpdateDate"
             ).update(valueDateTime="yesterday"),
+            400,
             "valueDateTime",
         ),
         (
             lambda loc: [
                 s.update(valueDateTime="2999-01-01T00:00:00+00:00")
-                for e in loc["extension"]
+                for e in capacity_records(loc)
                 for s in e["extension"]
                 if s["url"] == "capacityUpdateDate"
             ],
+            422,
             "valueDateTime",
         ),
-        (lambda loc: loc.update(extension=[]), "Location.extension"),
-        (lambda loc: loc.update(extension=loc["extension"][:5]), "Location.extension"),
+        (lambda loc: loc.update(extension=[]), 400, "Location.extension"),
+        (without_update_date, 400, "Location.extension["),
     ],
 )
-def test_bad_fhir_input_is_a_400_operation_outcome_naming_the_element_and_changes_nothing(
-    api, alice, hospital_lyon, mutate, expression
+def test_bad_fhir_input_is_an_operation_outcome_naming_the_element_and_changes_nothing(
+    api, alice, hospital_lyon, mutate, status, expression
 ):
     units = seed_lyon(hospital_lyon, alice)
     unit = units["rea"]
@@ -261,12 +276,30 @@ def test_bad_fhir_input_is_a_400_operation_outcome_naming_the_element_and_change
 
     response = send(client, "put", unit, location)
 
-    assert response.status_code == 400, response.content
+    assert response.status_code == status, response.content
     parsed = outcome(response)
     assert any(expression in (issue.expression or [""])[0] for issue in parsed.issue), (
         response.content
     )
     assert CapacityReport.objects.filter(unit=unit).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_put_without_some_statuses_sets_them_to_zero(api, alice, hospital_lyon):
+    units = seed_lyon(hospital_lyon, alice)
+    unit = units["rea"]
+    client = api(alice)
+    location = location_of(export(client), unit)
+    # Drop the reserved record (status 04): the Location sent has no reserved beds.
+    location["extension"] = [
+        e for e in location["extension"] if "reserved" not in figures_of({"extension": [e]})
+    ]
+
+    response = send(client, "put", unit, location)
+
+    assert response.status_code == 200, response.content
+    unit.refresh_from_db()
+    assert (unit.reserved, unit.occupied, unit.available) == (0, 8, 1)
 
 
 @pytest.mark.django_db
@@ -322,7 +355,7 @@ def test_unknown_location_is_404_and_bad_json_is_400_and_other_media_415(api, al
 
     assert missing.status_code == 404 and outcome(missing).issue[0].code == "not-found"
     assert site.status_code == 404
-    assert broken.status_code == 400 and outcome(broken).issue[0].code == "invalid"
+    assert broken.status_code == 400 and outcome(broken).issue[0].code == "structure"
     assert xml.status_code == 415 and outcome(xml)
 
 
@@ -367,13 +400,15 @@ def test_fhir_export_pages_with_count_and_next_links(api, carol, alice, hospital
         seen += [e.resource.id for e in matches]
         # Each page includes the sites of its own units, and only those.
         sites = {e.resource.id for e in bundle.entry if e.search.mode == "include"}
-        assert sites == {e.resource.partOf.reference.removeprefix("Location/") for e in matches}
+        assert sites == {
+            e.resource.managingOrganization.reference.removeprefix("Organization/") for e in matches
+        }
         nxt = [link.url for link in bundle.link if link.relation == "next"]
         url = nxt[0].removeprefix("http://testserver") if nxt else None
 
     assert pages == 2 and seen == all_ids
-    bad = client.get(EXPORT, {"_count": "0"})
-    assert bad.status_code == 400 and "_count" in bad.json()
+    bad = client.get(EXPORT, {"_count": "-1"})
+    assert bad.status_code == 400 and outcome(bad).issue[0].expression == ["_count"]
 
 
 @pytest.mark.django_db
