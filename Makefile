@@ -32,9 +32,21 @@ format: install
 migrations-check: install
 	$(PY) manage.py makemigrations --check --dry-run
 
+# Where PostgreSQL answers, `make test` on SQLite also runs the data-path tests on it (the same
+# code: docs/architecture.md). TEST_DATABASE_URL= (empty) skips that pass; a run whose
+# DATABASE_URL is already PostgreSQL (CI's second pass) has run them there.
+TEST_DATABASE_URL ?= $(if $(findstring postgres,$(DATABASE_URL)),,postgres://postgres@127.0.0.1:5432/bedwatch)
+
 test: install migrations-check
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	@if [ -n "$(TEST_DATABASE_URL)" ] && $(PY) -c "import psycopg; psycopg.connect('$(TEST_DATABASE_URL)', dbname='postgres', connect_timeout=2).close()" 2>/dev/null; then \
+		echo "PostgreSQL answers at $(TEST_DATABASE_URL): the data-path tests again, on it"; \
+		DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest -q -m "(postgres or databases) and not slow"; \
+	else \
+		echo "No PostgreSQL pass (TEST_DATABASE_URL=$(TEST_DATABASE_URL))"; \
+	fi
 
 # Refresh the French catalog after changing UI strings, then translate what is new in
 # locale/fr/LC_MESSAGES/django.po; the compiled .mo is committed (a clone needs no gettext).

@@ -11,9 +11,9 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "is_active", "is_staff"]
     fieldsets = (
         *BaseUserAdmin.fieldsets,
-        ("Bedwatch", {"fields": ("role", "hospitals", "regions")}),
+        ("Bedwatch", {"fields": ("role", "regions")}),
     )
-    filter_horizontal = ["hospitals", "regions", "groups", "user_permissions"]
+    filter_horizontal = ["regions", "groups", "user_permissions"]
 
 
 @admin.register(ApiToken)

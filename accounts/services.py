@@ -10,7 +10,6 @@ from django.db import transaction
 from accounts.models import ApiToken, Role, User
 from accounts.selectors import accounts_unlockable_by
 from accounts.tokens import key_new, token_digest, token_expiry
-from beds.models import Hospital
 from regions.models import Region
 from regions.selectors import region_get
 
@@ -32,7 +31,9 @@ def account_upsert(
     errors: dict[str, list[str]] = {}
     if role not in Role.values:
         errors["role"] = [f"Unknown role {role!r}: use one of {', '.join(Role.values)}."]
-    found_hospitals = list(Hospital.objects.filter(finess__in=hospitals))
+    # The hospital model, reached through the membership beds declares: no import of beds.
+    hospital_model = User._meta.get_field("hospitals").related_model
+    found_hospitals = list(hospital_model.objects.filter(finess__in=hospitals))
     missing = sorted(set(hospitals) - {h.finess for h in found_hospitals})
     if missing:
         errors["hospital"] = [f"No hospital with FINESS {', '.join(missing)}."]

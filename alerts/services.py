@@ -22,11 +22,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.scopes import unit_can_write
 from alerts import emails, rules, selectors
 from alerts.models import Alert, AuditEvent, JobRun, Reminder, UnitLink
 from beds import services as beds_services
 from beds.models import CapacityReport, Source, Unit
+from beds.scopes import unit_can_write
 from realtime.publisher import publish, region_audience
 from regions.models import Region
 

@@ -16,6 +16,8 @@ class HospitalAdmin(admin.ModelAdmin):
     list_display = ["finess", "name", "city", "department", "phone", "active"]
     list_filter = ["active", "department__region"]
     search_fields = ["finess", "name", "city", "postcode"]
+    # Hospital staff are given their hospitals here (the membership belongs to beds).
+    filter_horizontal = ["staff"]
     inlines = [UnitInline]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -68,34 +68,19 @@ def _freshness_limits(now: datetime) -> tuple[datetime, datetime, datetime]:
     )
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
+def freshness_judge(*, now: datetime) -> Callable[[datetime | None], str]:
+    """`freshness_of` at one `now` for many units: the limits are computed once.
+    now - updated_at < N hours  ⟺  updated_at > now - N hours."""
+    fresh, ageing, stale = _freshness_limits(now)
 
-
-def epoch_microseconds(value: datetime) -> int:
-    """An aware datetime as whole microseconds since 1970-01-01 UTC (exact)."""
-    return (value - _EPOCH) // _MICROSECOND
-
-
-def from_epoch_microseconds(value: int) -> datetime:
-    """The aware UTC datetime of `epoch_microseconds` (exact)."""
-    return _EPOCH + timedelta(microseconds=value)
-
-
-def freshness_judge_us(*, now: datetime) -> Callable[[int | None], str]:
-    """`freshness_of` at one `now` for many units, their times given as `epoch_microseconds`:
-    the thresholds are computed once and compared as integers (no datetime per unit).
-    now - updated_at < N hours  ⟺  updated_at > now - N hours, exact in microseconds."""
-    fresh, ageing, stale = (epoch_microseconds(limit) for limit in _freshness_limits(now))
-
-    def judge(updated_us: int | None) -> str:
-        if updated_us is None:
+    def judge(updated_at: datetime | None) -> str:
+        if updated_at is None:
             return Freshness.EXPIRED
-        if updated_us > fresh:
+        if updated_at > fresh:
             return Freshness.FRESH
-        if updated_us > ageing:
+        if updated_at > ageing:
             return Freshness.AGEING
-        if updated_us >= stale:
+        if updated_at >= stale:
             return Freshness.STALE
         return Freshness.EXPIRED
 

@@ -120,6 +120,13 @@ class Hospital(models.Model):
     active = models.BooleanField(_("active"), default=True)
     # ROR's dateCreation (ror-meta-creation-date, 1..1 on its profiles).
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # The hospital staff who report for its units; `user.hospitals` from the other side.
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="hospitals",
+        verbose_name=_("staff"),
+    )
 
     class Meta:
         ordering = ["name"]

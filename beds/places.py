@@ -11,7 +11,8 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from accounts.models import Role
-from accounts.scopes import hospitals_readable, role_of
+from accounts.scopes import role_of
+from beds.scopes import hospitals_readable
 from regions.models import Department
 
 

@@ -3,7 +3,6 @@ live feed after it commits."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -14,12 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.scopes import role_of, unit_report_is_on_behalf
+from accounts.scopes import role_of
 from beds import events, signals
 from beds.capacity import figures_errors
 from beds.importer import HospitalRecord
 from beds.models import FIGURES, CapacityReport, Hospital, Source, Unit
-from regions.models import Department, Region
+from beds.scopes import unit_report_is_on_behalf
+from regions.models import Department
 
 # Clocks of hospital systems drift: accept an observation time this far in the future.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -106,117 +106,25 @@ def _unit_and_report_written(
     """Make `values` the unit's figures at `report.version` and store `report`; False if the
     unit is no longer at the version read (nothing written then).
 
-    The version guard makes concurrent writers safe even where row locks are not real. On
-    PostgreSQL both writes are one statement (an UPDATE … RETURNING feeding the INSERT): one
-    round trip instead of two and no ORM compilation, on every report's path
-    (docs/performance.md). The INSERT only happens if the UPDATE matched.
+    The version guard makes concurrent writers safe even where row locks are not real (SQLite
+    ignores `select_for_update`). The report is stored only if the unit's row was updated.
     """
-    if connection.vendor != "postgresql":
-        written = Unit.objects.filter(pk=unit.pk, version=unit.version).update(
-            **values, version=report.version, updated_at=observed_at
-        )
-        if written:
-            report.save(force_insert=True)
-        return bool(written)
-    sql, unit_fields, report_fields = _report_write_sql()
-    params = [values[name] for name in unit_fields]
-    params += [report.version, observed_at, unit.pk, unit.version]
-    params += [f.get_db_prep_save(getattr(report, f.attname), connection) for f in report_fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    report.pk = row[0]
-    report._state.adding = False
-    report._state.db = connection.alias
-    return True
-
-
-@functools.cache
-def _report_write_sql() -> tuple[str, tuple[str, ...], list]:
-    """The one-statement write of `_unit_and_report_written`, its figure names and report fields."""
-    quote = connection.ops.quote_name
-
-    def column(model: type, name: str) -> str:
-        return quote(model._meta.get_field(name).column)
-
-    fields = [f for f in CapacityReport._meta.concrete_fields if f.name not in ("id", "unit")]
-    sets = ", ".join(f"{column(Unit, name)} = %s" for name in FIGURES)
-    unit_pk = quote(Unit._meta.pk.column)
-    columns = ", ".join([column(CapacityReport, "unit"), *(quote(f.column) for f in fields)])
-    sql = (
-        f"WITH written AS (UPDATE {quote(Unit._meta.db_table)} SET {sets}, "
-        f"{column(Unit, 'version')} = %s, {column(Unit, 'updated_at')} = %s "
-        f"WHERE {unit_pk} = %s AND {column(Unit, 'version')} = %s RETURNING {unit_pk}) "
-        f"INSERT INTO {quote(CapacityReport._meta.db_table)} ({columns}) "
-        f"SELECT {unit_pk}, {', '.join(['%s'] * len(fields))} FROM written "
-        f"RETURNING {quote(CapacityReport._meta.pk.column)}"
+    written = Unit.objects.filter(pk=unit.pk, version=unit.version).update(
+        **values, version=report.version, updated_at=observed_at
     )
-    return sql, FIGURES, fields
+    if written:
+        report.save(force_insert=True)
+    return bool(written)
 
 
 def _unit_locked(unit_id: int) -> Unit:
     """The unit with its row locked until commit, and its hospital, département and région (so
-    the caller's answer and the live event are built without reading it again).
-
-    On PostgreSQL in plain SQL: it is on every report's path, and the ORM spends ~1.5 ms of CPU
-    compiling this three-join query each time (docs/performance.md). Only the unit's row is
-    locked. Elsewhere (SQLite) through the ORM, whose converters those databases need.
-    """
-    if connection.vendor != "postgresql":
-        return (
-            Unit.objects.select_for_update(of=("self",))
-            .select_related("hospital__department__region")
-            .get(pk=unit_id)
-        )
-    with connection.cursor() as cursor:
-        cursor.execute(_unit_locked_sql(), [unit_id])
-        row = cursor.fetchone()
-    if row is None:
-        raise Unit.DoesNotExist(f"No unit with id {unit_id}.")
-    objects = []
-    start = 0
-    for model in _LOCKED_MODELS:
-        fields = model._meta.concrete_fields
-        values = row[start : start + len(fields)]
-        objects.append(model.from_db(connection.alias, [f.attname for f in fields], values))
-        start += len(fields)
-    unit, hospital, department, region = objects
-    department.region = region
-    hospital.department = department
-    unit.hospital = hospital
-    return unit
-
-
-_LOCKED_MODELS = (Unit, Hospital, Department, Region)
-
-
-@functools.cache
-def _unit_locked_sql() -> str:
-    """SELECT every column of a unit, its hospital, département and région; FOR UPDATE OF the unit."""
-    aliases = ("u", "h", "d", "r")
-    quote = connection.ops.quote_name
-    columns = ", ".join(
-        f"{alias}.{quote(field.column)}"
-        for alias, model in zip(aliases, _LOCKED_MODELS, strict=True)
-        for field in model._meta.concrete_fields
-    )
-    table = {
-        alias: quote(m._meta.db_table) for alias, m in zip(aliases, _LOCKED_MODELS, strict=True)
-    }
-    fk = {
-        "u": quote(Unit._meta.get_field("hospital").column),
-        "h": quote(Hospital._meta.get_field("department").column),
-        "d": quote(Department._meta.get_field("region").column),
-    }
-    pk = {alias: quote(m._meta.pk.column) for alias, m in zip(aliases, _LOCKED_MODELS, strict=True)}
+    the caller's answer and the live event are built without reading it again). Only the
+    unit's row is locked."""
     return (
-        f"SELECT {columns} FROM {table['u']} u"
-        f" JOIN {table['h']} h ON h.{pk['h']} = u.{fk['u']}"
-        f" JOIN {table['d']} d ON d.{pk['d']} = h.{fk['h']}"
-        f" JOIN {table['r']} r ON r.{pk['r']} = d.{fk['d']}"
-        f" WHERE u.{pk['u']} = %s FOR UPDATE OF u"
+        Unit.objects.select_for_update(of=("self",))
+        .select_related("hospital__department__region")
+        .get(pk=unit_id)
     )
 
 
@@ -330,10 +238,13 @@ def hospitals_import(
 
 
 def hospital_statistics_refresh() -> None:
-    """Refresh PostgreSQL's planner statistics of the hospital and unit tables after a bulk
-    change. Without them, right after an import, the near search's plan is a nested loop: 90 ms
-    instead of 0.7 ms (docs/performance.md); autovacuum gets there only after a while."""
-    if connection.vendor != "postgresql":
-        return
+    """Refresh the planner's statistics of the hospital and unit tables after a bulk change:
+    without them, right after an import, PostgreSQL plans the near search as a nested loop
+    (90 ms instead of 0.7 ms, docs/performance.md) until autovacuum gets there.
+
+    Raw SQL: the ORM has no statement for ANALYZE. One table per statement, the form PostgreSQL
+    and SQLite both accept.
+    """
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {Hospital._meta.db_table}, {Unit._meta.db_table}")
+        for model in (Hospital, Unit):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

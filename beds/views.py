@@ -9,26 +9,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role
-from accounts.scopes import hospitals_readable, role_of, staff_page_can_open, unit_can_write
+from accounts.scopes import staff_page_can_open
 from beds import selectors, services
 from beds.forms import UnitReportForm, UnitUnchangedForm
 from beds.models import FIGURES, Source, Unit
-from maps.views import map_home_url
+from beds.scopes import hospitals_readable, unit_can_write
 from realtime import publisher
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """The right home for the role: staff to their units, everyone else to their map."""
-    role = role_of(request.user)
-    if role == Role.STAFF:
-        return redirect("beds:staff-units")
-    if role == Role.ADMIN:
-        return redirect("admin:index")
-    if role in (Role.COORDINATOR, Role.DISPATCHER):
-        return redirect(map_home_url(request.user))
-    return render(request, "home.html", {"role": role})
 
 
 def _staff_page(

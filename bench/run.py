@@ -562,8 +562,8 @@ def near_in_process(points: list[tuple[float, float]], radius_km: float) -> tupl
     from django.utils import timezone
 
     from accounts.models import User
-    from accounts.scopes import hospitals_readable
     from beds.api.pagination import Pagination
+    from beds.scopes import hospitals_readable
     from beds.selectors import hospital_hits_with_units, hospital_search
 
     dispatcher = User.objects.get(username="bench-dispatcher")

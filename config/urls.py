@@ -3,10 +3,11 @@ from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 from django.urls import include, path
 
 from beds import views as beds_views
+from config import views
 from fhir import views as fhir_views
 
 urlpatterns = [
-    path("", beds_views.home, name="home"),
+    path("", views.home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -23,7 +24,6 @@ urlpatterns = [
     path("fhir/", include("fhir.urls")),
     path("", include("beds.urls")),
     path("", include("maps.urls")),
-    path("regions/", include("regions.urls")),
     path("", include("alerts.urls")),
 ]
 

@@ -27,9 +27,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from accounts.scopes import hospitals_readable, region_can_read, unit_can_write
+from accounts.scopes import region_can_read
 from beds import services as beds_services
 from beds.models import Hospital, Unit, UnitKind
+from beds.scopes import hospitals_readable, unit_can_write
 from fhir import builders, capability, parsing, search, services
 from fhir import selectors as s
 from fhir import terminology as t

@@ -15,11 +15,12 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.templatetags.static import static
 
-from accounts.scopes import AnyUser, hospitals_readable, regions_readable
+from accounts.scopes import AnyUser, regions_readable
 from beds.models import Hospital, Unit
-from beds.selectors import hospital_hits_with_units, hospital_search
+from beds.scopes import hospitals_readable
+from beds.selectors import hospital_hits_with_units, hospital_search, units_for_audience
 from maps.builders import MapAssets, Outline, Thresholds, Tiles
-from regions.models import Region
+from regions.models import Department, Region
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,11 @@ def map_assets() -> MapAssets:
     return MapAssets(
         leaflet_js=static("vendor/leaflet/leaflet.js"),
         leaflet_css=static("vendor/leaflet/leaflet.css"),
+        cluster_js=static("vendor/leaflet.markercluster/leaflet.markercluster.js"),
+        cluster_css=(
+            static("vendor/leaflet.markercluster/MarkerCluster.css"),
+            static("vendor/leaflet.markercluster/MarkerCluster.Default.css"),
+        ),
     )
 
 
@@ -119,22 +125,31 @@ def outline(
     )
 
 
-def national_outlines(*, regions: set[str] | None = None) -> list[Outline]:
-    found = outline(
-        path=settings.BEDWATCH_REGIONS_GEOJSON, name="regions", codes=regions, weight=1.5
-    )
+# Shipped with the project (maps/geo/README.md: source, licence, simplification); an operator
+# may point BEDWATCH_REGIONS_GEOJSON / BEDWATCH_DEPARTMENTS_GEOJSON at other files.
+GEO_DIR = Path(__file__).resolve().parent / "geo"
+
+
+def _regions_path() -> str:
+    return settings.BEDWATCH_REGIONS_GEOJSON.strip() or str(GEO_DIR / "regions.geojson")
+
+
+def _departments_path() -> str:
+    return settings.BEDWATCH_DEPARTMENTS_GEOJSON.strip() or str(GEO_DIR / "departements.geojson")
+
+
+def region_outlines(*, regions: set[str] | None = None, weight: float = 1.5) -> list[Outline]:
+    """The régions' outlines (`regions`: only those), drawn over the départements."""
+    found = outline(path=_regions_path(), name="regions", codes=regions, weight=weight)
     return [found] if found else []
 
 
-def regional_outlines(*, region: Region) -> list[Outline]:
-    departments = set(region.departments.values_list("code", flat=True))
-    found = [
-        outline(path=settings.BEDWATCH_DEPARTMENTS_GEOJSON, name="departments", codes=departments),
-        outline(
-            path=settings.BEDWATCH_REGIONS_GEOJSON, name="region", codes={region.code}, weight=2.5
-        ),
-    ]
-    return [o for o in found if o]
+def department_outline(*, regions: set[str] | None = None) -> Outline | None:
+    """The départements of `regions` (None: all), shaded by tension on the maps."""
+    codes = None
+    if regions is not None:
+        codes = set(Department.objects.filter(region__in=regions).values_list("code", flat=True))
+    return outline(path=_departments_path(), name="departments", codes=codes, weight=0.8)
 
 
 # --- dispatch ---------------------------------------------------------------------------------
@@ -217,3 +232,36 @@ def dispatch_search(
         hospital_hits_with_units(results, now=now),
         hospital_hits_with_units(candidates, now=now),
     )
+
+
+def overseas_views(*, regions: QuerySet[Region]) -> list[dict]:
+    """The overseas régions among `regions`, each with the view the national map flies to
+    (one tap, `builders.OVERSEAS_VIEWS`) and its own map's URL (without script)."""
+    from django.urls import reverse
+
+    from maps.builders import OVERSEAS_VIEWS
+
+    names = dict(regions.values_list("code", "name"))
+    return [
+        {
+            "code": code,
+            "name": names[code],
+            "bounds": json.dumps([list(corner) for corner in bounds]),
+            "url": reverse("maps:regional", kwargs={"code": code}),
+        }
+        for code, bounds in OVERSEAS_VIEWS
+        if code in names
+    ]
+
+
+def region_units(*, region: Region, now: datetime) -> list[dict]:
+    """Every unit of a région's active hospitals as the live feed shows it (with tensions),
+    and its hospital's name, by hospital name, kind and label."""
+    from beds.events import units_with_tensions
+
+    units = units_for_audience(region=region.code)
+    payloads = units_with_tensions(units, now=now)
+    for unit, data in zip(units, payloads, strict=True):
+        data["hospital_name"] = unit.hospital.name
+        data["updated"] = unit.updated_at
+    return sorted(payloads, key=lambda u: (u["hospital_name"], u["kind"], u["label"]))

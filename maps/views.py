@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -14,9 +16,11 @@ from accounts.models import Role
 from accounts.scopes import national_can_read, region_can_read, role_of
 from beds.models import UnitKind
 from beds.places import home_departments
-from maps import builders
+from beds.selectors import region_trend
+from maps import builders, tables
 from maps import selectors as sel
 from maps.forms import DispatchForm, place_text
+from regions.data import time_zone_of
 from regions.gazetteer import department_names
 from regions.selectors import region_get
 
@@ -44,26 +48,35 @@ def _kind(request: HttpRequest) -> str | None:
     return kind or None
 
 
-def _page_json(hospitals, *, kind, thresholds, now, **extra: object) -> str:  # noqa: ANN001
+def _page_json(hospitals, *, kind, layers, now, **extra: object) -> str:  # noqa: ANN001
     """What the page's script draws from (`builders.page_data`), as JSON for the page."""
     return builders.page_json(
         builders.page_data(
             hospitals,
             kind=kind,
-            thresholds=thresholds,
             freshness_hours=sel.freshness_hours(),
+            layers=layers,
+            time_zones={h["region"]: time_zone_of(h["region"]) for h in hospitals},
             extra={"serverNow": now.isoformat(), **extra},
         )
     )
 
 
-def _map_page(request: HttpRequest, *, region, hospitals, m, sockets, kind, now) -> HttpResponse:  # noqa: ANN001
-    thresholds = sel.region_thresholds()
+def _map_page(
+    request: HttpRequest, *, region, hospitals, built, sockets, kind, now
+) -> HttpResponse:  # noqa: ANN001
+    rendered = builders.render_map(built)
+    readable = sel.map_regions(user=request.user)
     context = {
         "region": region,
-        "regions": sel.map_regions(user=request.user),
+        "regions": readable,
         "kind": kind,
-        "map": builders.render_map(m),
+        "kinds": builders.kind_choices(hospitals),
+        "legend": builders.legend_items(),
+        "map": rendered,
+        "assets": sel.map_assets(),
+        "overseas": [] if region else sel.overseas_views(regions=readable),
+        "france_bounds": json.dumps([list(c) for c in builders.FRANCE_BOUNDS]),
         "hospital_count": len(hospitals),
         "totals": builders.area_totals(hospitals),
         # A région's table shows all its hospitals at once; the national one starts with its
@@ -71,7 +84,7 @@ def _map_page(request: HttpRequest, *, region, hospitals, m, sockets, kind, now)
         "page_data": _page_json(
             hospitals,
             kind=kind,
-            thresholds=thresholds,
+            layers=rendered.layers,
             now=now,
             page="map",
             tableFirst=60 if region is None else max(len(hospitals), 1),
@@ -80,7 +93,8 @@ def _map_page(request: HttpRequest, *, region, hospitals, m, sockets, kind, now)
         "sockets": sockets,
         "can_dispatch": role_of(request.user) in DISPATCH_ROLES,
     }
-    return render(request, "maps/area.html", context)
+    with timezone.override(time_zone_of(region.code if region else None)):
+        return render(request, "maps/area.html", context)
 
 
 @login_required
@@ -97,25 +111,29 @@ def national(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest(str(exc))
     now = timezone.now()
     hospitals = sel.map_hospitals(user=request.user, region=None, now=now)
+    thresholds = sel.region_thresholds()
+    builders.with_tensions(hospitals, thresholds=thresholds)
     whole_country = national_can_read(request.user)
     codes = (
         None
         if whole_country
         else set(sel.map_regions(user=request.user).values_list("code", flat=True))
     )
-    m = builders.national_map(
+    built = builders.national_map(
         hospitals,
         kind=kind,
+        thresholds=thresholds,
         assets=sel.map_assets(),
         tiles=sel.map_tiles(),
-        outlines=sel.national_outlines(regions=codes),
+        departments=sel.department_outline(regions=codes),
+        outlines=sel.region_outlines(regions=codes),
         bounds=builders.FRANCE_BOUNDS if whole_country else None,
     )
     sockets = (
         ["/ws/national/"] if whole_country else [f"/ws/regions/{c}/" for c in sorted(codes or ())]
     )
     return _map_page(
-        request, region=None, hospitals=hospitals, m=m, sockets=sockets, kind=kind, now=now
+        request, region=None, hospitals=hospitals, built=built, sockets=sockets, kind=kind, now=now
     )
 
 
@@ -132,17 +150,65 @@ def regional(request: HttpRequest, code: str) -> HttpResponse:
         return HttpResponseBadRequest(str(exc))
     now = timezone.now()
     hospitals = sel.map_hospitals(user=request.user, region=region, now=now)
-    m = builders.regional_map(
+    thresholds = sel.region_thresholds()
+    builders.with_tensions(hospitals, thresholds=thresholds)
+    built = builders.regional_map(
         hospitals,
         kind=kind,
+        thresholds=thresholds,
         assets=sel.map_assets(),
         tiles=sel.map_tiles(),
-        outlines=sel.regional_outlines(region=region),
+        departments=sel.department_outline(regions={region.code}),
+        outlines=sel.region_outlines(regions={region.code}, weight=2.5),
     )
     sockets = [f"/ws/regions/{region.code}/"]
     return _map_page(
-        request, region=region, hospitals=hospitals, m=m, sockets=sockets, kind=kind, now=now
+        request,
+        region=region,
+        hospitals=hospitals,
+        built=built,
+        sockets=sockets,
+        kind=kind,
+        now=now,
     )
+
+
+# The trend's spans: (hours, minutes between two points of the chart, points per table column).
+TREND_SPANS = {"24h": (24, 60, 4), "7d": (168, 360, 4)}
+
+
+@login_required
+def region_table(request: HttpRequest, code: str) -> HttpResponse:
+    """Every unit of a région with its figures, kept current by the live feed, and the trend of
+    its free beds per kind (`?span=24h`, the default, or `7d`)."""
+    region = region_get(code=code)
+    if region is None:
+        raise Http404(_("No région with code %(code)s.") % {"code": code})
+    if not region_can_read(request.user, region):
+        raise PermissionDenied
+    span = request.GET.get("span", "24h")
+    if span not in TREND_SPANS:
+        return HttpResponseBadRequest(
+            _("span: “%(span)s” is not a span; spans: %(spans)s.")
+            % {"span": span, "spans": ", ".join(TREND_SPANS)}
+        )
+    hours, step, every = TREND_SPANS[span]
+    now = timezone.now()
+    trend = region_trend(region=region, hours=hours, step_minutes=step, now=now)
+    zone = time_zone_of(region.code)
+    with timezone.override(zone):
+        context = {
+            "region": region,
+            "rows": tables.unit_rows(sel.region_units(region=region, now=now), zone=zone, now=now),
+            "live_url": f"/ws/regions/{region.code}/",
+            "span": span,
+            "spans": [(key, key == span) for key in TREND_SPANS],
+            "trend": tables.trend_table(trend, every=every),
+            "chart": tables.trend_chart(trend, zone=zone),
+            "words": tables.words(),
+            "csv_url": f"{reverse('api:export-csv')}?region={region.code}",
+        }
+        return render(request, "regions/table.html", context)
 
 
 @login_required
@@ -171,15 +237,20 @@ def dispatch(request: HttpRequest) -> HttpResponse:
     valid = searched and form.is_bound and not form.errors
     kind = form.cleaned_data["kind"] if valid else None
     thresholds = sel.region_thresholds()
-    m = builders.dispatch_map(
+    builders.with_tensions(candidates, thresholds=thresholds)
+    built = builders.dispatch_map(
         candidates,
         point=form.point if valid else None,
         radius_km=form.cleaned_data["radius_km"] if valid else None,
         kind=kind,
+        min_available=form.cleaned_data["min_available"] if valid else 1,
+        thresholds=thresholds,
         assets=sel.map_assets(),
         tiles=sel.map_tiles(),
-        outlines=sel.national_outlines(),
+        departments=sel.department_outline(),
+        outlines=sel.region_outlines(),
     )
+    rendered = builders.render_map(built)
     matching = {h["finess"] for h in results}
     rows, rank = [], 0
     for row in builders.dispatch_rows(candidates, kind=kind, thresholds=thresholds):
@@ -194,13 +265,15 @@ def dispatch(request: HttpRequest) -> HttpResponse:
         "searched": valid,
         "alternatives": alternatives if valid else [],
         "departments": department_names(),
-        "map": builders.render_map(m),
+        "map": rendered,
+        "assets": sel.map_assets(),
+        "legend": builders.legend_items(dispatch=True),
         "rows": rows,
         "result_count": len(results),
         "page_data": _page_json(
             candidates,
             kind=kind,
-            thresholds=thresholds,
+            layers=rendered.layers,
             now=now,
             page="dispatch",
             minAvailable=form.cleaned_data["min_available"] if valid else None,

@@ -79,11 +79,13 @@ def recheck_sockets_after_scope_removal(
     **kwargs: Any,
 ) -> None:
     """A hospital or région taken from a user (from either side); adding never closes."""
-    if not reverse and action in ("post_remove", "post_clear"):
+    # The user's side is the forward one for régions, the reverse one for hospitals.
+    from_user = isinstance(instance, User)
+    if from_user and action in ("post_remove", "post_clear"):
         user_ids = [instance.pk]
-    elif reverse and action == "post_remove":
+    elif not from_user and action == "post_remove":
         user_ids = list(pk_set or ())
-    elif reverse and action == "pre_clear":  # afterwards nobody can tell who was in it
+    elif not from_user and action == "pre_clear":  # afterwards nobody can tell who was in it
         related = "staff" if sender is User.hospitals.through else "members"
         user_ids = list(getattr(instance, related).values_list("pk", flat=True))
     else:

@@ -151,3 +151,20 @@ def load(region_model, department_model) -> None:  # noqa: ANN001
         department_model.objects.update_or_create(
             code=code, defaults={"name": name, "region_id": region}
         )
+
+
+# Each région's own time zone (IANA names); every région not listed keeps Paris time.
+TIME_ZONES: dict[str, str] = {
+    "01": "America/Guadeloupe",
+    "02": "America/Martinique",
+    "03": "America/Cayenne",
+    "04": "Indian/Reunion",
+    "06": "Indian/Mayotte",
+}
+DEFAULT_TIME_ZONE = "Europe/Paris"
+
+
+def time_zone_of(region_code: str | None) -> str:
+    """The IANA time zone a région's times are shown in (`Europe/Paris` for metropolitan
+    France and Corsica)."""
+    return TIME_ZONES.get(region_code or "", DEFAULT_TIME_ZONE)

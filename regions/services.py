@@ -1,15 +1,15 @@
 from __future__ import annotations
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from accounts.models import User
 from regions.models import Region, ThresholdChange
 
 
 def region_thresholds_update(
     *,
     region: Region,
-    user: User | None,
+    user: AbstractBaseUser | None,
     source: str = ThresholdChange.Source.API,
     tension_occupancy_pct: int | None = None,
     tension_available_max: int | None = None,
@@ -17,9 +17,8 @@ def region_thresholds_update(
     """Change a région's alert thresholds (coordinators of the région, admins; access checks
     are the caller's). A change that changes something is recorded as a `ThresholdChange` in
     the same transaction; the région is locked so that two coordinators' "before" never lie.
+    `user` is an AUTH_USER_MODEL (accounts.User): régions import no other app.
     """
-    from accounts.scopes import role_of  # accounts.scopes imports the régions' models
-
     with transaction.atomic():
         locked = Region.objects.select_for_update().get(pk=region.pk)
         before = (locked.tension_occupancy_pct, locked.tension_available_max)
@@ -35,7 +34,7 @@ def region_thresholds_update(
                 region=locked,
                 changed_by=user,
                 changed_by_username=user.get_username() if user else "",
-                changed_by_role=(role_of(user) or "") if user else "",
+                changed_by_role=(user.effective_role or "") if user else "",
                 source=source,
                 occupancy_pct_before=before[0],
                 occupancy_pct_after=after[0],

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connections
+from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import Role
@@ -63,6 +64,14 @@ REQUIRE_SERVICES = os.getenv("BEDWATCH_REQUIRE_SERVICES") == "1"
 SHARED_DIR = Path(
     os.getenv("BEDWATCH_SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared"
 )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that ask for the `postgres` fixture are marked `postgres`, so that `make test`
+    finds them for its PostgreSQL pass (with the `databases` tests)."""
+    for item in items:
+        if "postgres" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
 
 
 def service_missing(reason: str) -> None:
@@ -250,7 +259,16 @@ def erin(db):  # noqa: ANN001, ANN201
     return UserFactory(username="erin", role=Role.ADMIN, is_staff=True, is_superuser=True)
 
 
+def session_client(user) -> Client:  # noqa: ANN001
+    """A browser's client: logged in with a session (no password check), anonymous for None."""
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
 def token_client(user) -> APIClient:  # noqa: ANN001
+    """A machine's client: `Authorization: Token …`, anonymous for None."""
     client = APIClient()
     if user is not None:
         client.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=user)}")

@@ -18,11 +18,12 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from accounts.scopes import hospitals_readable, region_can_read
+from accounts.scopes import region_can_read
 from beds import selectors
 from beds.exports import csv as csv_format
 from beds.exports import edxl
 from beds.models import Hospital
+from beds.scopes import hospitals_readable
 from regions.selectors import region_get
 
 REGION = OpenApiParameter(

@@ -12,19 +12,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.scopes import (
-    hospital_units_can_write,
-    hospitals_readable,
-    region_can_configure,
-    region_can_read,
-    unit_can_read,
-)
+from accounts.scopes import region_can_configure, region_can_read
 from beds import selectors, services
 from beds.api import serializers as s
 from beds.api.pagination import Pagination
 from beds.capacity import tension_of
 from beds.filters import HospitalFilter
 from beds.models import FIGURES, Source, Unit
+from beds.scopes import hospital_units_can_write, hospitals_readable, unit_can_read
 from regions.models import Region
 from regions.selectors import region_get, region_threshold_changes, threshold_change_to_dict
 from regions.services import region_reporting_update, region_thresholds_update
@@ -106,7 +101,7 @@ class HospitalListView(APIView):
                 )
         now = timezone.now()
         hits = selectors.hospital_search(
-            hospitals=filters.qs,
+            hospitals=filters.queryset,
             region=region.code if region else None,
             department=data.get("department") or None,
             kind=data.get("kind") or None,

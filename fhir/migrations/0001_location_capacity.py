@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('beds', '0002_unit_hospital_created_at'),
+        ('beds', '0003_unit_hospital_created_at'),
     ]
 
     operations = [

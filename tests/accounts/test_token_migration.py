@@ -16,10 +16,10 @@ from accounts.tokens import token_digest
 from tests.conftest import token_client
 from tests.factories import UserFactory
 
-migration = importlib.import_module("accounts.migrations.0004_hash_drf_tokens")
+migration = importlib.import_module("accounts.migrations.0005_hash_drf_tokens")
 
-BEFORE = [("accounts", "0003_api_token")]
-AFTER = [("accounts", "0004_hash_drf_tokens")]
+BEFORE = [("accounts", "0004_api_token")]
+AFTER = [("accounts", "0005_hash_drf_tokens")]
 OLD_KEY = "0123456789abcdef0123456789abcdef01234567"
 
 

@@ -4,23 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from beds.models import Source, UnitKind
-from beds.services import unit_report_create
+from beds.models import UnitKind
 from tests.conftest import SHARED_DIR
-from tests.factories import HospitalFactory, UnitFactory
+from tests.factories import HospitalFactory, UnitFactory, report
 
 
 def shared_dir(*parts: str) -> Path | None:
     """`../shared/<parts>` (tests/conftest.py's SHARED_DIR) when it exists, else None."""
     path = SHARED_DIR.joinpath(*parts)
     return path if path.exists() else None
-
-
-def report(unit, user, **figures):  # noqa: ANN001, ANN003, ANN201
-    base = {"installed": 10, "available": 3, "occupied": 7, "reserved": 0, "closed": 0, "extra": 0}
-    return unit_report_create(
-        unit_id=unit.pk, user=user, figures={**base, **figures}, source=Source.WEB
-    )
 
 
 def seed_lyon(hospital_lyon, user):  # noqa: ANN001, ANN201

@@ -11,7 +11,7 @@ from regions.models import Department
 from tests.conftest import HOSPITAL_API_FIELDS, UNIT_CONTRACT_FIELDS
 from tests.factories import HospitalFactory, UnitFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.databases]
 
 # One degree of latitude on the mean Earth sphere (R = 6371.0088 km).
 KM_PER_DEGREE = 111.19508

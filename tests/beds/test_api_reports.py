@@ -9,6 +9,9 @@ from django.utils import timezone
 
 from beds.models import CapacityReport, Source, Unit
 
+# The one data path: make test runs these on PostgreSQL too when it answers.
+pytestmark = pytest.mark.databases
+
 FIGURES = {"installed": 10, "available": 2, "occupied": 8, "reserved": 0, "closed": 0, "extra": 0}
 
 
@@ -173,38 +176,41 @@ def test_report_by_token_reads_the_unit_once(api, erin, unit_lyon):
         response = post_report(client, unit_lyon, FIGURES)
 
     assert response.status_code == 201
-    # The unit (scope, 404), then the transaction: lock, then update and history row (one
-    # statement on PostgreSQL). The 201 and the live event are built from the locked unit, not
-    # read again; the token is not looked up.
+    # The unit (scope, 404), then the transaction: lock, update, history row. The 201 and the
+    # live event are built from the locked unit, not read again; the token is not looked up.
     statements = [q["sql"].split()[0] for q in queries.captured_queries]
-    writes = ["WITH"] if connection.vendor == "postgresql" else ["UPDATE", "INSERT"]
     assert [s for s in statements if s not in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")] == [
         "SELECT",
         "SELECT",
-        *writes,
+        "UPDATE",
+        "INSERT",
     ]
 
 
 @pytest.mark.django_db
-def test_the_stored_report_is_what_the_orm_would_store(api, carol, unit_lyon):
-    """The write path (one statement on PostgreSQL) stores every field of the report, audit
-    included, and moves the unit to the new version."""
+def test_the_stored_report_and_unit_hold_every_field_posted(api, carol, unit_lyon):
+    """Every field of the report is stored as posted, audit included, and the unit moves to
+    the report's figures, version and observation time."""
     before = unit_lyon.version
-    response = post_report(api(carol), unit_lyon, {**FIGURES, "note": "plan blanc"})
-    assert response.status_code == 201
+    observed = timezone.now().replace(microsecond=250000) - timedelta(minutes=7)
+    body = {**FIGURES, "note": "plan blanc", "observed_at": observed.isoformat()}
+
+    response = post_report(api(carol), unit_lyon, body)
+
+    assert response.status_code == 201, response.content
     report = CapacityReport.objects.get()
     unit_lyon.refresh_from_db()
-    assert report.unit_id == unit_lyon.pk and report.version == unit_lyon.version == before + 1
-    assert {name: getattr(report, name) for name in FIGURES} == {
-        name: getattr(unit_lyon, name) for name in FIGURES
-    }
+    assert report.unit_id == unit_lyon.pk
+    assert report.version == unit_lyon.version == before + 1
+    assert report.figures() == unit_lyon.figures() == FIGURES
     assert (report.reported_by_id, report.reporter_username, report.reporter_role) == (
         carol.pk,
         "carol",
         "coordinator",
     )
     assert report.on_behalf is True and report.source == "api" and report.note == "plan blanc"
-    assert report.observed_at == unit_lyon.updated_at and report.received_at is not None
+    assert report.observed_at == unit_lyon.updated_at == observed
+    assert observed < report.received_at <= timezone.now()
     assert response.json()["version"] == before + 1
 
 

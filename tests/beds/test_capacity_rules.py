@@ -1,19 +1,12 @@
 """The ROR invariants, in validation and in the database itself."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError
 from django.utils import timezone
 
-from beds.capacity import (
-    epoch_microseconds,
-    figures_errors,
-    freshness_judge_us,
-    freshness_of,
-    from_epoch_microseconds,
-    tension_of,
-)
+from beds.capacity import figures_errors, freshness_judge, freshness_of, tension_of
 from beds.models import CapacityReport, Unit
 from tests.factories import UnitFactory
 
@@ -50,24 +43,17 @@ def test_freshness_bands():
     assert freshness_of(None, now=now) == "expired"
 
 
-def test_freshness_judge_in_microseconds_agrees_with_freshness_of_on_every_boundary():
+def test_freshness_judge_agrees_with_freshness_of_on_every_boundary():
     now = timezone.now()
-    judge = freshness_judge_us(now=now)
+    judge = freshness_judge(now=now)
     ages = [timedelta(0), timedelta(days=3)]
     for hours in (4, 12, 24):
         for microseconds in (-1, 0, 1):
             ages.append(timedelta(hours=hours, microseconds=microseconds))
     for age in ages:
         expected = freshness_of(now - age, now=now)
-        assert judge(epoch_microseconds(now - age)) == expected, age
+        assert judge(now - age) == expected, age
     assert judge(None) == "expired"
-
-
-def test_epoch_microseconds_is_exact():
-    assert epoch_microseconds(datetime(1970, 1, 1, tzinfo=UTC)) == 0
-    moment = datetime(2026, 11, 29, 7, 30, 15, 123456, tzinfo=UTC)
-    assert epoch_microseconds(moment) == 1_795_937_415_123_456
-    assert from_epoch_microseconds(1_795_937_415_123_456) == moment
 
 
 def test_tension_levels():

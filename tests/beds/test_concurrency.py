@@ -4,9 +4,9 @@ import threading
 import time
 
 import pytest
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
-from beds.models import CapacityReport, Unit
+from beds.models import CapacityReport, Hospital, Unit
 from tests.conftest import token_client
 
 FIGURES = {"installed": 10, "available": 1, "occupied": 9, "reserved": 0, "closed": 0, "extra": 0}
@@ -77,23 +77,34 @@ def test_reports_without_version_are_serialised_not_lost(
     assert Unit.objects.get(pk=unit_lyon.pk).version == 3
 
 
-def test_locked_unit_read_in_sql_equals_the_orm_read(postgres, unit_lyon):
+def test_the_unit_alone_stays_locked_until_the_report_commits(postgres, unit_lyon):
+    """Only the unit's row is locked (not its hospital's): a second writer of the unit waits,
+    an edit of the hospital does not. Checked with NOWAIT from another connection."""
     from beds.services import _unit_locked
 
-    def fields(obj):  # noqa: ANN001, ANN202
-        return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+    outcomes: dict[str, str] = {}
+
+    def other_writer() -> None:
+        for name, model, pk in [
+            ("unit", Unit, unit_lyon.pk),
+            ("hospital", Hospital, unit_lyon.hospital_id),
+        ]:
+            try:
+                with transaction.atomic():
+                    model.objects.select_for_update(nowait=True).get(pk=pk)
+                outcomes[name] = "free"
+            except DatabaseError:
+                outcomes[name] = "locked"
+        connection.close()
 
     with transaction.atomic():
         locked = _unit_locked(unit_lyon.pk)
-    orm = Unit.objects.select_related("hospital__department__region").get(pk=unit_lyon.pk)
+        thread = threading.Thread(target=other_writer)
+        thread.start()
+        thread.join(timeout=10)
+        # Loaded with the unit, for the answer and the live event: no query later.
+        assert locked.hospital.department.region.code == "84"
 
-    for mine, theirs in [
-        (locked, orm),
-        (locked.hospital, orm.hospital),
-        (locked.hospital.department, orm.hospital.department),
-        (locked.hospital.department.region, orm.hospital.department.region),
-    ]:
-        assert fields(mine) == fields(theirs)
-        assert not mine._state.adding
+    assert outcomes == {"unit": "locked", "hospital": "free"}
     with transaction.atomic(), pytest.raises(Unit.DoesNotExist):
         _unit_locked(unit_lyon.pk + 1000)

@@ -20,6 +20,9 @@ from tests.beds.exports_helpers import (
 from tests.conftest import token_client
 from tests.factories import HospitalFactory, UserFactory
 
+# The one data path: make test runs these on PostgreSQL too when it answers.
+pytestmark = pytest.mark.databases
+
 
 def wipe() -> None:
     """An empty installation: what `migrate` leaves (régions and départements, default
@@ -182,7 +185,17 @@ def test_import_refuses_a_database_that_is_not_empty(world, tmp_path):
         (lambda d: d["units"][0].update(available=1000), "units[0].available"),
         (lambda d: d["reports"][0].update(source="fax"), "reports[0].source"),
         (lambda d: d["reports"][0].update(observed_at="hier"), "reports[0].observed_at"),
-        (lambda d: d["reports"][-1].update(available=d["reports"][-1]["available"] + 1), "differ"),
+        (lambda d: d["reports"][-1].update(available=d["reports"][-1]["available"] + 1), "].avail"),
+        (
+            # A unit says it is one version ahead of its latest report.
+            lambda d: next(u for u in d["units"] if u["id"] == d["reports"][-1]["unit"]).update(
+                version=d["reports"][-1]["version"] + 1
+            ),
+            "differ",
+        ),
+        (lambda d: d["reports"][0].update(observed_at="2026-11-29T07:00:00"), "no time zone"),
+        (lambda d: d["accounts"][0].update(password="nohash$1$x"), "accounts[0].password"),
+        (lambda d: d["units"].append(d["units"][0]), "appears twice"),
         (lambda d: d["hospitals"][0].update(finess="123"), "hospitals[0].finess"),
         (lambda d: d["accounts"][0].update(role="king"), "accounts[0].role"),
         (lambda d: d["accounts"][0].update(hospitals=["999999999"]), "accounts[0].hospitals"),
@@ -259,3 +272,37 @@ def test_a_bad_threshold_change_in_the_archive_is_named_and_nothing_is_written(w
     assert "threshold_changes[0].changed_by: no account 'nobody'" in str(error.value)
     assert "threshold_changes[0].region: no région '99'" in str(error.value)
     assert not Unit.objects.exists() and not ThresholdChange.objects.exists()
+
+
+@pytest.mark.django_db
+def test_changes_made_while_the_file_is_written_are_left_out_consistently(
+    world, tmp_path, monkeypatch
+):
+    from beds.exports import archive
+
+    rea = world["rea"]
+    version = Unit.objects.get(pk=rea.pk).version
+    write_units, write_reports = archive._units, archive._reports
+
+    def hospital_arrives(hospitals, versions):  # noqa: ANN001, ANN202
+        # After the hospitals were written: a new hospital and its unit.
+        HospitalFactory(finess="690000999").units.create(label="Nouvelle", kind="REA")
+        return write_units(hospitals, versions)
+
+    def report_arrives(versions):  # noqa: ANN001, ANN202
+        # After the units were written: a report moves the REA unit on.
+        report(rea, User.objects.get(username="alice"), available=3, occupied=7)
+        return write_reports(versions)
+
+    monkeypatch.setattr(archive, "_units", hospital_arrives)
+    monkeypatch.setattr(archive, "_reports", report_arrives)
+    path = tmp_path / "bedwatch.json"
+    call_command("export_all", str(path), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    wipe()
+    call_command("import_all", str(path), stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    # The file is the state before both: it restores, without the newcomers.
+    assert Unit.objects.get(pk=rea.pk).version == version
+    assert CapacityReport.objects.filter(unit=rea.pk).latest("version").version == version
+    assert not Hospital.objects.filter(finess="690000999").exists()
+    assert not Unit.objects.filter(label="Nouvelle").exists()

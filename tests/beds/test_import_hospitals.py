@@ -15,6 +15,9 @@ from beds.importer import department_of, normalise_phone, restore_finess
 from beds.models import Hospital
 from tests.factories import HospitalFactory
 
+# The one data path: make test runs these on PostgreSQL too when it answers.
+pytestmark = pytest.mark.databases
+
 GISCO_FILE = "hospitals-fr-gisco-2020.csv"
 
 HEADER = (
@@ -255,10 +258,24 @@ def test_import_refreshes_the_planner_statistics_on_postgresql(postgres, tmp_pat
         run(str(path))
 
     analysed = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
-    assert analysed == ["ANALYZE beds_hospital, beds_unit"]
+    assert analysed == ['ANALYZE "beds_hospital"', 'ANALYZE "beds_unit"']
     with postgres.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_stats WHERE tablename = 'beds_hospital'")
         assert cursor.fetchone()[0] > 0
+
+
+@pytest.mark.django_db
+def test_import_refreshes_the_planner_statistics_on_every_database(tmp_path):
+    # The one raw statement of the import path: the same on SQLite and PostgreSQL.
+    path = tmp_path / "one.csv"
+    path.write_text(
+        HEADER + "\n" + gisco_line("10000024", "CH DE BOURG", "46.2", "5.2", "01440", "VIRIAT")
+    )
+    with CaptureQueriesContext(connection) as queries:
+        run(str(path))
+
+    analysed = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
+    assert analysed == ['ANALYZE "beds_hospital"', 'ANALYZE "beds_unit"']
 
 
 @pytest.mark.django_db

@@ -6,12 +6,22 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from beds.models import UnitKind
+from beds.events import add_tensions
+from beds.models import FIGURES, UnitKind
 from regions.models import Department
 from tests.factories import HospitalFactory, UnitFactory
 from tests.maps.conftest import host_of, logged_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def marker_class(page, finess: str) -> str:  # noqa: ANN001
+    """A marker's icon class, whether it is drawn or inside a cluster."""
+    return page.evaluate(f"window.bedwatchMap.markers['{finess}'].options.icon.options.className")
+
+
+def classes(locator) -> set[str]:  # noqa: ANN001
+    return set((locator.get_attribute("class") or "").split())
 
 
 @pytest.fixture
@@ -53,17 +63,17 @@ def test_coordinators_regional_map_shows_every_hospital_with_units(
     (a, b, c), units = region_84_hospitals
     page = logged_in_page(chromium, live_server.url, carol)
     page.goto(f"{live_server.url}/maps/regions/84/")
-    page.wait_for_selector(".leaflet-marker-icon .bw-pin")
+    page.wait_for_selector(".leaflet-marker-icon.bw-pin")
 
     # One marker per hospital of the page data (sent once, as JSON), registered by FINESS.
     registered = page.evaluate("Object.keys(window.bedwatchMap.markers).sort()")
     assert registered == sorted([a.finess, b.finess, c.finess])
     assert page.evaluate("JSON.parse(document.getElementById('bw-map-data').textContent)"
                          ".hospitals.length") == 3  # fmt: skip
-    pins = page.locator(".leaflet-marker-icon .bw-pin")
+    pins = page.locator(".leaflet-marker-icon.bw-pin")
     assert pins.count() == 3
-    assert page.locator(f'.bw-pin[data-finess="{b.finess}"]').get_attribute("class") == (
-        "bw-pin bw-t-saturated bw-f-fresh"
+    assert {"bw-pin", "bw-t-saturated", "bw-f-fresh"} <= classes(
+        page.locator(f'.bw-pin[data-finess="{b.finess}"]')
     )
     assert "bw-f-stale" in page.locator(f'.bw-pin[data-finess="{c.finess}"]').get_attribute("class")
     # Every hospital is in the table too, most free beds first.
@@ -130,7 +140,7 @@ def test_no_request_leaves_the_app_when_tiles_are_blank(
         page.goto(f"{live_server.url}{path}")
         page.wait_for_load_state("networkidle")
     # A click on the dispatch map searches from that point; the results page loads too.
-    page.click(".bw-map", position={"x": 300, "y": 300})
+    page.click(".folium-map", position={"x": 300, "y": 300})
     page.wait_for_url("**/dispatch/?place=*")
     page.wait_for_load_state("networkidle")
     page.click(".leaflet-marker-icon >> nth=0", force=True)
@@ -177,7 +187,7 @@ def test_dispatchers_search_lists_the_nearest_free_beds_in_order(
     assert rows.nth(0).locator("[data-bw-rank]").inner_text() == "1"
     # The point and the hospitals are on the map; the full one is dimmed there.
     assert page.evaluate("!!window.bedwatchMap.point")
-    assert "bw-out" in page.locator(f'.bw-pin[data-finess="{full.finess}"]').get_attribute("class")
+    assert "bw-out" in marker_class(page, full.finess)  # (it may sit in a cluster)
     assert page.js_errors == []
 
 
@@ -199,8 +209,8 @@ def test_a_live_change_updates_marker_popup_table_and_totals(
     unit = units["b"]
     assert unit.kind == "REA"
     dispatch_units(page, unit_event(unit, installed=10, available=9, occupied=1))
-    pin = page.locator(f'.leaflet-marker-icon .bw-pin[data-finess="{b.finess}"]')
-    assert pin.get_attribute("class") == "bw-pin bw-t-normal bw-f-fresh"
+    pin = page.locator(f'.leaflet-marker-icon.bw-pin[data-finess="{b.finess}"]')
+    assert {"bw-pin", "bw-t-normal", "bw-f-fresh"} <= classes(pin)
     assert pin.inner_text() == "9"
     popup_cell = page.locator(
         f'.leaflet-popup-content [data-unit-id="{unit.pk}"] [data-figure="available"]'
@@ -223,7 +233,7 @@ def test_map_and_figures_fit_control_room_screens_and_tablets(
     width, height = viewport
     # Nothing wider than the screen; the map and the totals are on the first screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= width
-    box = page.locator(".bw-map").bounding_box()
+    box = page.locator(".folium-map").bounding_box()
     assert box["width"] >= min(width * 0.45, 600) and box["height"] >= 320
     totals = page.locator(".bw-totals-table").bounding_box()
     if width >= 900:  # side by side: everything on one screen
@@ -253,8 +263,17 @@ def unit_event(unit, **figures) -> dict:  # noqa: ANN001
         "version": unit.version + 1,
         "updated_at": timezone.now().isoformat(),
         "freshness": "fresh",
-    }
-    return data | figures
+    } | figures
+    # The tensions the server adds to each unit it sends (beds/events.py), judged here on this
+    # unit alone (région 84's default thresholds).
+    add_tensions(
+        [data],
+        rows=[
+            (data["hospital"], unit.hospital.department_id, 90, 1, data["kind"])
+            + tuple(data[name] for name in FIGURES)
+        ],
+    )
+    return data
 
 
 def dispatch_units(page, *units: dict) -> None:  # noqa: ANN001
@@ -273,7 +292,7 @@ def test_a_popup_opened_after_a_live_change_shows_the_current_figures(
     (a, b, c), units = region_84_hospitals
     page = logged_in_page(chromium, live_server.url, carol)
     page.goto(f"{live_server.url}/maps/regions/84/")
-    page.wait_for_selector(".leaflet-marker-icon .bw-pin")
+    page.wait_for_selector(".leaflet-marker-icon.bw-pin")
     assert page.evaluate("Object.keys(window.bedwatchMap.popups).length") == 0  # none built
     dispatch_units(page, unit_event(units["a"], available=1, occupied=9))
     page.click(f'[data-bw-focus="{a.finess}"]')
@@ -383,4 +402,55 @@ def test_a_regions_table_shows_all_its_hospitals_at_once(chromium, live_server, 
     assert chip.get_attribute("data-available") == "0"
     # The no-script copy is not drawn by a browser that runs the page's script.
     assert page.locator("table.bw-fallback").count() == 0
+    assert page.js_errors == []
+
+
+def test_no_map_page_is_wider_than_a_phone(chromium, live_server, dave, region_84_hospitals):
+    page = logged_in_page(chromium, live_server.url, dave, viewport=(390, 844))
+    for path in (
+        "/maps/",
+        "/maps/regions/84/",
+        "/regions/84/table/",
+        "/dispatch/",
+        "/dispatch/?place=45.75%2C+4.85&kind=REA&min_available=1&radius_km=50",
+    ):
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+        # The legend is outside the map: it covers no marker.
+        legend = page.locator(".bw-legend")
+        if legend.count():
+            box = legend.bounding_box()
+            pane = page.locator(".bw-map-pane").bounding_box()
+            assert box["y"] >= pane["y"] + pane["height"] - 1, path
+    assert page.js_errors == []
+
+
+def test_the_national_map_shows_outlines_and_the_overseas_regions_one_tap_away(
+    chromium, live_server, dave, region_84_hospitals
+):
+    page = logged_in_page(chromium, live_server.url, dave)
+    page.goto(f"{live_server.url}/maps/")
+    # Départements (shaded) and régions drawn with no setting.
+    assert page.locator("path.bw-dept").count() == 101
+    assert page.locator("path.bw-dt-normal").count() >= 1  # the Rhône
+    page.wait_for_function("!!window.BedwatchMaps")
+    page.click("[data-bw-view] >> text=La Réunion")
+    page.wait_for_function("window.bedwatchMap.map.getCenter().lat < 0")
+    center = page.evaluate("window.bedwatchMap.map.getCenter()")
+    assert page.url.endswith("/maps/")  # the same page, another view
+    assert -21.5 < center["lat"] < -20.8 and 55.1 < center["lng"] < 55.9
+    assert page.js_errors == []
+
+
+def test_a_live_change_reshades_the_departement(chromium, live_server, carol, region_84_hospitals):
+    (a, b, c), units = region_84_hospitals
+    page = logged_in_page(chromium, live_server.url, carol)
+    page.goto(f"{live_server.url}/maps/regions/84/?kind=REA")
+    rhone = "path.bw-dept.bw-dt-normal"
+    assert page.locator(rhone).count() == 1  # 5 free of 20 REA beds in the Rhône
+    dispatch_units(page, unit_event(units["a"], available=0, occupied=10) | {
+        "department_tension": "saturated", "department_tension_all": "tension",
+    })  # fmt: skip
+    assert page.locator("path.bw-dept.bw-dt-saturated").count() == 1
     assert page.js_errors == []

@@ -14,7 +14,13 @@ from maps import builders
 from maps.builders import MapAssets, Outline, Thresholds, Tiles
 
 NOW = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
-ASSETS = MapAssets(leaflet_js="/static/vendor/leaflet/leaflet.js", leaflet_css="/static/l.css")
+ASSETS = MapAssets(
+    leaflet_js="/static/vendor/leaflet/leaflet.js",
+    leaflet_css="/static/l.css",
+    cluster_js="/static/vendor/leaflet.markercluster/leaflet.markercluster.js",
+    cluster_css=("/static/vendor/leaflet.markercluster/MarkerCluster.css",),
+)
+GEO = Path(__file__).resolve().parents[2] / "maps" / "geo"
 
 
 def unit(uid: int, *, kind: str = "REA", available: int = 3, hours: float | None = 1, **figures):  # noqa: ANN003, ANN201
@@ -71,9 +77,15 @@ def render(hospitals, **kwargs) -> builders.RenderedMap:  # noqa: ANN001, ANN003
 
 def data_of(hospitals, **kwargs) -> dict:  # noqa: ANN001, ANN003
     kwargs.setdefault("kind", None)
-    kwargs.setdefault("thresholds", {"84": Thresholds(90, 2)})
+    builders.with_tensions(hospitals, thresholds={"84": Thresholds(90, 2)})
     kwargs.setdefault("freshness_hours", {"fresh": 4, "ageing": 12, "stale": 24})
     return builders.page_data(hospitals, **kwargs)
+
+
+def shipped(name: str, codes: set[str] | None = None) -> Outline:
+    geo = json.loads((GEO / name).read_text())
+    features = [f for f in geo["features"] if codes is None or f["properties"]["code"] in codes]
+    return Outline(name.split(".")[0], {"type": "FeatureCollection", "features": features})
 
 
 def expand(data: dict) -> list[dict]:
@@ -101,7 +113,8 @@ def test_page_data_sends_each_hospital_with_units_once_in_compact_form():
     ]  # fmt: skip
     assert data["fields"]["unit"] == [
         "id", "kind", "label", "installed", "available", "occupied", "reserved", "closed",
-        "extra", "version", "updated_at", "freshness",
+        "extra", "version", "updated_at", "freshness", "tension", "hospital_tension",
+        "hospital_tension_all", "department_tension", "department_tension_all",
     ]  # fmt: skip
     assert all(isinstance(row, list) for row in data["hospitals"])
     a, b = expand(data)
@@ -113,24 +126,31 @@ def test_page_data_sends_each_hospital_with_units_once_in_compact_form():
     assert a["units"][1] == {name: source[name] for name in data["fields"]["unit"]}
     assert a["units"][1]["freshness"] == "stale" and b["units"][0]["updated_at"] is None
     assert b["finess"] == "690000002" and len(data["hospitals"]) == 2
-    # The rules and words the script needs, and the page's own values.
+    # The tensions judged on the server (no rule is sent to the page), and its words.
     assert data["kind"] == "REA" and data["page"] == "map"
-    assert data["thresholds"]["84"] == {"occupancy_pct": 90, "available_max": 2}
-    assert data["freshnessHours"]["stale"] == 24
+    assert "thresholds" not in data and "freshnessHours" not in data
+    assert a["units"][0]["tension"] == "normal"  # 3 free > 2 (the région's available_max)
+    assert a["units"][0]["hospital_tension"] == "normal"
+    assert a["units"][1]["department_tension"] == "normal"
+    assert data["freshnessSteps"][1] == [12 * 3600, "stale"]
     assert data["text"]["popupFigures"] == list(FIGURES_BY_USE)
     assert data["text"]["kinds"]["REA"] == "Réanimation adulte"
-    assert 'data-col="available"' in data["text"]["popupHead"]
-    assert data["text"]["admissions"] == "Admissions"
+    assert data["text"]["tensions"]["saturated"] == "saturé"
 
 
-def test_page_data_survives_json_and_has_no_markers_in_the_map_script():
-    hospitals = [hospital("690000001", [unit(1)], name="{{ 7 * 7 }} </script>")]
+def test_page_data_survives_json_and_markers_are_folium_geojson_in_a_cluster():
+    hospitals = [hospital("690000001", [unit(1, available=4)], name="{{ 7 * 7 }} </script>")]
     data = json.loads(json.dumps(data_of(hospitals)))
     assert expand(data)[0]["name"] == "{{ 7 * 7 }} </script>"
-    # Folium draws the base map only: markers come from the page data, in maps.js.
-    script = render(hospitals).script
-    assert "690000001" not in script and "L.marker(" not in script
-    assert "window.bedwatchMap = {map:" in script
+    # Folium draws the markers: points from GeoJSON, each with the class and text judged
+    # here, inside a cluster layer; the names of its layers go to the page's script.
+    out = render(hospitals)
+    assert "L.markerClusterGroup(" in out.script and "L.geoJson(" in out.script
+    assert '"finess": "690000001"' in out.script
+    assert '"className": "bw-pin bw-t-normal bw-f-fresh", "html": "4"' in out.script
+    assert "</script>" not in out.script  # names travel in the page data only
+    assert set(out.layers) == {"map", "cluster", "markers"}
+    assert f"var {out.layers['markers']} = L.geoJson(" in out.script
 
 
 @pytest.mark.parametrize(
@@ -186,37 +206,78 @@ def test_outlines_from_geojson(shared_dir):
         "features": [f for f in geo["features"] if f["properties"]["code"] == "84"],
     }
     out = render([hospital("690000001", [unit(1)])], outlines=[Outline("region", ara)])
-    assert "L.geoJson(" in out.script
+    assert out.script.count("L.geoJson(") == 2  # the outline and the markers
     assert '"code": "84"' in out.script
     assert '"fill": false' in out.script
-    # No outline configured: none drawn, the map still works.
-    assert "L.geoJson(" not in render([hospital("690000001", [unit(1)])]).script
+    # No outline given: the markers only, the map still works.
+    assert render([hospital("690000001", [unit(1)])]).script.count("L.geoJson(") == 1
 
 
-def test_kind_selector_and_legend():
+def test_kind_choices_and_legend():
     h = hospital("690000001", [unit(1, kind="REA"), unit(2, kind="BURN")])
-    out = render([h], kind="BURN")
-    assert "data-bw-kind-select" in out.script
-    assert re.search(r'option value=\\"BURN\\" selected', out.script)
-    assert "USIC" not in re.search(r"bw-kind-select.*?/select", out.script).group(0)
-    assert "bw-legend" in out.script and "Satur\\u00e9" in out.script  # JSON-escaped
+    assert builders.kind_choices([h]) == [("REA", "Réanimation adulte"), ("BURN", "Grands brûlés")]
+    legend = builders.legend_items()
+    assert ("bw-pin bw-t-saturated bw-f-fresh", "0", "Saturé : aucun lit libre") in legend[
+        "markers"
+    ]
+    assert [css for css, _ in legend["departments"]] == [
+        "bw-dt-normal", "bw-dt-tension", "bw-dt-saturated", "bw-dt-none",
+    ]  # fmt: skip
+    assert builders.legend_items(dispatch=True)["departments"] == []
+
+
+def test_departments_are_shaded_by_the_tension_of_the_chosen_kind():
+    full = hospital(
+        "690000001", [unit(1, kind="REA", available=0), unit(2, kind="USIC", available=8)]
+    )
+    rhone = shipped("departements.geojson", {"69", "01"})
+    # Ain (01) has no unit: shaded as such.
+    out = render([full], departments=rhone, kind="REA")
+    assert '"className": "bw-dept bw-dt-saturated"' in out.script
+    assert '"className": "bw-dept bw-dt-none"' in out.script
+    assert "departments" in out.layers
+    usic = render([full], departments=rhone, kind="USIC")
+    assert '"className": "bw-dept bw-dt-normal"' in usic.script
+    assert "bw-dt-saturated" not in usic.script
+    # Every kind together: 8 free of 20.
+    tensions = builders.department_tensions([full], kind=None, thresholds={})
+    assert tensions == {"69": "normal"}
+
+
+def test_shipped_outlines_cover_every_region_and_department_overseas_included():
+    regions = json.loads((GEO / "regions.geojson").read_text())["features"]
+    departments = json.loads((GEO / "departements.geojson").read_text())["features"]
+    assert {"01", "02", "03", "04", "06", "84", "94"} <= {f["properties"]["code"] for f in regions}
+    assert len(regions) == 18 and len(departments) == 101
+    assert {"971", "972", "973", "974", "976", "2A"} <= {
+        f["properties"]["code"] for f in departments
+    }
+    # Small enough for a national page (maps/geo/README.md).
+    assert (GEO / "regions.geojson").stat().st_size + (
+        GEO / "departements.geojson"
+    ).stat().st_size < 300_000
+
+
+def test_builders_override_no_private_folium_template():
+    source = Path(builders.__file__).read_text()
+    assert not re.search(r"\b_template\b", source)
+    assert not re.search(r"^class \w+\((folium|MacroElement|Element|Layer)", source, re.M)
 
 
 def test_no_outside_url_when_tiles_are_blank():
     hospitals = [hospital("690000001", [unit(1)])]
-    out = render(hospitals)
-    page = out.header + out.html + out.script
+    out = render(hospitals, departments=shipped("departements.geojson", {"69"}))
+    page = out.html + out.script
     assert not re.search(r"(https?:)?//[\w.-]+\.\w", page), re.findall(r"https?://\S+", page)
     for cdn in ("jsdelivr", "jquery", "bootstrap", "cloudflare", "fontawesome", "googleapis"):
         assert cdn not in page
-    assert '<script src="/static/vendor/leaflet/leaflet.js"></script>' in out.header
     assert "L.tileLayer" not in out.script
 
 
 def test_tiles_come_from_the_setting_only():
     tiles = Tiles(url="https://tiles.example.org/{z}/{x}/{y}.png", attribution="© OSM")
     out = render([hospital("690000001", [unit(1)])], tiles=tiles)
-    urls = set(re.findall(r"https?://[^\s\"']+", out.header + out.html + out.script))
+    urls = set(re.findall(r"https?://[^\s\"']+", out.html + out.script))
     assert urls == {"https://tiles.example.org/{z}/{x}/{y}.png"}
 
 
@@ -251,6 +312,23 @@ def test_dispatch_rows_keep_order():
     assert [r.hospital["finess"] for r in near_first] == ["690000001", "690000002"]
 
 
+def test_dispatch_markers_below_the_minimum_are_dimmed():
+    m = builders.dispatch_map(
+        [
+            hospital("690000001", [unit(1, available=1)]),
+            hospital("690000002", [unit(2, available=5)]),
+        ],
+        point=(45.75, 4.85),
+        radius_km=30,
+        kind="REA",
+        min_available=2,
+        assets=ASSETS,
+    )
+    script = builders.render_map(m).script
+    assert '"className": "bw-pin bw-t-tension bw-f-fresh bw-out", "html": "1"' in script
+    assert '"className": "bw-pin bw-t-normal bw-f-fresh", "html": "5"' in script
+
+
 def test_dispatch_map_shows_point_radius_and_candidates():
     m = builders.dispatch_map(
         [hospital("690000001", [unit(1)])],
@@ -259,6 +337,19 @@ def test_dispatch_map_shows_point_radius_and_candidates():
         kind="REA",
         assets=ASSETS,
     )
-    script = builders.render_map(m).script
-    assert "L.circle(" in script and '"radius": 30000' in script
-    assert "window.bedwatchMap.point" in script
+    out = builders.render_map(m)
+    assert "L.circle(" in out.script and '"radius": 30000' in out.script
+    assert f"var {out.layers['point']} = L.marker(" in out.script
+    assert '"className": "bw-point"' in out.script
+
+
+def test_a_layer_control_hides_the_shading_the_outlines_or_the_hospitals():
+    out = render(
+        [hospital("690000001", [unit(1)])],
+        departments=shipped("departements.geojson", {"69"}),
+        outlines=[shipped("regions.geojson", {"84"})],
+    )
+    assert "L.control.layers(" in out.script
+    control = out.script[out.script.index("L.control.layers(") - 600 :]
+    for name in ("tension du type choisi", "gions", "tablissements"):
+        assert name in control, name

@@ -91,7 +91,7 @@ def test_a_report_changes_marker_popup_and_table_without_reload(chromium, demo_s
 
     started = time.monotonic()
     report(server, server.token, rea, new_available)
-    pin = page.locator(f'.leaflet-marker-icon .bw-pin[data-finess="{HERRIOT}"]')
+    pin = page.locator(f'.leaflet-marker-icon.bw-pin[data-finess="{HERRIOT}"]')
     expect(pin).to_have_text(str(expected_total), timeout=WAIT_MS)
     elapsed = time.monotonic() - started
     expect(popup_cell).to_have_text(str(new_available), timeout=WAIT_MS)
@@ -132,7 +132,9 @@ def test_a_hospital_drops_out_of_dispatch_results_when_its_last_bed_is_taken(chr
     expect(page.locator("[data-bw-results] tbody tr:visible [data-bw-rank]").first).to_have_text(
         "1"
     )
-    assert "bw-out" in page.locator(f'.bw-pin[data-finess="{CROIX_ROUSSE}"]').get_attribute("class")
+    assert "bw-out" in page.evaluate(
+        f"window.bedwatchMap.markers['{CROIX_ROUSSE}'].options.icon.options.className"
+    )
 
     # A bed frees up again: it comes back, first.
     report(server, server.token, rea, 2)

@@ -29,7 +29,7 @@ def map_data(response) -> dict:  # noqa: ANN001
     """The page's #bw-map-data, its hospitals expanded into the API's objects."""
     html = response.content.decode()
     found = re.search(
-        r'<script id="bw-map-data" type="application/json">(.*?)</script>', html, re.S
+        r'<script id="bw-map-data" type="application/json"[^>]*>(.*?)</script>', html, re.S
     )
     assert found, "no #bw-map-data"
     data = json.loads(found[1])
@@ -179,18 +179,44 @@ def test_pages_load_nothing_from_another_host(dave, world, settings):
 
 
 @pytest.mark.django_db
-def test_outlines_are_drawn_when_the_operator_provides_them(carol, world, settings, shared_dir):
-    geo = shared_dir / "data" / "geo"
-    settings.BEDWATCH_REGIONS_GEOJSON = str(geo / "regions-simplified.geojson")
-    settings.BEDWATCH_DEPARTMENTS_GEOJSON = str(geo / "departements-simplified.geojson")
+def test_outlines_ship_with_the_project_and_are_drawn_with_no_setting(carol, dave, world, settings):
+    settings.BEDWATCH_REGIONS_GEOJSON = ""
+    settings.BEDWATCH_DEPARTMENTS_GEOJSON = ""
     html = client_for(carol).get("/maps/regions/84/").content.decode()
-    assert html.count("L.geoJson(") == 2
-    assert '"code": "69"' in html and '"code": "75"' not in html  # only the région's départements
-    settings.BEDWATCH_DEPARTMENTS_GEOJSON = (
-        "/nonexistent.geojson"  # a bad path: no outline, no error
+    # The région's départements (shaded), its outline, the markers.
+    assert html.count("L.geoJson(") == 3
+    assert '"code": "69"' in html and '"code": "75"' not in html
+    assert '"className": "bw-dept bw-dt-normal"' in html  # the Rhône's beds: 3 free of 10
+    national = client_for(dave).get("/maps/").content.decode()
+    assert national.count("L.geoJson(") == 3
+    assert '"code": "971"' in national and '"code": "06"' in national  # overseas included
+    # The overseas régions, one tap away.
+    assert national.count("data-bw-view=") == 6
+
+
+@pytest.mark.django_db
+def test_an_operators_outline_files_replace_the_shipped_ones(carol, world, settings, tmp_path):
+    only_rhone = tmp_path / "departements.geojson"
+    only_rhone.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"code": "69", "nom": "Rhone maison"},
+                        "geometry": {"type": "Point", "coordinates": [4.8, 45.7]},
+                    }
+                ],
+            }
+        )
     )
+    settings.BEDWATCH_DEPARTMENTS_GEOJSON = str(only_rhone)
+    html = client_for(carol).get("/maps/regions/84/").content.decode()
+    assert "Rhone maison" in html and '"code": "01"' not in html
+    settings.BEDWATCH_DEPARTMENTS_GEOJSON = "/nonexistent.geojson"  # a bad path: none, no error
     response = client_for(carol).get("/maps/regions/84/")
-    assert response.status_code == 200 and response.content.decode().count("L.geoJson(") == 1
+    assert response.status_code == 200 and response.content.decode().count("L.geoJson(") == 2
 
 
 # --- dispatch -------------------------------------------------------------------------------
@@ -345,19 +371,23 @@ def test_map_pages_are_french_by_default_and_english_on_request(dave, world):
 
 @pytest.mark.django_db
 def test_map_hospitals_are_the_apis_hospitals_with_units(dave, carol, world):
-    """The map's plain-row read gives what the ORM reference and the API give, in scope."""
+    """The map's plain-row read gives the hospitals as `hospital_to_dict` shapes them, in scope."""
     from django.utils import timezone
 
+    from beds.selectors import hospital_to_dict
     from maps.selectors import map_hospitals
-    from tests.reference import hospital_rows, reference_dicts
 
     HospitalFactory(name="Sans unité")
     closed = HospitalFactory(name="Fermé", active=False)
     UnitFactory(hospital=closed)
     UnitFactory(hospital=world[0].hospital, kind=UnitKind.USIC, label="B", updated_at=None)
     now = timezone.now()
-    rows = hospital_rows(hospitals=HospitalFactory._meta.model.objects.all(), now=now)
-    expected = reference_dicts([r for r in rows if r.units], now=now)
+    expected = [
+        hospital_to_dict(h, now=now, units=h.units.order_by("kind", "label"))
+        for h in HospitalFactory._meta.model.objects.filter(active=True, units__isnull=False)
+        .distinct()
+        .order_by("name", "finess")
+    ]
     assert map_hospitals(user=dave, region=None, now=now) == expected
     assert [h["finess"] for h in expected] == ["690783154", "750100125"]
     # A coordinator's national map: their régions only; a région's map: that région only.
@@ -375,3 +405,16 @@ def test_the_national_pages_no_script_table_has_every_unit_in_scope_as_text(dave
     assert f'<tr data-unit-id="{unit.pk}" data-available="4">' in fallback
     assert "&lt;b&gt;Gras&lt;/b&gt; &amp; Cie" in fallback and "<b>" not in fallback
     assert "&lt;i&gt;Réa&lt;/i&gt;" in fallback and "04 72 11 00 00" in fallback
+
+
+@pytest.mark.django_db
+def test_a_regions_map_tells_its_own_time_zone_and_the_national_map_each_hospitals(erin, world):
+    guadeloupe = HospitalFactory(department=Department.objects.get(code="971"), finess="970100001")
+    UnitFactory(hospital=guadeloupe)
+    html = client_for(erin).get("/maps/regions/01/").content.decode()
+    assert '<html lang="fr" data-time-zone="America/Guadeloupe">' in html
+    assert "America/Guadeloupe" in html.split("data-bw-zone-note")[1][:200]
+    national = client_for(erin).get("/maps/")
+    assert 'data-time-zone="Europe/Paris"' in national.content.decode()
+    zones = map_data(national)["timeZones"]
+    assert zones == {"01": "America/Guadeloupe", "84": "Europe/Paris", "11": "Europe/Paris"}

@@ -21,7 +21,7 @@ def created_from_history(apps, schema_editor):  # noqa: ANN001, ANN201
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('beds', '0001_initial'),
+        ('beds', '0002_hospital_staff'),
     ]
 
     operations = [

@@ -55,7 +55,7 @@ def hash_drf_tokens(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0003_api_token"),
+        ("accounts", "0004_api_token"),
     ]
 
     operations = [
