@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from accounts.models import ApiToken, User
 from accounts.services import token_create
@@ -306,3 +307,39 @@ def test_changes_made_while_the_file_is_written_are_left_out_consistently(
     assert CapacityReport.objects.filter(unit=rea.pk).latest("version").version == version
     assert not Hospital.objects.filter(finess="690000999").exists()
     assert not Unit.objects.filter(label="Nouvelle").exists()
+
+
+@pytest.mark.django_db
+def test_the_archive_holds_token_digests_never_keys(world, tmp_path):
+    path = tmp_path / "bedwatch.json"
+    call_command("export_all", str(path), "--include-credentials", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    text = path.read_text(encoding="utf-8")
+    assert world["dave_key"] not in text
+    dave = next(a for a in json.loads(text)["accounts"] if a["username"] == "dave")
+    assert [set(t) for t in dave["tokens"]] == [{"digest", "created", "expires"}]
+
+
+@pytest.mark.django_db
+def test_an_archive_from_before_hashed_tokens_restores_its_keys(world, tmp_path):
+    path = tmp_path / "bedwatch.json"
+    call_command("export_all", str(path), "--include-credentials", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    data = json.loads(path.read_text(encoding="utf-8"))
+    # As format version 1 wrote it before: the key itself, under `token`.
+    for account in data["accounts"]:
+        account.pop("tokens")
+        account["token"] = None
+    dave = next(a for a in data["accounts"] if a["username"] == "dave")
+    dave["token"] = {
+        "key": "0123456789abcdef0123456789abcdef01234567",
+        "created": "2024-01-01T00:00:00+00:00",
+    }
+    path.write_text(json.dumps(data), encoding="utf-8")
+    wipe()
+
+    call_command("import_all", str(path), stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    client = token_client(None)
+    client.credentials(HTTP_AUTHORIZATION="Token 0123456789abcdef0123456789abcdef01234567")
+    assert client.get("/api/v1/hospitals/").status_code == 200
+    assert ApiToken.objects.get().expires > timezone.now()
