@@ -19,7 +19,8 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py compilemessages --ignore=.venv >/dev/null 2>&1 || true
-	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application
+	# One process: Daphne serves HTTP and the live sockets (production splits them: Procfile).
+	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 lint: install
 	$(VENV)/bin/ruff check .

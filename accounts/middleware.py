@@ -13,7 +13,7 @@ LOGIN_PATHS = frozenset({"/accounts/login/", "/admin/login/"})
 
 
 class PasswordChecksBusyMiddleware:
-    """A login submitted while every password-check slot of this worker is taken
+    """A login submitted while every password-check slot is taken
     (accounts/backends.py) is answered at once with 503 and `Retry-After`: nothing was checked
     nor counted.
 
@@ -28,9 +28,10 @@ class PasswordChecksBusyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method == "POST" and request.path in self.login_paths:
             slots = password_checks()
-            if not slots.acquire(blocking=False):
+            slot = slots.acquire()
+            if slot is None:
                 return busy(request)
-            slots.release()
+            slots.release(slot)
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:

@@ -7,7 +7,7 @@ class BedsConfig(AppConfig):
 
     def ready(self) -> None:
         from beds.events import audience_snapshot
-        from realtime.hub import set_snapshot_provider
+        from realtime.snapshots import set_snapshot_provider
 
         # The live feed's first message is a snapshot of beds; realtime/ does not know beds.
         set_snapshot_provider(audience_snapshot)

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 # Debian's Chromium, never a downloaded browser; the flags keep it off the (closed) network.
-# The browser tests launch it the same way (tests/conftest.py imports these two).
+# The browser tests launch it the same way (tests/conftest.py).
 CHROMIUM = os.getenv("BEDWATCH_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
     "--headless",
@@ -69,7 +69,7 @@ async def national_map(ctx, *, runs: int = 3) -> dict:  # noqa: ANN001
 
     hospitals = await asyncio.to_thread(_map_account)
     group = ctx.start_app(offset=0, workers=1)
-    base = f"http://127.0.0.1:{group.procs[0].port}"
+    base = f"http://127.0.0.1:{group.http_ports[0]}"
     timings = []
     try:
         async with async_playwright() as p:

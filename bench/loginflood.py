@@ -9,8 +9,10 @@ worker trusting one proxy as in production): a distributed flood, which the per-
 lockout cannot stop, so it measures the cap on password checks. `--one-address` floods from
 one address instead, which the lockout stops after 20 attempts.
 
-The worker is started by `Context.start_app` like every other scenario (the Procfile's `web:`
-line unless `--server` says otherwise), with the production password hasher.
+The app is started by `Context.start_app` like every other scenario (the Procfile's `web:`
+process, gunicorn with WEB_CONCURRENCY workers, and one `ws:` process, unless `--server` says
+otherwise), with the production password hasher; logins and reports go to the same `web:`
+process.
 """
 
 from __future__ import annotations
@@ -151,7 +153,7 @@ async def measure(
     await asyncio.to_thread(lambda: AccessAttempt.objects.all().delete())
     group = ctx.start_app(offset=0, workers=1, env={"BEDWATCH_PROXY_COUNT": "1"})
     try:
-        port = group.procs[0].port
+        port = group.http_ports[0]
         poster = run.Poster(ctx, [port], conns_per_port=8)
         await poster.closed_loop(2, 1.0)  # warm the worker's connections and caches
         poster.reset()

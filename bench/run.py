@@ -43,6 +43,8 @@ class Context:
     log_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="bedwatch-bench-")))
     dataset: dict[str, int] = field(default_factory=dict)
     profile: bool = False
+    # gunicorn workers of the `web:` process (the Procfile's default).
+    web_concurrency: int = 2
     _addr: int = 10
 
     @property
@@ -89,10 +91,11 @@ class Context:
 
     def socket_specs(self, group: servers.Group, sockets: int) -> list[dict]:
         """`sockets` dispatcher sockets on the audience, dealt round-robin over the workers."""
+        ports = group.socket_ports
         return [
             {
                 "host": "127.0.0.1",
-                "port": group.procs[i % len(group.procs)].port,
+                "port": ports[i % len(ports)],
                 "path": self.socket_path(),
                 "headers": {"Authorization": f"Token {self.tokens['dispatcher']}"},
             }
@@ -102,16 +105,40 @@ class Context:
     def start_app(
         self, offset: int = 0, workers: int | None = None, env: dict[str, str] | None = None
     ) -> servers.Group:
-        """The app's workers, as every scenario starts them (`env` adds to `server_env`)."""
+        """The app as production runs it: `workers` `ws:` processes for the sockets and one
+        `web:` process (gunicorn, WEB_CONCURRENCY workers) for the reports and searches; or
+        `workers` processes of a one-process preset serving both. `env` adds to `server_env`."""
         ports = self.ports(offset, workers)
         servers.ensure_free(ports)
-        return servers.start(
+        group = servers.start(
             name=f"app-{self.server}",
             command=self.command,
             ports=ports,
             env={**self.server_env(), **(env or {})},
             log_dir=self.log_dir,
         )
+        if self.server != "procfile":
+            return group
+        web_port = self.port_base + offset + 40
+        try:
+            servers.ensure_free([web_port])
+            web = servers.start(
+                name="web",
+                command=servers.procfile_line("web"),
+                ports=[web_port],
+                env={
+                    "WEB_CONCURRENCY": str(self.web_concurrency),
+                    **self.server_env(),
+                    **(env or {}),
+                },
+                log_dir=self.log_dir,
+            )
+        except BaseException:
+            group.stop()
+            raise
+        group.add(web)
+        group.http_ports = [web_port]
+        return group
 
 
 # -- set-up -----------------------------------------------------------------------------------
@@ -146,6 +173,8 @@ def setup(ctx: Context, *, dataset: str, fresh: bool) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    # The web: process runs with DEBUG off: whitenoise serves STATIC_ROOT, as in production.
+    call_command("collectstatic", interactive=False, verbosity=0)
     from beds.models import Hospital, Unit
 
     if dataset == "gisco":
@@ -440,15 +469,15 @@ async def fanout(
     result: dict = {"target": target, "server": names[target]}
     try:
         await asyncio.sleep(1.0)
-        idle_rss = servers.rss_bytes(group.pids())
+        idle_rss = servers.rss_bytes(group.socket_pids())
         specs = ctx.socket_specs(group, sockets)
         connect = await pool.connect(specs, concurrency=concurrency, local_addrs=ctx.local_addrs())
         result["connect"] = connect
         await asyncio.sleep(2.0)
-        connected_rss = servers.rss_bytes(group.pids())
+        connected_rss = servers.rss_bytes(group.socket_pids())
         result["rss_per_socket"] = (connected_rss - idle_rss) / max(1, connect["ok"])
         if target == "app":
-            load: Poster | BarePublisher = Poster(ctx, [p.port for p in group.procs])
+            load: Poster | BarePublisher = Poster(ctx, group.http_ports)
         elif target == "hub":
             load = HubPublisher(ctx, await asyncio.to_thread(sample_change_event, ctx))
         else:
@@ -516,14 +545,14 @@ async def throughput(ctx: Context, *, concurrency: int, duration: float) -> dict
     group = ctx.start_app(offset=0)
     try:
         before = await asyncio.to_thread(count)
-        poster = Poster(ctx, [p.port for p in group.procs], conns_per_port=concurrency)
+        poster = Poster(ctx, group.http_ports, conns_per_port=concurrency)
         meter = servers.Meter(group.pids())
         await poster.closed_loop(2, 1.0)  # warm the workers' connections and caches
         poster.reset()
         spies = (
             servers.profile(group, seconds=duration - 1, out_dir=ctx.log_dir) if ctx.profile else []
         )
-        elapsed = await poster.closed_loop(concurrency * len(group.procs), duration)
+        elapsed = await poster.closed_loop(concurrency * len(group.http_ports), duration)
         for spy in spies:
             spy.wait()
         usage = meter.result()
@@ -537,7 +566,7 @@ async def throughput(ctx: Context, *, concurrency: int, duration: float) -> dict
             "statuses": poster.statuses,
             "latency": summarise(poster.latencies),
             "usage": usage,
-            "concurrency": concurrency * len(group.procs),
+            "concurrency": concurrency * len(group.http_ports),
         }
     finally:
         group.stop()
@@ -595,7 +624,7 @@ async def near(ctx: Context, *, queries: int, radius_km: float = 50.0) -> dict:
     try:
         conn = HTTPConnection(
             "127.0.0.1",
-            group.procs[0].port,
+            group.http_ports[0],
             headers={"Authorization": f"Token {ctx.tokens['dispatcher']}"},
         )
         over_http = []
@@ -630,13 +659,13 @@ async def connect_burst(ctx: Context, *, sockets: int, concurrency: int) -> dict
     pool = clients.Pool(ctx.client_procs)
     try:
         await asyncio.sleep(1.0)
-        idle_rss = servers.rss_bytes(group.pids())
+        idle_rss = servers.rss_bytes(group.socket_pids())
         specs = ctx.socket_specs(group, sockets)
         meter = servers.Meter(group.pids())
         result = await pool.connect(specs, concurrency=concurrency, local_addrs=ctx.local_addrs())
         usage = meter.result()
         await asyncio.sleep(5.0)  # let the connection burst's garbage go
-        rss = servers.rss_bytes(group.pids())
+        rss = servers.rss_bytes(group.socket_pids())
         open_now = sum(await pool.call("open"))
         latencies = result.pop("latencies")
         return {

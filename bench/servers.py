@@ -16,7 +16,8 @@ from pathlib import Path
 from bench.data import repo_dir
 
 APP = "config.asgi:application"
-# Alternatives to the Procfile, to compare ASGI servers on the same run (`--server`).
+# Alternatives to the Procfile's two process kinds: one ASGI process serving HTTP and sockets
+# (`make run`'s layout), to compare servers on the same run (`--server`).
 PRESETS = {
     "daphne": f"daphne -b 127.0.0.1 -p $PORT -v 0 {APP}",
     "uvicorn": f"uvicorn {APP} --host 127.0.0.1 --port $PORT --ws websockets --loop asyncio"
@@ -36,19 +37,20 @@ PRESETS = {
 }
 
 
-def procfile_web(path: Path | None = None) -> str:
-    """The command of the Procfile's `web:` line."""
+def procfile_line(kind: str, path: Path | None = None) -> str:
+    """The command of the Procfile's `kind:` line (`web`, `ws`)."""
     path = path or repo_dir() / "Procfile"
     for line in path.read_text().splitlines():
         name, sep, command = line.partition(":")
-        if sep and name.strip() == "web":
+        if sep and name.strip() == kind:
             return command.strip()
-    raise ValueError(f"{path} has no `web:` line")
+    raise ValueError(f"{path} has no `{kind}:` line")
 
 
 def server_command(server: str) -> str:
+    """The socket workers' command: the Procfile's `ws:` line, or a one-process preset."""
     if server == "procfile":
-        return procfile_web()
+        return procfile_line("ws")
     if server in PRESETS:
         return PRESETS[server]
     raise ValueError(f"unknown server {server!r}: use procfile or one of {', '.join(PRESETS)}")
@@ -68,9 +70,17 @@ class Proc:
 
 @dataclass
 class Group:
-    """Processes started together and stopped together (each in its own process group)."""
+    """Processes started together and stopped together (each in its own process group).
+
+    `socket_ports` take the sockets and `http_ports` the reports and searches: the `ws:` and
+    `web:` processes of the Procfile, or the same ports for a one-process preset."""
 
     procs: list[Proc] = field(default_factory=list)
+    socket_ports: list[int] = field(default_factory=list)
+    http_ports: list[int] = field(default_factory=list)
+
+    def add(self, other: Group) -> None:
+        self.procs += other.procs
 
     def stop(self) -> None:
         for proc in self.procs:
@@ -89,6 +99,12 @@ class Group:
     def pids(self) -> list[int]:
         """Every process of the groups (a server may fork workers or helpers)."""
         return [pid for proc in self.procs for pid in _tree(proc.pid)]
+
+    def socket_pids(self) -> list[int]:
+        """The processes holding the sockets (memory per socket is measured on them alone)."""
+        return [
+            pid for proc in self.procs if proc.port in self.socket_ports for pid in _tree(proc.pid)
+        ]
 
 
 def _tree(pid: int) -> list[int]:
@@ -124,6 +140,7 @@ def start(
             start_new_session=True,
         )
         group.procs.append(Proc(name=f"{name}-{i}", port=port, popen=popen, log=log))
+    group.socket_ports = group.http_ports = list(ports)
     try:
         for proc in group.procs:
             wait_port(proc)

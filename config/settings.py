@@ -1,6 +1,6 @@
 """Bedwatch settings: one module, every value from the environment with a working default.
 
-A fresh clone runs on SQLite and the in-memory channel layer; `DATABASE_URL` and `REDIS_URL`
+A fresh clone runs on SQLite with the live feed in memory; `DATABASE_URL` and `REDIS_URL`
 switch to PostgreSQL and Redis. Bad values stop the start-up with a message naming the variable.
 """
 
@@ -115,6 +115,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files under gunicorn (the `web:` processes), before any other work.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Early: refuses a login at once while this worker's password checks are all busy.
@@ -129,6 +131,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [
@@ -163,8 +166,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several writers (web, websocket snapshots, imports) share one file: wait rather than fail.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     DATABASES["default"].setdefault("TEST", {})["NAME"] = os.getenv("SQLITE_TEST_NAME") or None
-# Under ASGI each request runs in its own thread and opens its own PostgreSQL connection (~5 ms,
-# more than the request's queries): production takes them from a pool (docs/performance.md).
+# Opening a PostgreSQL connection costs more than a report's queries (~5 ms): production keeps
+# them, either per gunicorn worker (DATABASE_CONN_MAX_AGE) or in a pool per process.
 DATABASE_POOL_MAX_SIZE = envint("DATABASE_POOL_MAX_SIZE", "0")
 if DATABASE_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     if DATABASES["default"].get("CONN_MAX_AGE"):
@@ -183,24 +186,9 @@ if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
         f"REDIS_URL={REDIS_URL!r} must start with redis://, rediss:// or unix://"
     )
 
-if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                # redis-py 8 fails a burst of connections past its pool size instead of waiting.
-                "hosts": [
-                    {
-                        "address": REDIS_URL,
-                        "max_connections": envint("REDIS_MAX_CONNECTIONS", "1000", minimum=1),
-                    }
-                ],
-                "capacity": 1000,
-            },
-        }
-    }
-else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# No CHANNEL_LAYERS: the live feed's broker is realtime/broker.py (Redis pub/sub when
+# REDIS_URL is set, memory otherwise); docs/realtime.md says why not Channels' layers.
+REDIS_MAX_CONNECTIONS = envint("REDIS_MAX_CONNECTIONS", "1000", minimum=1)
 
 # The cache holds the API throttles' counters: on Redis every worker shares them; without
 # Redis each process counts alone.
@@ -239,10 +227,13 @@ AXES_LOCKOUT_CALLABLE = "accounts.throttling.locked_out"
 # A success does not wipe the failures counted: one valid account must not reset an address.
 AXES_RESET_ON_SUCCESS = False
 AXES_VERBOSE = False
-# Password checks a worker runs at once; a login finding none free waits this long (seconds),
-# then is told to try again shortly (503), so that a login flood cannot starve report writes.
-BEDWATCH_PASSWORD_CHECKS = envint("BEDWATCH_PASSWORD_CHECKS", "2", minimum=1)
+# Password checks run at once on this host, all web workers together (keep it below
+# WEB_CONCURRENCY); a login finding none free waits BEDWATCH_PASSWORD_CHECK_WAIT seconds, then is
+# told to try again shortly (503), so that a login flood cannot starve report writes.
+BEDWATCH_PASSWORD_CHECKS = envint("BEDWATCH_PASSWORD_CHECKS", "1", minimum=1)
 BEDWATCH_PASSWORD_CHECK_WAIT = envfloat("BEDWATCH_PASSWORD_CHECK_WAIT", "0")
+# Where the slots' lock files live (one per slot; default: the system's temporary folder).
+BEDWATCH_PASSWORD_CHECK_DIR = os.getenv("BEDWATCH_PASSWORD_CHECK_DIR", "")
 
 LOGIN_URL = "/accounts/login/"
 # A session lasts one shift: a browser left logged in on a ward stops working by the next one.
@@ -262,11 +253,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else []
 # Leaflet from the xstatic-leaflet package, served by the app itself (no CDN).
 STATICFILES_DIRS.append(("vendor/leaflet", xstatic.pkg.leaflet.BASE_DIR))
-# Daphne serves /static/ itself unless a reverse proxy does (then set BEDWATCH_SERVE_STATIC=0).
-BEDWATCH_SERVE_STATIC = envbool("BEDWATCH_SERVE_STATIC", "1")
-# HTTP requests run whole in a pool of this many threads per worker (config/http.py); 0 goes
-# back to Django's ASGI handler, which hands every middleware to a thread separately.
-BEDWATCH_HTTP_THREADS = envint("BEDWATCH_HTTP_THREADS", "16")
+# whitenoise serves STATIC_ROOT (`collectstatic`); in DEBUG it finds files where they are.
 # A valid API token is remembered by each worker this long (accounts/authentication.py): a token
 # revoked or a user deactivated from another process stops working within it. 0: looked up
 # every time.
@@ -278,6 +265,12 @@ BEDWATCH_TOKEN_DAYS = envint("BEDWATCH_TOKEN_DAYS", "90", minimum=1)
 # session, or access changed without a signal (QuerySet.update, SQL), closes its sockets within
 # it. A few queries per user, credential and feed; 0: only when a change asks.
 BEDWATCH_ACCESS_RECHECK_SECONDS = envfloat("BEDWATCH_ACCESS_RECHECK_SECONDS", "300")
+# Each ws: worker tells every socket this often whether its feed is live (a `status` message,
+# docs/realtime.md); a page that hears nothing for two of them shows "connection lost". 0: never.
+BEDWATCH_HEARTBEAT_SECONDS = envfloat("BEDWATCH_HEARTBEAT_SECONDS", "2")
+# A socket may ask for a fresh snapshot (`resync`) once per this many seconds; asking again
+# sooner closes it with 4429 (docs/realtime.md). 0: no limit.
+BEDWATCH_RESYNC_MIN_SECONDS = envfloat("BEDWATCH_RESYNC_MIN_SECONDS", "5")
 
 # Behind a TLS-terminating reverse proxy (production, docs/deployment.md): trust its
 # X-Forwarded-Proto, send cookies over HTTPS only, redirect plain HTTP and ask browsers for HSTS.

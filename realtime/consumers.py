@@ -1,9 +1,10 @@
-"""Live feed sockets (DESIGN §4): one consumer per socket, fed by the process hub."""
+"""Live feed sockets: one consumer per socket, fed by the process hub (docs/realtime.md)."""
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from importlib import import_module
 
@@ -13,7 +14,13 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from accounts.scopes import national_can_read, region_can_read
-from realtime.hub import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, Member, get_hub
+from realtime.fanout import (
+    CLOSE_FORBIDDEN,
+    CLOSE_TOO_MANY_RESYNCS,
+    CLOSE_UNAUTHENTICATED,
+    Member,
+)
+from realtime.hub import get_hub
 from realtime.middleware import DIRECT_SEND, TOKEN_CREDENTIAL, token_key, user_for_token
 from realtime.publisher import NATIONAL, credential_id, region_audience
 from regions.models import Region
@@ -28,9 +35,8 @@ class AudienceConsumer(AsyncWebsocketConsumer):
     (4401/4403, docs/realtime.md).
     """
 
-    # No channel layer per socket: the hub fans out (a layer would add a Redis reader per socket).
-    channel_layer_alias = "bedwatch-no-layer"
     member: Member | None = None
+    last_resync: float | None = None
 
     async def audience(self, user) -> str | None:  # noqa: ANN001
         """The audience `user` may follow on this path, or None to refuse."""
@@ -63,9 +69,25 @@ class AudienceConsumer(AsyncWebsocketConsumer):
         except ValueError:
             message = None
         if isinstance(message, dict) and message.get("type") == "resync" and self.member:
+            if not self.resync_allowed():
+                logger.warning(
+                    "realtime: a socket of %s asked to resync too often", self.member.audience
+                )
+                await self.close(code=CLOSE_TOO_MANY_RESYNCS)
+                return
             await get_hub().resync(self.member)
             return
         await self.send(text_data=json.dumps({"type": "error", "detail": "unknown message"}))
+
+    def resync_allowed(self) -> bool:
+        """One `resync` per BEDWATCH_RESYNC_MIN_SECONDS: each costs a snapshot (a national one
+        is ~800 KiB), so a client asking in a loop is closed (4429) instead of served."""
+        every = float(getattr(settings, "BEDWATCH_RESYNC_MIN_SECONDS", 0) or 0)
+        now = time.monotonic()
+        if every > 0 and self.last_resync is not None and now - self.last_resync < every:
+            return False
+        self.last_resync = now
+        return True
 
     async def send_text(self, text: str) -> None:
         await self.send(text_data=text)

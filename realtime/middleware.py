@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
+from urllib.parse import urlsplit
 
 from channels.db import database_sync_to_async
 from channels.security.websocket import WebsocketDenier
@@ -88,7 +88,8 @@ def token_key(scope: dict) -> str | None:
 
 
 class OriginValidator:
-    """Browsers always send `Origin`: it must name one of ALLOWED_HOSTS (or a trusted origin).
+    """Browsers always send `Origin`: it must be the site's own origin (scheme, host and port)
+    or one of CSRF_TRUSTED_ORIGINS, as Django's CSRF check asks of a form.
 
     A client without `Origin` is a program, not a page another site opened: it is let through
     only with an `Authorization` header, since a cookie alone proves nothing about who drives it.
@@ -103,17 +104,63 @@ class OriginValidator:
         return await WebsocketDenier()(scope, receive, send)
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin_tuple(origin: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an `http(s)://host[:port]` origin, None if it is not one."""
+    try:
+        parsed = urlsplit(origin.strip().lower())
+        port = parsed.port
+    except ValueError:
+        return None
+    if parsed.scheme not in DEFAULT_PORTS or not parsed.hostname or parsed.path not in ("", "/"):
+        return None
+    return parsed.scheme, parsed.hostname, port or DEFAULT_PORTS[parsed.scheme]
+
+
+def own_origin(scope: dict) -> tuple[str, str, int] | None:
+    """The origin a page of this site has when it opens this socket: the scheme the client
+    used (wss: https; behind a TLS proxy, its SECURE_PROXY_SSL_HEADER), the `Host` header's
+    host and port. None when `Host` is missing or not in ALLOWED_HOSTS."""
+    host = _header(scope, b"host")
+    if not host:
+        return None
+    domain, port = split_domain_port(host.lower())
+    allowed = list(settings.ALLOWED_HOSTS)
+    if settings.DEBUG and not allowed:
+        allowed = [".localhost", "127.0.0.1", "[::1]"]
+    if not domain or not validate_host(domain, allowed):
+        return None
+    scheme = "https" if scope.get("scheme") in ("wss", "https") else "http"
+    proxy_header = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    if proxy_header:
+        name, value = proxy_header
+        header_name = name.removeprefix("HTTP_").lower().replace("_", "-").encode("latin1")
+        forwarded = _header(scope, header_name)
+        if forwarded is not None:
+            scheme = "https" if forwarded.split(",")[0].strip() == value else "http"
+    try:
+        number = int(port) if port else DEFAULT_PORTS[scheme]
+    except ValueError:
+        return None
+    return scheme, domain, number
+
+
 def origin_allowed(scope: dict) -> bool:
     origin = _header(scope, b"origin")
     if origin is None:
         return _header(scope, b"authorization") is not None
-    if origin in settings.CSRF_TRUSTED_ORIGINS:
-        return True
-    parsed = urlparse(origin)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+    claimed = _origin_tuple(origin)
+    if claimed is None:
         return False
-    host, _port = split_domain_port(parsed.netloc)
-    allowed = list(settings.ALLOWED_HOSTS)
-    if settings.DEBUG and not allowed:
-        allowed = [".localhost", "127.0.0.1", "[::1]"]
-    return validate_host(host or parsed.hostname, allowed)
+    trusted = (_origin_tuple(o) for o in settings.CSRF_TRUSTED_ORIGINS if "*" not in o)
+    if claimed in trusted:
+        return True
+    own = own_origin(scope)
+    return own is not None and _same_host(claimed, own)
+
+
+def _same_host(claimed: tuple[str, str, int], own: tuple[str, str, int]) -> bool:
+    # urlsplit gives IPv6 hosts without brackets; the Host header has them.
+    return claimed == (own[0], own[1].strip("[]"), own[2])

@@ -1,9 +1,10 @@
 """Publish an event to an audience. Knows nothing of beds: callers decide what an event holds.
 
-Every message of an audience gets a `seq` one higher than the previous one, assigned once at
-publish time: with Redis by a Lua script that INCRs the audience's counter and PUBLISHes in one
-atomic step (so every worker sees the same seq, in order); without Redis by a counter in this
-process. See docs/realtime.md.
+The public face of the live feed (docs/realtime.md). Every message of an audience gets a `seq`
+one higher than the previous one, assigned once at publish time by the broker
+(`realtime/broker.py`: Redis between processes, memory within one). This module adds what the
+publishing side needs: serialising once, never raising, and remembering what could not be
+published so that sockets get a fresh snapshot when the broker answers again.
 """
 
 from __future__ import annotations
@@ -15,28 +16,14 @@ import threading
 import time
 from typing import Any
 
-from django.conf import settings
+from realtime import broker as brokers
+from realtime.broker import channel_of, control_channel, key_prefix, seq_key  # noqa: F401
 
 logger = logging.getLogger(__name__)
 
 NATIONAL = "national"
 
-# Keys and channels live under one prefix that includes the Redis database number: pub/sub
-# channels are shared by every database of a server, keys are not.
-# One call publishes to several audiences: KEYS are (seq key, channel) pairs, ARGV their bodies.
-_PUBLISH_LUA = """
-for i = 1, #ARGV do
-  local seq = redis.call('INCR', KEYS[2 * i - 1])
-  redis.call('PUBLISH', KEYS[2 * i], seq .. ' ' .. ARGV[i])
-end
-return #ARGV
-"""
-# Sent on a control channel when this process failed to publish: every worker then resends a
-# snapshot to the sockets of that audience once Redis answers again.
-RESYNC_BODY = '{"type":"resync"}'
-
 _lock = threading.Lock()
-_local_seq: dict[str, int] = {}
 _pending_resync: set[str] = set()
 # Access changes this process could not publish: sent as soon as Redis answers again.
 _pending_access: list[str] = []
@@ -50,46 +37,13 @@ _state: dict[str, Any] = {
     "unpublished": 0,
 }
 # After a failure, publishes skip Redis this long: a Redis that hangs (rather than refusing)
-# must not add a timeout to every report while it is away.
-RETRY_AFTER_SECONDS = 2.0
-_clients: dict[str, Any] = {}
+# must not add a timeout to every report while it is away. Short: a report stored in this
+# window reaches sockets only with the next publish (as a resync).
+RETRY_AFTER_SECONDS = 0.5
 
 
 def region_audience(code: str) -> str:
     return f"region.{code}"
-
-
-def redis_url() -> str:
-    return getattr(settings, "REDIS_URL", "") or ""
-
-
-def max_connections() -> int:
-    return int(getattr(settings, "REDIS_MAX_CONNECTIONS", 0) or 1000)
-
-
-def key_prefix(url: str | None = None) -> str:
-    """`bedwatch:<db>`: the namespace of this installation's realtime keys and channels."""
-    from redis.connection import parse_url
-
-    url = url if url is not None else redis_url()
-    db = parse_url(url).get("db", 0) if url else 0
-    return f"{getattr(settings, 'BEDWATCH_REALTIME_PREFIX', 'bedwatch')}:{db}"
-
-
-def seq_key(audience: str, url: str | None = None) -> str:
-    return f"{key_prefix(url)}:seq:{audience}"
-
-
-def channel_of(audience: str, url: str | None = None) -> str:
-    return f"{key_prefix(url)}:a:{audience}"
-
-
-def control_channel(url: str | None = None) -> str:
-    return f"{key_prefix(url)}:control"
-
-
-def access_channel(url: str | None = None) -> str:
-    return f"{key_prefix(url)}:access"
 
 
 def credential_id(kind: str, secret: str) -> str:
@@ -116,21 +70,15 @@ def recheck_sockets(*, user_id: int) -> None:
 
 
 def _publish_access(message: dict) -> None:
-    url = redis_url()
-    if not url:
-        from realtime import hub
-
-        hub.deliver_access(message)
-        return
     body = json.dumps(message, separators=(",", ":"))
+    broker = brokers.broker()
     with _lock:
         if time.monotonic() < _state["retry_at"]:  # Redis just failed: do not wait on it again
             _pending_access.append(body)
             return
     try:
-        client = _client(url)
-        _flush_pending_resync(client, url)
-        client.publish(access_channel(url), body)
+        _flush_pending(broker)
+        broker.publish_access(body)
     except Exception as exc:  # sent again as soon as Redis answers (next publish, /healthz)
         with _lock:
             _pending_access.append(body)
@@ -138,25 +86,6 @@ def _publish_access(message: dict) -> None:
             _state["last_error"] = f"{type(exc).__name__}: {exc}"
             _state["retry_at"] = time.monotonic() + RETRY_AFTER_SECONDS
         logger.error("realtime access change %s not published yet: %s", body, exc)
-
-
-def _client(url: str):  # noqa: ANN202
-    """A sync Redis client per URL, with a bounded pool that waits instead of failing."""
-    import redis
-
-    client = _clients.get(url)
-    if client is None:
-        pool = redis.BlockingConnectionPool.from_url(
-            url,
-            max_connections=max_connections(),
-            timeout=2,
-            socket_connect_timeout=1,
-            socket_timeout=2,
-        )
-        client = redis.Redis(connection_pool=pool)
-        client._bedwatch_publish = client.register_script(_PUBLISH_LUA)
-        _clients[url] = client
-    return client
 
 
 def encode(event: dict) -> str:
@@ -196,23 +125,15 @@ def publish_each(messages: list[tuple[str, dict]]) -> bool:
         return False
     if not pairs:
         return True
-    url = redis_url()
-    if not url:
-        for audience, body in pairs:
-            _publish_local(audience, body)
-        return True
+    broker = brokers.broker()
     with _lock:
         if time.monotonic() < _state["retry_at"]:
             _pending_resync.update(audiences)
             _state["unpublished"] += 1
             return False
     try:
-        client = _client(url)
-        _flush_pending_resync(client, url)
-        keys = []
-        for audience, _body in pairs:
-            keys += [seq_key(audience, url), channel_of(audience, url)]
-        client._bedwatch_publish(keys=keys, args=[body for _audience, body in pairs])
+        _flush_pending(broker)
+        broker.publish(pairs)
     except Exception as exc:  # Redis down or refusing: the figures are stored, the feed degrades
         with _lock:
             _pending_resync.update(audiences)
@@ -235,71 +156,55 @@ def unpublished_count() -> int:
     return _state["unpublished"]
 
 
-def _flush_pending_resync(client: Any, url: str) -> None:
+def _flush_pending(broker: Any) -> None:
     with _lock:
         pending = sorted(_pending_resync)
         access = list(_pending_access)
     for body in access:
-        client.publish(access_channel(url), body)
+        broker.publish_access(body)
         with _lock:
             _pending_access.remove(body)
     for audience in pending:
-        client.publish(control_channel(url), f"{audience} {RESYNC_BODY}")
+        broker.publish_resync(audience)
         with _lock:
             _pending_resync.discard(audience)
         logger.info("realtime: asked every worker to resync %s", audience)
 
 
 def flush_pending_resync() -> None:
-    """Retry the resync requests left by failed publishes (the hub calls it from a thread,
-    once its subscription is back: Redis answers again, so publishing resumes at once instead
-    of skipping changes until the back-off window ends)."""
+    """Retry the resync requests left by failed publishes (a hub calls it from a thread once
+    its subscription is back: Redis answers again, so publishing resumes at once instead of
+    skipping changes until the back-off window ends)."""
     with _lock:
         _state["retry_at"] = 0.0
-    url = redis_url()
-    if not url or not (_pending_resync or _pending_access):
+    if not (_pending_resync or _pending_access):
         return
     try:
-        _flush_pending_resync(_client(url), url)
+        _flush_pending(brokers.broker())
     except Exception as exc:  # still down: try again later
         logger.debug("realtime resync request still failing: %s", exc)
 
 
-def _publish_local(audience: str, body: str) -> None:
-    from realtime import hub
-
-    # One lock around increment and hand-over keeps the delivery order equal to the seq order.
-    with _lock:
-        seq = _local_seq.get(audience, 0) + 1
-        _local_seq[audience] = seq
-        hub.deliver_local(audience, seq, with_seq(body, seq))
-
-
 def local_seq(audience: str) -> int:
-    with _lock:
-        return _local_seq.get(audience, 0)
+    """The seq of an audience in this process's in-memory broker (no Redis)."""
+    return brokers.memory().seq(audience)
 
 
 def health() -> dict[str, Any]:
-    """The state of the realtime path as seen from this process (for /healthz).
+    """The state of the publishing side as seen from this process (for /healthz).
 
     `local`: no Redis, one process; `ok`: Redis answers and the last publish went through;
     `degraded`: Redis does not answer or the last publish failed (reports are still stored).
+    A `ws:` process's own subscription is on its own /healthz (`realtime/probe.py`).
     """
-    url = redis_url()
-    if not url:
+    if not brokers.redis_url():
         return {"state": "local"}
     info: dict[str, Any] = {"state": "ok"}
     try:
-        _client(url).ping()
+        brokers.broker().ping()
     except Exception as exc:
         info.update(state="degraded", error=f"{type(exc).__name__}: {exc}")
         return info
-    from realtime.hub import current_hub_state
-
-    # This worker's subscription is still reconnecting: its sockets are not being fed.
-    if current_hub_state() == "degraded":
-        info.update(state="degraded", error="the live subscription is reconnecting")
     # Redis answers again: ask the workers to resync what failed, then the path is whole.
     flush_pending_resync()
     with _lock:
@@ -312,10 +217,7 @@ def health() -> dict[str, Any]:
 
 def reset_for_tests() -> None:
     with _lock:
-        _local_seq.clear()
         _pending_resync.clear()
         _pending_access.clear()
         _state.update(last_error="", failed_at=None, ok_at=None, retry_at=0.0)
-    for client in _clients.values():
-        client.connection_pool.disconnect()
-    _clients.clear()
+    brokers.reset_for_tests()

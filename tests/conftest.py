@@ -20,10 +20,16 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role
 from accounts.services import token_create
-from bench.browser import ARGS as CHROMIUM_ARGS
-from bench.browser import CHROMIUM
 from regions.models import Department, Region
 from tests.factories import HospitalFactory, UnitFactory, UserFactory
+
+# Debian's Chromium, never a downloaded browser; the flags keep it off the (closed) network (as
+# bench/browser.py launches it: tests do not import the benchmark).
+CHROMIUM = os.getenv("BEDWATCH_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    *("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"),
+    *("--disable-background-networking", "--disable-component-update", "--disable-sync"),
+]
 
 # The fields of a unit that DESIGN §3 and §4 promise, in the API and on the live feed alike.
 UNIT_CONTRACT_FIELDS = frozenset(

@@ -1,9 +1,9 @@
-"""Real server processes for tests: a migrated database of their own, Daphne (or uvicorn) on a
-free port.
+"""Real server processes for tests: a migrated database of their own, the production layout
+(`web:` and `ws:` workers of the Procfile behind a proxy) or `make run`'s Daphne, on free ports.
 
     def test_something(server_database):
         manage(server_database, "seed_demo")
-        with daphne({"DATABASE_URL": server_database}) as server:
+        with site({"DATABASE_URL": server_database}) as server:
             urlopen(server.url + "/healthz")
 
 `BEDWATCH_TEST_PORTS=8200-8299` keeps every port a test opens inside a range (one range per
@@ -12,6 +12,8 @@ developer sharing a machine); without it the system picks free ports.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import secrets
@@ -20,6 +22,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -37,11 +40,6 @@ START_TIMEOUT = 30.0
 LYON = "690783154"  # Hospices Civils de Lyon, in the demo data (région 84)
 PASSWORD = "x-Very-long-pass-9"  # for the accounts that sign in through a browser
 _taken: set[int] = set()
-# The Procfile's uvicorn options (but the log level, so that a failing test shows why).
-UVICORN_OPTIONS = (
-    *("--ws", "websockets-sansio", "--loop", "asyncio", "--http", "httptools"),
-    *("--ws-per-message-deflate", "false", "--lifespan", "off", "--no-access-log"),
-)
 
 
 def free_port() -> int:
@@ -141,75 +139,14 @@ def figures_for(unit: dict, available: int) -> dict:
     }
 
 
-@dataclass
-class Server:
-    """An ASGI server process (Daphne, or uvicorn as in the Procfile) serving
-    config.asgi:application on 127.0.0.1:port."""
+class Endpoint:
+    """What tests use of a running site: its URLs, HTTP requests, reports and logs."""
 
-    port: int
-    env: dict[str, str | None]
-    log_path: Path
-    process: subprocess.Popen | None = None
-    kind: str = "daphne"
-    _log: object = field(default=None, repr=False)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
-
-    def start(self) -> Server:
-        self._log = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop)
-        if self.kind == "uvicorn":
-            command = [
-                *(sys.executable, "-m", "uvicorn", "config.asgi:application"),
-                *("--host", "127.0.0.1", "--port", str(self.port)),
-                *UVICORN_OPTIONS,
-            ]
-        else:
-            command = [
-                *(sys.executable, "-m", "daphne"),
-                *("-b", "127.0.0.1", "-p", str(self.port)),
-                "config.asgi:application",
-            ]
-        self.process = subprocess.Popen(
-            command,
-            cwd=REPO,
-            env=server_env(self.env),
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"{self.kind} exited at start-up:\n{self.log()}")
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return self
-            except (OSError, urllib.error.URLError):
-                time.sleep(0.2)
-        self.stop()
-        raise AssertionError(f"{self.kind} did not answer within {START_TIMEOUT} s:\n{self.log()}")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.process = None
-        if self._log is not None:
-            self._log.close()
-            self._log = None
+    url: str
+    ws_url: str
 
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-5000:] if self.log_path.exists() else ""
+        raise NotImplementedError
 
     def report(
         self, unit: dict, available: int, *, token: str, version: int | None = None
@@ -242,33 +179,235 @@ class Server:
                 return exc.code, {"raw": raw.decode(errors="replace")[:2000]}
 
 
+def procfile_command(kind: str, path: Path | None = None) -> str:
+    """The command of the Procfile's `kind:` line (`web`, `ws`), as a shell would run it."""
+    path = path or REPO / "Procfile"
+    for line in path.read_text().splitlines():
+        name, sep, command = line.partition(":")
+        if sep and name.strip() == kind:
+            return command.strip()
+    raise AssertionError(f"the Procfile has no {kind}: line")
+
+
+@dataclass
+class Server(Endpoint):
+    """One server process on 127.0.0.1:port, of one of three kinds:
+
+    `web` (the Procfile's line: gunicorn, HTTP only), `ws` (the Procfile's line: the ASGI
+    server with only the socket routes and /healthz) or `daphne` (`make run`'s one process:
+    Daphne serving HTTP and sockets).
+    """
+
+    port: int
+    env: dict[str, str | None]
+    log_path: Path
+    process: subprocess.Popen | None = None
+    kind: str = "daphne"
+    _log: object = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        if self.kind == "daphne":
+            # `make run`'s command (Daphne's runserver), without the reloader's second process.
+            return [
+                sys.executable,
+                "manage.py",
+                "runserver",
+                "--noreload",
+                f"127.0.0.1:{self.port}",
+            ]
+        # As a Procfile runner does: through the shell, with $PORT set.
+        return ["/bin/sh", "-c", "exec " + procfile_command(self.kind)]
+
+    def start(self) -> Server:
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop)
+        env = server_env(self.env)
+        env["PORT"] = str(self.port)
+        env.setdefault("WEB_CONCURRENCY", "2")
+        # The venv's scripts (gunicorn, uvicorn) first, as in an activated environment.
+        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+        self.process = subprocess.Popen(
+            self.command(),
+            cwd=REPO,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"{self.kind} exited at start-up:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except (OSError, urllib.error.URLError):
+                time.sleep(0.2)
+        self.stop()
+        raise AssertionError(f"{self.kind} did not answer within {START_TIMEOUT} s:\n{self.log()}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-5000:] if self.log_path.exists() else ""
+
+
+class PathProxy:
+    """A stand-in for the nginx of docs/deployment.md: `/ws/` to a `ws:` worker, the rest to a
+    `web:` worker, all on one port (one origin for the browser).
+
+    Each connection goes where its first request line says: a WebSocket is a connection of its
+    own, and gunicorn closes every HTTP connection after its answer (`Connection: close`).
+    """
+
+    def __init__(self, web_port: int, ws_port: int, port: int | None = None) -> None:
+        self.web_port, self.ws_port = web_port, ws_port
+        self.port = port or free_port()
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.server: asyncio.AbstractServer | None = None
+        self.writers: set[asyncio.StreamWriter] = set()
+
+    def start(self) -> PathProxy:
+        self.thread.start()
+        future = asyncio.run_coroutine_threadsafe(
+            asyncio.start_server(self._handle, "127.0.0.1", self.port), self.loop
+        )
+        self.server = future.result(timeout=10)
+        return self
+
+    def stop(self) -> None:
+        async def close() -> None:
+            if self.server is not None:
+                self.server.close()
+            # Closing the connections ends their pipes (cancelling them would log errors).
+            for writer in list(self.writers):
+                writer.close()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            await asyncio.wait(tasks, timeout=5) if tasks else None
+
+        asyncio.run_coroutine_threadsafe(close(), self.loop).result(timeout=10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.writers.add(writer)
+        try:
+            line = await reader.readuntil(b"\r\n")
+            target = line.split(b" ")[1] if line.count(b" ") >= 2 else b"/"
+            port = self.ws_port if target.startswith(b"/ws/") else self.web_port
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", port)
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+            writer.close()
+            return
+        self.writers.add(up_writer)
+        up_writer.write(line)
+        await asyncio.gather(
+            _pipe(reader, up_writer), _pipe(up_reader, writer), return_exceptions=True
+        )
+        self.writers.difference_update((writer, up_writer))
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while chunk := await reader.read(65536):
+            writer.write(chunk)
+            await writer.drain()  # a client that does not read holds the worker back, as nginx
+    finally:
+        writer.close()
+
+
+@dataclass
+class Site(Endpoint):
+    """The production layout: `web:` workers (gunicorn), `ws:` workers (the ASGI server) and
+    the proxy in front of them. `url`/`ws_url` go through the proxy; `webs`/`wss` are the
+    workers, for tests that pick one."""
+
+    proxy: PathProxy
+    webs: list[Server]
+    wss: list[Server]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.proxy.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.proxy.port}"
+
+    @property
+    def ws(self) -> Server:
+        return self.wss[0]
+
+    def log(self) -> str:
+        return "\n".join(f"--- {s.kind} {s.port}\n{s.log()}" for s in (*self.webs, *self.wss))
+
+
 @contextmanager
-def daphne(
-    env: dict[str, str | None], *, port: int | None = None, log_dir: Path | None = None
+def server(
+    kind: str,
+    env: dict[str, str | None],
+    *,
+    port: int | None = None,
+    log_dir: Path | None = None,
 ) -> Iterator[Server]:
-    """A started Daphne (it answered /healthz), stopped on the way out."""
+    """A started server of `kind` (it answered /healthz), stopped on the way out."""
     port = port or free_port()
     log_dir = log_dir or Path(tempfile.gettempdir())
-    server = Server(port=port, env=env, log_path=log_dir / f"daphne-{port}.log")
-    server.start()
+    started = Server(port=port, env=env, log_path=log_dir / f"{kind}-{port}.log", kind=kind)
+    started.start()
     try:
-        yield server
+        yield started
     finally:
-        server.stop()
+        started.stop()
+
+
+def daphne(env: dict[str, str | None], **options) -> contextlib.AbstractContextManager[Server]:  # noqa: ANN003
+    """`make run`'s single process: Daphne serving HTTP and sockets."""
+    return server("daphne", env, **options)
 
 
 @contextmanager
-def uvicorn(env: dict[str, str | None], *, log_dir: Path | None = None) -> Iterator[Server]:
-    """A started uvicorn with the Procfile's options (it answered /healthz), stopped on the way
-    out."""
-    port = free_port()
-    log_dir = log_dir or Path(tempfile.gettempdir())
-    server = Server(port=port, env=env, log_path=log_dir / f"uvicorn-{port}.log", kind="uvicorn")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+def site(
+    env: dict[str, str | None],
+    *,
+    webs: int = 1,
+    wss: int = 1,
+    port: int | None = None,
+    log_dir: Path | None = None,
+) -> Iterator[Site]:
+    """`webs` web: workers and `wss` ws: workers behind one proxy port (the first of each).
+
+    The processes talk through Redis: without REDIS_URL in `env`, a private redis-server."""
+    with contextlib.ExitStack() as stack:
+        if not env.get("REDIS_URL"):
+            env = {**env, "REDIS_URL": stack.enter_context(private_redis()).url}
+        web_servers = [
+            stack.enter_context(server("web", env, log_dir=log_dir)) for _ in range(webs)
+        ]
+        ws_servers = [stack.enter_context(server("ws", env, log_dir=log_dir)) for _ in range(wss)]
+        proxy = PathProxy(web_servers[0].port, ws_servers[0].port, port).start()
+        stack.callback(proxy.stop)
+        yield Site(proxy=proxy, webs=web_servers, wss=ws_servers)
 
 
 def _postgres_base() -> str | None:

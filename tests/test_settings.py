@@ -30,21 +30,24 @@ def run_settings(expression: str, **env: str) -> subprocess.CompletedProcess:
 
 def load_settings(**env: str) -> subprocess.CompletedProcess:
     return run_settings(
-        "settings.DATABASES['default']['ENGINE'], settings.CHANNEL_LAYERS['default']['BACKEND']",
+        "settings.DATABASES['default']['ENGINE'], repr(settings.REDIS_URL),"
+        " __import__('realtime.broker').broker.broker()",
         **env,
     )
 
 
-def test_defaults_are_sqlite_and_in_memory_layer():
+def test_defaults_are_sqlite_and_the_in_memory_broker():
     result = load_settings()
     assert result.returncode == 0, result.stderr
-    assert "sqlite3" in result.stdout and "InMemoryChannelLayer" in result.stdout
+    assert "sqlite3" in result.stdout and "''" in result.stdout
+    assert "MemoryBroker" in result.stdout
 
 
-def test_urls_switch_to_postgres_and_redis():
+def test_urls_switch_to_postgres_and_the_redis_broker():
     result = load_settings(DATABASE_URL="postgres://u@db:5432/x", REDIS_URL="redis://r:6379/0")
     assert result.returncode == 0, result.stderr
-    assert "postgresql" in result.stdout and "RedisChannelLayer" in result.stdout
+    assert "postgresql" in result.stdout and "'redis://r:6379/0'" in result.stdout
+    assert "RedisBroker" in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -6,41 +6,116 @@
  * On every snapshot and change: each element with data-unit-id="<id>" gets data-available and
  * the text of its [data-figure="<name>"] descendants; then document receives
  * CustomEvent("bedwatch:units", {detail: {kind: "snapshot"|"changed", units: [...], seq: N}}).
- * The status element says live / reconnecting… / figures as of HH:MM (data-live-state:
- * live, reconnecting, offline).
+ *
+ * The state of the feed (the worst of the page's connections) is on <html data-live-state>:
+ * live, degraded (the server says its feed is down, or no fresh snapshot yet since it came
+ * back), reconnecting (no connection, trying with back-off), offline (access withdrawn, or no
+ * connection for a while); each change fires CustomEvent("bedwatch:live-state",
+ * {detail: {state, as_of}}), as_of being when the figures shown were last known current.
+ * Whenever figures were shown and the state is not live, the banner of
+ * templates/realtime/_live_status.html says so and static/realtime/live.css greys the figures.
+ * A connection that hears nothing (not even the server's heartbeat, `status`) for two
+ * heartbeats is given up and opened again.
+ *
+ * Times are shown in the zone named by <html data-time-zone> (default Europe/Paris), with the
+ * zone named when it is not the viewer's.
  */
 (function (global) {
   "use strict";
 
   var FIGURES = ["installed", "available", "occupied", "reserved", "closed", "extra"];
   var TEXTS = {
-    fr: { live: "en direct", reconnecting: "reconnexion…", offline: "chiffres de {time}" },
-    en: { live: "live", reconnecting: "reconnecting…", offline: "figures as of {time}" },
+    fr: {
+      live: "en direct",
+      degraded: "chiffres figés à {time}",
+      reconnecting: "reconnexion…",
+      offline: "chiffres de {time}",
+      banner: "Connexion perdue — chiffres figés à {time}",
+    },
+    en: {
+      live: "live",
+      degraded: "figures frozen at {time}",
+      reconnecting: "reconnecting…",
+      offline: "figures as of {time}",
+      banner: "Connection lost — figures frozen at {time}",
+    },
   };
+  var STATES = ["live", "degraded", "reconnecting", "offline"]; // best to worst
   // After this long without a connection the page says how old its figures are.
   var OFFLINE_AFTER_MS = 10000;
   var BACKOFF_MIN_MS = 500;
-  var BACKOFF_MAX_MS = 30000;
+  var BACKOFF_MAX_MS = 10000;
+  // The server's heartbeat period until it names its own (`every`, seconds).
+  var DEFAULT_HEARTBEAT_S = 2;
   // The server closed the socket because its user logged out or lost access (4401), or may no
   // longer follow this feed (4403): reconnecting would be refused, so stop and say how old the
   // figures are.
   var REVOKED = [4401, 4403];
 
-  function pad(n) {
-    return (n < 10 ? "0" : "") + n;
+  var DEFAULT_ZONE = "Europe/Paris";
+
+  function timeZone() {
+    return document.documentElement.getAttribute("data-time-zone") || DEFAULT_ZONE;
+  }
+
+  function viewerZone() {
+    try {
+      return Intl.DateTimeFormat().resolvedOptions().timeZone;
+    } catch (e) {
+      return "";
+    }
+  }
+
+  // {day, month, hour, minute, zoneName} of `date` in the page's zone.
+  function parts(date) {
+    var zone = timeZone();
+    var fields = {};
+    try {
+      var format = new Intl.DateTimeFormat("fr-FR", {
+        timeZone: zone,
+        day: "2-digit",
+        month: "2-digit",
+        hour: "2-digit",
+        minute: "2-digit",
+        hourCycle: "h23",
+        timeZoneName: "short",
+      });
+      var list = format.formatToParts(date);
+      for (var i = 0; i < list.length; i++) fields[list[i].type] = list[i].value;
+    } catch (e) {
+      // An unknown zone name: the viewer's clock, named as such.
+      var pad = function (n) {
+        return (n < 10 ? "0" : "") + n;
+      };
+      fields = {
+        day: pad(date.getDate()),
+        month: pad(date.getMonth() + 1),
+        hour: pad(date.getHours()),
+        minute: pad(date.getMinutes()),
+        timeZoneName: "",
+      };
+    }
+    return fields;
+  }
+
+  function zoneSuffix(fields) {
+    return viewerZone() !== timeZone() && fields.timeZoneName ? " (" + fields.timeZoneName + ")" : "";
   }
 
   function hhmm(date) {
-    return pad(date.getHours()) + ":" + pad(date.getMinutes());
+    var fields = parts(date);
+    return fields.hour + ":" + fields.minute + zoneSuffix(fields);
   }
 
   function formatUpdatedAt(value) {
     if (!value) return "—";
     var date = new Date(value);
     if (isNaN(date.getTime())) return String(value);
-    var now = new Date();
-    var sameDay = date.toDateString() === now.toDateString();
-    return sameDay ? hhmm(date) : pad(date.getDate()) + "/" + pad(date.getMonth() + 1) + " " + hhmm(date);
+    var fields = parts(date);
+    var today = parts(new Date());
+    var time = fields.hour + ":" + fields.minute;
+    var sameDay = fields.day === today.day && fields.month === today.month;
+    return (sameDay ? time : fields.day + "/" + fields.month + " " + time) + zoneSuffix(fields);
   }
 
   function language(el) {
@@ -50,7 +125,7 @@
   }
 
   function text(el, key) {
-    // A page may give its own (translated) wording: data-text-live, data-text-reconnecting…
+    // A page may give its own (translated) wording: data-text-live, data-text-banner…
     var custom = el && el.getAttribute("data-text-" + key);
     return custom || TEXTS[language(el)][key];
   }
@@ -99,6 +174,57 @@
     }
   }
 
+  // -- the page's state: the worst of its connections ---------------------------------------
+
+  var connections = [];
+  var pageState = null;
+  var pageAsOf = null;
+
+  function banner() {
+    var node = document.getElementById("live-banner");
+    // Full width at the top of the page, wherever the partial was included.
+    if (node && node.parentNode !== document.body && document.body) {
+      document.body.insertBefore(node, document.body.firstChild);
+    }
+    return node;
+  }
+
+  function updatePage() {
+    var worst = 0;
+    var asOf = null;
+    var shown = false;
+    for (var i = 0; i < connections.length; i++) {
+      var c = connections[i];
+      worst = Math.max(worst, STATES.indexOf(c.state));
+      if (c.shownAt) shown = true;
+    }
+    var state = connections.length ? STATES[worst] : "offline";
+    // As of when the figures are current: the oldest moment any connection vouches for.
+    for (var k = 0; k < connections.length; k++) {
+      var at = connections[k].state === "live" ? connections[k].currentAt : connections[k].frozenAt || connections[k].currentAt;
+      if (at && (!asOf || at < asOf)) asOf = at;
+    }
+    var root = document.documentElement;
+    root.setAttribute("data-live-state", state);
+    var node = banner();
+    var lost = state !== "live" && shown;
+    if (lost) root.setAttribute("data-live-stale", "");
+    else root.removeAttribute("data-live-stale");
+    if (node) {
+      var label = node.querySelector("[data-live-banner-text]") || node;
+      setText(label, text(node, "banner").replace("{time}", asOf ? hhmm(asOf) : "—"));
+      node.hidden = !lost;
+    }
+    var iso = asOf ? asOf.toISOString() : null;
+    if (state !== pageState || iso !== pageAsOf) {
+      pageState = state;
+      pageAsOf = iso;
+      document.dispatchEvent(
+        new CustomEvent("bedwatch:live-state", { detail: { state: state, as_of: iso } })
+      );
+    }
+  }
+
   function connect(options) {
     var url = wsUrl(options.url);
     var status = options.statusElement || null;
@@ -109,17 +235,31 @@
     var attempts = 0;
     var retryTimer = null;
     var offlineTimer = null;
-    var lastDataAt = null; // when the figures shown were last known to be current
+    var silenceTimer = null;
+    var heartbeatS = DEFAULT_HEARTBEAT_S;
+    var serverLive = true; // the last `status` said live (or none came yet)
+    var serverSince = null; // since when the server's feed is down, as it said
+    var conn = {
+      state: "reconnecting",
+      currentAt: null, // when the figures shown were last known current
+      frozenAt: null, // since when they are not (the server's `since`, or our last news)
+      shownAt: null, // when a snapshot was first shown (no banner before any figure)
+    };
+    connections.push(conn);
 
     function setState(state) {
-      if (!status) return;
-      status.setAttribute("data-live-state", state);
-      var label;
-      if (state === "live") label = text(status, "live");
-      else if (state === "reconnecting") label = text(status, "reconnecting");
-      else label = text(status, "offline").replace("{time}", lastDataAt ? hhmm(lastDataAt) : "—");
-      status.textContent = label;
-      if (lastDataAt) status.setAttribute("title", text(status, "offline").replace("{time}", hhmm(lastDataAt)));
+      if (state !== "live" && conn.state === "live") conn.frozenAt = conn.currentAt;
+      if (state === "live") conn.frozenAt = null;
+      conn.state = state;
+      if (status) {
+        status.setAttribute("data-live-state", state);
+        var label;
+        var frozen = conn.frozenAt || conn.currentAt;
+        if (state === "live" || state === "reconnecting") label = text(status, state);
+        else label = text(status, state).replace("{time}", frozen ? hhmm(frozen) : "—");
+        setText(status, label);
+      }
+      updatePage();
     }
 
     function publish(kind, units, seq) {
@@ -129,21 +269,63 @@
       );
     }
 
+    // Nothing heard for two heartbeats: the connection is gone, whatever the browser thinks.
+    function listen() {
+      if (silenceTimer) clearTimeout(silenceTimer);
+      silenceTimer = setTimeout(function () {
+        silenceTimer = null;
+        if (socket) {
+          var stale = socket;
+          socket = null;
+          stale.onclose = null;
+          stale.onmessage = null;
+          stale.close();
+          onClose({ code: 1006 });
+        }
+      }, heartbeatS * 2000 + 250);
+    }
+
+    function onStatus(message) {
+      if (message.every) heartbeatS = message.every;
+      if (message.live === false) {
+        serverLive = false;
+        var since = message.since ? new Date(message.since) : null;
+        if (since && isNaN(since.getTime())) since = null;
+        serverSince = since;
+        if (conn.state === "live") {
+          setState("degraded");
+          if (since && (!conn.frozenAt || since < conn.frozenAt)) {
+            conn.frozenAt = since;
+            setState("degraded");
+          }
+        }
+      } else {
+        serverLive = true; // live again once a fresh snapshot arrives (it follows)
+        serverSince = null;
+        if (conn.state === "live") conn.currentAt = new Date();
+      }
+    }
+
     function onMessage(event) {
+      listen();
       var message;
       try {
         message = JSON.parse(event.data);
       } catch (e) {
         return;
       }
-      if (message.type === "snapshot") {
+      if (message.type === "status") {
+        onStatus(message);
+      } else if (message.type === "snapshot") {
         lastSeq = message.seq;
         versions = {};
         for (var i = 0; i < message.units.length; i++) versions[message.units[i].id] = message.units[i].version;
         attempts = 0;
-        lastDataAt = new Date();
-        setState("live");
+        conn.currentAt = new Date();
+        conn.shownAt = conn.shownAt || conn.currentAt;
         publish("snapshot", message.units, message.seq);
+        if (!serverLive && conn.state !== "live") conn.frozenAt = serverSince || conn.currentAt;
+        setState(serverLive ? "live" : "degraded");
       } else if (message.type === "units.changed") {
         if (lastSeq === null) return; // no snapshot yet: it is on its way
         if (message.seq <= lastSeq) return; // already in the snapshot
@@ -162,7 +344,7 @@
             fresh.push(unit);
           }
         }
-        lastDataAt = new Date();
+        if (conn.state === "live") conn.currentAt = new Date();
         if (fresh.length) publish("changed", fresh, message.seq);
       } else if (message.type) {
         // Any other message (alerts.changed …) counts in the audience's seq, then goes to
@@ -186,13 +368,17 @@
     function onClose(event) {
       socket = null;
       lastSeq = null;
+      if (silenceTimer) {
+        clearTimeout(silenceTimer);
+        silenceTimer = null;
+      }
       if (closed) return;
       if (event && REVOKED.indexOf(event.code) !== -1) {
         closed = true;
         setState("offline");
         return;
       }
-      if (status && status.getAttribute("data-live-state") !== "offline") setState("reconnecting");
+      if (conn.state !== "offline") setState("reconnecting");
       if (!offlineTimer) {
         offlineTimer = setTimeout(function () {
           offlineTimer = null;
@@ -205,6 +391,7 @@
     function open() {
       retryTimer = null;
       if (closed) return;
+      serverLive = true;
       try {
         socket = new WebSocket(url);
       } catch (e) {
@@ -217,6 +404,7 @@
           clearTimeout(offlineTimer);
           offlineTimer = null;
         }
+        listen();
       };
       socket.onclose = onClose;
       socket.onerror = function () {}; // onclose follows and handles it
@@ -230,14 +418,18 @@
         closed = true;
         if (retryTimer) clearTimeout(retryTimer);
         if (offlineTimer) clearTimeout(offlineTimer);
-        if (socket) socket.close();
+        if (silenceTimer) clearTimeout(silenceTimer);
+        if (socket) {
+          socket.onclose = null;
+          socket.close();
+        }
         socket = null;
         setState("offline");
       },
     };
   }
 
-  global.BedwatchLive = { connect: connect };
+  global.BedwatchLive = { connect: connect, formatTime: hhmm, formatUpdatedAt: formatUpdatedAt };
 
   // <… data-live-url="/ws/…/" data-live-autoconnect> (templates/realtime/_live_status.html).
   function autoconnect() {

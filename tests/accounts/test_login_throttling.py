@@ -117,12 +117,13 @@ def test_a_login_finding_every_password_check_busy_is_told_to_try_again_at_once(
 ):
     settings.BEDWATCH_PASSWORD_CHECKS = 2
     slots = backends.password_checks()
-    assert slots.acquire(blocking=False) and slots.acquire(blocking=False)  # a flood holds them
+    held = [slots.acquire(), slots.acquire()]  # a flood holds them (other workers, threads)
+    assert None not in held
     try:
         response = attempt(client, "/accounts/login/", "alice", RIGHT)
     finally:
-        slots.release()
-        slots.release()
+        for slot in held:
+            slots.release(slot)
 
     assert response.status_code == 503
     assert response["Retry-After"] == "2"
@@ -160,21 +161,21 @@ def test_bad_login_settings_stop_the_start_up_naming_the_variable(name, value):
 
 
 def test_a_slot_taken_between_the_middleware_and_the_check_is_answered_the_same(
-    client, alice, settings, monkeypatch
+    client, alice, settings, monkeypatch, tmp_path
 ):
-    import threading
-
     from accounts import middleware
 
     settings.BEDWATCH_PASSWORD_CHECKS = 1
     # The early check sees a free slot; by the time of the check the flood holds it.
-    monkeypatch.setattr(middleware, "password_checks", lambda: threading.BoundedSemaphore(1))
+    free = backends.PasswordCheckSlots(1, str(tmp_path), "free")
+    monkeypatch.setattr(middleware, "password_checks", lambda: free)
     slots = backends.password_checks()
-    assert slots.acquire(blocking=False)
+    slot = slots.acquire()
+    assert slot is not None
     try:
         response = attempt(client, "/admin/login/", "alice", RIGHT)
     finally:
-        slots.release()
+        slots.release(slot)
 
     assert response.status_code == 503
     assert response["Retry-After"] == "2"
@@ -185,3 +186,26 @@ def test_a_slot_taken_between_the_middleware_and_the_check_is_answered_the_same(
 def test_odd_usernames_get_the_form_again_never_a_500(client, db, username):
     response = attempt(client, "/accounts/login/", username, "wrong")
     assert response.status_code == 200
+
+
+def test_slots_are_shared_by_processes(tmp_path):
+    # gunicorn's workers are processes: a slot held in one is taken for all.
+    import subprocess
+    import sys
+
+    slots = backends.PasswordCheckSlots(1, str(tmp_path), "shared")
+    slot = slots.acquire()
+    code = (
+        "import django; django.setup();"
+        "from accounts.backends import PasswordCheckSlots as S;"
+        f"print(S(1, {str(tmp_path)!r}, 'shared').acquire())"
+    )
+    other = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert other.stdout.strip() == "None"
+    slots.release(slot)
+    other = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert other.stdout.strip() != "None"

@@ -1,4 +1,4 @@
-"""The maps live in a real browser against Daphne: a report posted through the API changes the
+"""The maps live in a real browser against the production layout (web: and ws: workers): a report posted through the API changes the
 marker, the popup and the table without a reload, and a hospital drops out of the dispatcher's
 results when its last free bed of the kind is taken."""
 
@@ -9,7 +9,7 @@ import time
 import pytest
 from django.conf import settings
 
-from tests.servers import PASSWORD, create_account, daphne, free_port, manage, temp_database
+from tests.servers import PASSWORD, create_account, free_port, manage, site, temp_database
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -46,7 +46,7 @@ def sign_in(browser, server, username: str):  # noqa: ANN001, ANN201
 
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory):  # noqa: ANN001, ANN201
-    """One Daphne on the demo data for the module (each test reports on its own hospital):
+    """One site (web: and ws: workers) on the demo data for the module (each test reports on its own hospital):
     setting it up is most of these tests' time."""
     tmp = tmp_path_factory.mktemp("live")
     with temp_database(tmp) as db:
@@ -59,7 +59,7 @@ def demo_server(tmp_path_factory):  # noqa: ANN001, ANN201
             "REDIS_URL": settings.REDIS_URL or None,
             "BEDWATCH_TILES_URL": "",
         }
-        with daphne(env, port=free_port(), log_dir=tmp) as server:
+        with site(env, port=free_port(), log_dir=tmp) as server:
             server.token = token
             yield server
 

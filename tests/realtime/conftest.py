@@ -12,10 +12,17 @@ from django.test import Client
 from accounts.services import token_create
 from beds.services import unit_report_create
 from config.asgi import application
-from realtime import hub, publisher
+from realtime import hub, publisher, snapshots
 from tests.servers import postgres_server_database, server_database  # noqa: F401 (fixtures)
 
 FIGURES = {"installed": 10, "available": 2, "occupied": 8, "reserved": 0, "closed": 0, "extra": 0}
+
+
+@pytest.fixture(autouse=True)
+def no_heartbeat(settings):  # noqa: ANN001, ANN201
+    """In-process hubs send no heartbeat unless a test asks (it would land between the
+    messages a test waits for); server processes keep the default."""
+    settings.BEDWATCH_HEARTBEAT_SECONDS = 0
 
 
 @pytest.fixture
@@ -32,9 +39,7 @@ async def local_hub(settings, monkeypatch):  # noqa: ANN001, ANN201
     """A hub without Redis whose snapshots need no database (empty), closed afterwards."""
     settings.REDIS_URL = ""
     publisher.reset_for_tests()
-    monkeypatch.setattr(
-        hub, "_snapshot_provider", lambda audience: {"type": "snapshot", "units": []}
-    )
+    monkeypatch.setattr(snapshots, "_provider", lambda audience: {"type": "snapshot", "units": []})
     yield hub.get_hub()
     await hub.close_all()
     publisher.reset_for_tests()
@@ -61,6 +66,8 @@ async def socket(path: str, user=None, *, auth: str = "token", origin: str | Non
         headers.append(await session_cookie_header(user))
     if origin is not None:
         headers.append((b"origin", origin.encode()))
+    # As a browser on http://testserver/ would open it.
+    headers.append((b"host", b"testserver"))
     return WebsocketCommunicator(application, path, headers=headers)
 
 

@@ -18,12 +18,24 @@ async def open_feed(ws_url: str, path: str, token: str) -> ClientConnection:
 
 
 async def next_message(ws: ClientConnection, timeout: float = TIMEOUT) -> dict:
-    return json.loads(await asyncio.wait_for(ws.recv(), timeout))
+    """The next message of the feed, heartbeats (`status`) skipped."""
+    while True:
+        message = json.loads(await asyncio.wait_for(ws.recv(), timeout))
+        if message["type"] != "status":
+            return message
+
+
+async def next_status(ws: ClientConnection, timeout: float = TIMEOUT) -> dict:
+    """The next `status` message, feed messages skipped."""
+    while True:
+        message = json.loads(await asyncio.wait_for(ws.recv(), timeout))
+        if message["type"] == "status":
+            return message
 
 
 async def next_of_type(ws: ClientConnection, kind: str, timeout: float = TIMEOUT) -> dict:
     """Skip messages until one of type `kind` (e.g. a resync snapshot after changes)."""
     while True:
-        message = await next_message(ws, timeout)
+        message = json.loads(await asyncio.wait_for(ws.recv(), timeout))
         if message["type"] == kind:
             return message

@@ -1,4 +1,4 @@
-"""Two Daphne workers on PostgreSQL and Redis: deactivating an account, in another process,
+"""Two ws: workers (and a web: worker) on PostgreSQL and Redis: deactivating an account, in another process,
 closes its sockets on both workers (4401); another user's socket goes on receiving."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from tests.realtime.live_client import next_message, open_feed
-from tests.servers import LYON, create_account, daphne, manage, seed_nurse_and_watcher
+from tests.servers import LYON, create_account, manage, seed_nurse_and_watcher, site
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.postgres]
 DEACTIVATE = """
@@ -28,7 +28,8 @@ async def test_deactivated_accounts_sockets_close_on_every_worker(
     other_token = create_account(db, "other", "coordinator", region="84")
     env = {"DATABASE_URL": db, "REDIS_URL": redis_url}
 
-    with daphne(env, log_dir=tmp_path) as first, daphne(env, log_dir=tmp_path) as second:
+    with site(env, wss=2, log_dir=tmp_path) as server:
+        first, second = server.wss
         # The watcher has a socket on each worker; another coordinator one on the second.
         feeds = [
             await open_feed(server.ws_url, "/ws/regions/84/", watcher_token)
@@ -45,12 +46,12 @@ async def test_deactivated_accounts_sockets_close_on_every_worker(
         for ws in feeds:
             with pytest.raises(ConnectionClosed):
                 await next_message(ws)
-            assert ws.close_code == 4401, (first.log(), second.log())
+            assert ws.close_code == 4401, server.log()
 
         # The other coordinator still gets changes.
         unit = next(u for u in snapshot["units"] if u["hospital"] == LYON)
         status, body = await asyncio.to_thread(
-            first.report, unit, 0, token=nurse_token, version=unit["version"]
+            server.report, unit, 0, token=nurse_token, version=unit["version"]
         )
         assert status == 201, body
         change = await next_message(bystander)

@@ -66,7 +66,7 @@ def logged_in(user) -> Client:  # noqa: ANN001
 async def cookie_socket(path: str, client: Client):  # noqa: ANN201
     """A socket of that browser session."""
     cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
-    headers = [(b"cookie", cookie), (b"origin", ORIGIN.encode())]
+    headers = [(b"cookie", cookie), (b"origin", ORIGIN.encode()), (b"host", b"testserver")]
     ws = WebsocketCommunicator(application, path, headers=headers)
     connected, _ = await ws.connect()
     assert connected

@@ -213,7 +213,7 @@ async def test_session_cookie_without_origin_is_refused(carol, unit_lyon):
 
 
 async def test_token_works_without_origin_and_from_our_origin(carol, unit_lyon):
-    for origin in (None, "http://localhost:8000"):
+    for origin in (None, "http://testserver"):
         ws = await socket("/ws/regions/84/", carol, origin=origin)
         assert (await ws.connect())[0]
         assert (await receive(ws))["type"] == "snapshot"
@@ -234,6 +234,7 @@ async def test_wrong_token_is_refused_even_with_a_valid_cookie(carol, unit_lyon)
             cookie,
             (b"authorization", b"Token not-a-token"),
             (b"origin", b"http://testserver"),
+            (b"host", b"testserver"),
         ],
     )
     assert not (await ws.connect())[0]
@@ -288,10 +289,10 @@ async def _report_then_roll_back(unit: Unit, user) -> None:  # noqa: ANN001
 
 
 async def test_change_committed_while_the_snapshot_is_read_is_not_lost(alice, carol, unit_lyon):
-    from realtime import hub
+    from realtime import snapshots
     from tests.realtime import conftest
 
-    original = hub._snapshot_provider
+    original = snapshots._provider
     raced = []
 
     def snapshot_racing_a_report(audience: str) -> dict | None:
@@ -307,14 +308,14 @@ async def test_change_committed_while_the_snapshot_is_read_is_not_lost(alice, ca
             )
         return original(audience)
 
-    hub.set_snapshot_provider(snapshot_racing_a_report)
+    snapshots.set_snapshot_provider(snapshot_racing_a_report)
     try:
         ws = await socket("/ws/regions/84/", carol)
         await ws.connect()
         snapshot = await receive(ws)
         changed = await receive(ws)
     finally:
-        hub.set_snapshot_provider(original)
+        snapshots.set_snapshot_provider(original)
 
     assert snapshot["type"] == "snapshot"
     assert changed["type"] == "units.changed" and changed["seq"] == snapshot["seq"] + 1
@@ -349,3 +350,33 @@ async def test_audience_resync_sends_every_socket_a_snapshot_then_changes(
         assert change["units"][0]["available"] == 0
     for ws in (first, second):
         await ws.disconnect()
+
+
+async def test_resync_more_than_once_per_period_closes_the_socket_with_4429(
+    carol, unit_lyon, settings
+):
+    settings.BEDWATCH_RESYNC_MIN_SECONDS = 5
+    ws = await socket("/ws/regions/84/", carol)
+    await ws.connect()
+    await receive(ws)
+    # The first resync is served …
+    await ws.send_json_to({"type": "resync"})
+    assert (await receive(ws))["type"] == "snapshot"
+    # … a second one within the period closes the socket instead of reading another snapshot.
+    await ws.send_json_to({"type": "resync"})
+    assert await ws.receive_output(timeout=5) == {"type": "websocket.close", "code": 4429}
+    await ws.disconnect()
+
+
+async def test_resync_after_the_period_is_served_again(carol, unit_lyon, settings, monkeypatch):
+    settings.BEDWATCH_RESYNC_MIN_SECONDS = 5
+    clock = [1000.0]
+    monkeypatch.setattr("realtime.consumers.time.monotonic", lambda: clock[0])
+    ws = await socket("/ws/regions/84/", carol)
+    await ws.connect()
+    await receive(ws)
+    for _ in range(3):
+        await ws.send_json_to({"type": "resync"})
+        assert (await receive(ws))["type"] == "snapshot"
+        clock[0] += 5.1
+    await ws.disconnect()

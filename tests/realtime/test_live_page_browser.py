@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.servers import PASSWORD, create_account, daphne, free_port, seed_nurse_and_watcher
+from tests.servers import PASSWORD, create_account, free_port, seed_nurse_and_watcher, site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -21,8 +21,8 @@ def test_table_updates_live_and_says_reconnecting_when_server_goes(
     env = {"DATABASE_URL": db, "REDIS_URL": settings.REDIS_URL or None}
     port = free_port()
 
-    with daphne(env, port=port, log_dir=tmp_path) as server:
-        page = browser.new_page(locale="fr-FR")
+    with site(env, port=port, log_dir=tmp_path) as server:
+        page = browser.new_page(locale="fr-FR", timezone_id="Europe/Paris")
         # Sign in as the coordinator of région 84 and open its live table.
         page.goto(server.url + "/accounts/login/?next=/regions/84/table/")
         page.fill("#id_username", "coord")
@@ -74,7 +74,7 @@ def test_table_updates_live_and_says_reconnecting_when_server_goes(
     assert re.fullmatch(r"chiffres de \d\d:\d\d", page.inner_text("#live-status"))
 
     # It comes back on the same port: the page is live again by itself.
-    with daphne(env, port=port, log_dir=tmp_path):
+    with site(env, port=port, log_dir=tmp_path):
         page.wait_for_selector('#live-status[data-live-state="live"]', timeout=60000)
         assert page.evaluate("window.__notReloaded") is True
     page.close()

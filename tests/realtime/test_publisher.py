@@ -10,6 +10,7 @@ import pytest
 
 from beds.models import CapacityReport
 from realtime import publisher
+from realtime.broker import broker
 from tests.realtime.conftest import FIGURES
 
 DEAD_REDIS = "redis://127.0.0.1:6390/0"  # nothing listens there
@@ -108,7 +109,7 @@ def test_publish_each_reaches_every_audience_with_one_redis_call(redis_url, sett
     listener.subscribe(*channels)
     for _confirmation in channels:  # both subscriptions are in place before publishing
         assert listener.get_message(timeout=2)["type"] == "subscribe"
-    client = publisher._client(redis_url)
+    client = broker().client()
     calls = []
     script = client._bedwatch_publish
     client._bedwatch_publish = lambda **kw: calls.append(kw) or script(**kw)

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from realtime import fanout
 from realtime import hub as hub_module
 
 # The snapshot read goes through database_sync_to_async, which checks the thread's connection.
@@ -61,11 +62,11 @@ def writers() -> list[asyncio.Task]:
     ]
 
 
-async def join(hub: hub_module.Hub, socket: FakeSocket) -> hub_module.Member:
+async def join(hub: hub_module.Hub, socket: FakeSocket) -> fanout.Member:
     return await hub.join(AUDIENCE, socket.sink, socket.close)
 
 
-async def paused_behind(hub: hub_module.Hub, changes: int) -> tuple[FakeSocket, hub_module.Member]:
+async def paused_behind(hub: hub_module.Hub, changes: int) -> tuple[FakeSocket, fanout.Member]:
     """A socket that read its snapshot, then stopped reading with `changes` changes sent."""
     slow = FakeSocket()
     member = await join(hub, slow)
@@ -136,7 +137,7 @@ async def test_socket_paused_during_its_snapshot_gets_snapshot_then_changes(loca
 
 
 async def test_socket_too_many_messages_behind_is_closed_to_resync(local_hub, monkeypatch):
-    monkeypatch.setattr(hub_module, "BACKLOG_MAX_MESSAGES", 3)
+    monkeypatch.setattr(fanout, "BACKLOG_MAX_MESSAGES", 3)
     fast, slow = FakeSocket(), FakeSocket()
     await join(local_hub, fast)
     await join(local_hub, slow)
@@ -158,7 +159,7 @@ async def test_socket_too_many_messages_behind_is_closed_to_resync(local_hub, mo
 
 
 async def test_socket_too_many_characters_behind_is_closed_to_resync(local_hub, monkeypatch):
-    monkeypatch.setattr(hub_module, "BACKLOG_MAX_CHARS", 100)
+    monkeypatch.setattr(fanout, "BACKLOG_MAX_CHARS", 100)
     slow, _member = await paused_behind(local_hub, 2)  # ~50 characters each: within the bound
     assert AUDIENCE in local_hub.members
     post_changes(local_hub, range(3, 6))

@@ -1,4 +1,4 @@
-"""On a real uvicorn worker (the Procfile's options), with a région whose snapshot is a few
+"""On a real ws: worker (the Procfile's line), with a région whose snapshot is a few
 hundred KiB: a client that stops reading does not hold up the other sockets of its worker; it
 gets everything in order once it reads again, or is closed with 1011 when it falls too far
 behind."""
@@ -13,7 +13,7 @@ import pytest
 from websockets.sync.client import ClientConnection, connect
 
 from tests.realtime.raw_client import RawFeed
-from tests.servers import LYON, Server, manage, seed_nurse_and_watcher, temp_database, uvicorn
+from tests.servers import LYON, Site, manage, seed_nurse_and_watcher, site, temp_database
 
 pytestmark = [pytest.mark.slow]
 PATH = "/ws/regions/84/"
@@ -32,20 +32,22 @@ Unit.objects.bulk_create(
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory) -> Iterator[tuple[Server, str, str]]:  # noqa: ANN001
-    """One uvicorn worker without Redis; (server, a nurse's token, a watcher's token)."""
+def world(tmp_path_factory) -> Iterator[tuple[Site, str, str]]:  # noqa: ANN001
+    """One web: and one ws: worker without Redis; (site, a nurse's token, a watcher's token)."""
     tmp = tmp_path_factory.mktemp("slow")
     with temp_database(tmp) as db:
         nurse_token, watcher_token = seed_nurse_and_watcher(db)
         manage(db, "shell", "-c", ADD_UNITS)
-        with uvicorn({"DATABASE_URL": db, "REDIS_URL": None}, log_dir=tmp) as server:
+        env = {"DATABASE_URL": db, "REDIS_URL": None, "BEDWATCH_RESYNC_MIN_SECONDS": "0"}
+        env["BEDWATCH_HEARTBEAT_SECONDS"] = "0"  # only the feed's own messages
+        with site(env, log_dir=tmp) as server:
             yield server, nurse_token, watcher_token
 
 
 def test_socket_that_stops_reading_does_not_hold_up_the_others(world):
     server, nurse_token, watcher_token = world
     # A client connects and reads nothing, not even its snapshot; three others read.
-    slow = RawFeed(server.port, PATH, watcher_token)
+    slow = RawFeed(server.ws.port, PATH, watcher_token)
     with contextlib.ExitStack() as stack:
         fast = [stack.enter_context(reader(server, watcher_token)) for _ in range(3)]
         snapshots = [next_json(ws) for ws in fast]
@@ -68,7 +70,7 @@ def test_socket_that_stops_reading_does_not_hold_up_the_others(world):
 
 def test_socket_too_far_behind_is_closed_with_1011_after_what_it_was_sent(world):
     server, nurse_token, watcher_token = world
-    slow = RawFeed(server.port, PATH, watcher_token)
+    slow = RawFeed(server.ws.port, PATH, watcher_token)
     # It asks for snapshot after snapshot and reads none: ~10 MB, past the hub's 4 MiB bound.
     for _ in range(40):
         slow.send_json({"type": "resync"})
@@ -92,9 +94,9 @@ def test_socket_too_far_behind_is_closed_with_1011_after_what_it_was_sent(world)
     slow.close()
 
 
-def reader(server: Server, token: str) -> ClientConnection:
+def reader(server: Site, token: str) -> ClientConnection:
     return connect(
-        server.ws_url + PATH,
+        server.ws.ws_url + PATH,
         additional_headers={"Authorization": f"Token {token}"},
         open_timeout=10,
         max_size=None,
@@ -105,7 +107,7 @@ def next_json(ws: ClientConnection) -> dict:
     return json.loads(ws.recv(timeout=30))
 
 
-def post_reports(server: Server, token: str, snapshot: dict, *, count: int) -> None:
+def post_reports(server: Site, token: str, snapshot: dict, *, count: int) -> None:
     unit = next(u for u in snapshot["units"] if u["hospital"] == LYON)
     version = unit["version"]
     for i in range(count):

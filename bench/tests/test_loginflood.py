@@ -14,6 +14,7 @@ from bench import loginflood
 def test_the_flood_posts_wrong_logins_through_the_form(live_server, settings):
     from axes.models import AccessAttempt
 
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.BEDWATCH_PROXY_COUNT = 1
     url = urlparse(live_server.url)
 
@@ -27,6 +28,7 @@ def test_the_flood_posts_wrong_logins_through_the_form(live_server, settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_flood_from_one_address_is_locked_out(live_server, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.BEDWATCH_PROXY_COUNT = 1
     settings.AXES_FAILURE_LIMIT = 5
     url = urlparse(live_server.url)

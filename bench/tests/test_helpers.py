@@ -54,18 +54,21 @@ def test_gisco_ids_get_their_leading_zero_back_and_a_departement():
     assert data.department_of("980000000", "97600") == "976"
 
 
-def test_the_procfile_runs_the_asgi_application_on_loopback_and_port():
-    command = servers.procfile_web()
-    assert "config.asgi:application" in command
-    assert "$PORT" in command
-    assert "127.0.0.1" in command
+def test_the_procfile_runs_sockets_on_the_asgi_server_and_http_on_gunicorn():
+    ws = servers.procfile_line("ws")
+    assert "config.asgi:websocket_application" in ws
+    web = servers.procfile_line("web")
+    assert web.startswith("gunicorn config.wsgi")
+    for command in (ws, web):
+        assert "$PORT" in command and "127.0.0.1" in command
+    assert servers.server_command("procfile") == ws
 
 
-def test_procfile_without_a_web_line_is_refused(tmp_path):
+def test_procfile_without_the_line_asked_for_is_refused(tmp_path):
     procfile = tmp_path / "Procfile"
     procfile.write_text("worker: python manage.py something\n")
-    with pytest.raises(ValueError, match="no `web:` line"):
-        servers.procfile_web(procfile)
+    with pytest.raises(ValueError, match="no `ws:` line"):
+        servers.procfile_line("ws", procfile)
 
 
 def test_calibration_measures_python_and_postgresql_on_fixed_work(postgres):  # noqa: ANN001
