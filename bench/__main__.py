@@ -357,7 +357,7 @@ async def scenario_loginflood(args: argparse.Namespace, ctx: run.Context) -> dic
     rate = args.rate or 20
     ctx.server = (args.server or ["procfile"])[0]
     print(
-        f"loginflood: {rate:g} reports/s on one worker, {quiet:g} s quiet, then {duration:g} s "
+        f"loginflood: {rate:g} reports/s, {quiet:g} s quiet, then {duration:g} s "
         f"beside {args.threads} login threads "
         f"({'one address' if args.one_address else 'a new address per attempt'})",
         flush=True,
