@@ -4,6 +4,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The Makefile is the developer's: DEBUG on (settings default to off; production sets a secret
+# key instead, docs/deployment.md).
+export DJANGO_DEBUG ?= 1
 
 .PHONY: install run test lint format migrations-check messages
 

@@ -15,6 +15,7 @@ from alerts import selectors, services
 from alerts.access import alerts_can_acknowledge, alerts_can_read
 from alerts.models import Alert
 from beds.api.pagination import Pagination
+from beds.api.schema import PAGE_PARAMETERS, paginated
 from regions.models import Region
 from regions.selectors import region_get
 
@@ -60,10 +61,9 @@ class RegionAlertsView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("state", str, enum=Alert.State.values),
-            OpenApiParameter("page", int),
-            OpenApiParameter("page_size", int),
+            *PAGE_PARAMETERS,
         ],
-        responses=AlertSerializer(many=True),
+        responses=paginated(AlertSerializer),
     )
     def get(self, request: Request, code: str) -> Response:
         region = _region(request, code)

@@ -1,4 +1,4 @@
-"""What the live feed says about capacity (DESIGN §4). `realtime/` only carries it."""
+"""What the live feed says about capacity (docs/realtime.md). `realtime/` only carries it."""
 
 from __future__ import annotations
 

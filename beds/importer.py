@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from config.text import control_character, describe
+
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "id",
     "hospital_name",
@@ -52,8 +54,9 @@ OVERSEAS_FINESS: dict[str, str] = {
 # (département, postcode prefix) pairs that disagree on purpose: La Réunion's CEDEX codes.
 POSTCODE_EXCEPTIONS: set[tuple[str, str]] = {("974", "978")}
 
-FINESS_IN_FILE_RE = re.compile(r"^(\d{8,9}|2[AB]\d{7})$")
-POSTCODE_RE = re.compile(r"^\d{5}$")
+# ASCII digits only (\d and isdigit() take "²" and other scripts' digits).
+FINESS_IN_FILE_RE = re.compile(r"^([0-9]{8,9}|2[AB][0-9]{7})$")
+POSTCODE_RE = re.compile(r"^[0-9]{5}$")
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,7 @@ def normalise_phone(raw: str) -> str | None:
         digits = "0" + digits[3:]
     elif digits.startswith("0033"):
         digits = "0" + digits[4:]
-    if not digits.isdigit():
+    if not re.fullmatch(r"[0-9]+", digits):
         return None
     if len(digits) == 9 and digits[0] != "0":
         digits = "0" + digits
@@ -161,6 +164,13 @@ def parse_row(line: int, row: dict[str, str | None]) -> HospitalRecord | Rejecte
         return Rejected(line, _("more fields than the header names."))
     if any(row.get(name) is None for name in REQUIRED_COLUMNS):
         return Rejected(line, _("fewer fields than the header names."))
+    for column in REQUIRED_COLUMNS:
+        if (char := control_character(row[column] or "")) is not None:
+            return Rejected(
+                line,
+                _("%(column)s holds control character %(char)s: only printable text is accepted.")
+                % {"column": column, "char": describe(char)},
+            )
     finess = restore_finess(get("id"))
     if finess is None:
         return Rejected(

@@ -7,6 +7,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.text import no_control_characters, no_control_characters_multiline
+
 FIGURES: tuple[str, ...] = ("installed", "available", "occupied", "reserved", "closed", "extra")
 # The same figures in the order people read and change them: what changes most comes first
 # (the staff form, the maps' popups).
@@ -19,7 +21,8 @@ FIGURES_BY_USE: tuple[str, ...] = (
     "extra",
 )
 FIGURE_MAX = 999
-FINESS_RE = r"^(\d{2}|2A|2B)\d{7}$"
+# ASCII digits: \d also matches other scripts' digits ("٠١…"), in Python and PostgreSQL alike.
+FINESS_RE = r"^([0-9]{2}|2A|2B)[0-9]{7}$"
 
 
 class UnitKind(models.TextChoices):
@@ -107,16 +110,24 @@ class Hospital(models.Model):
             RegexValidator(FINESS_RE, _("A FINESS number has 9 characters, e.g. 010000024."))
         ],
     )
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[no_control_characters])
     department = models.ForeignKey(
         "regions.Department", on_delete=models.PROTECT, related_name="hospitals"
     )
     lat = models.FloatField(_("latitude"))
     lon = models.FloatField(_("longitude"))
-    address = models.CharField(_("address"), max_length=255, blank=True)
-    postcode = models.CharField(_("postcode"), max_length=10, blank=True)
-    city = models.CharField(_("city"), max_length=100, blank=True)
-    phone = models.CharField(_("admissions phone"), max_length=32, blank=True)
+    address = models.CharField(
+        _("address"), max_length=255, blank=True, validators=[no_control_characters]
+    )
+    postcode = models.CharField(
+        _("postcode"), max_length=10, blank=True, validators=[no_control_characters]
+    )
+    city = models.CharField(
+        _("city"), max_length=100, blank=True, validators=[no_control_characters]
+    )
+    phone = models.CharField(
+        _("admissions phone"), max_length=32, blank=True, validators=[no_control_characters]
+    )
     active = models.BooleanField(_("active"), default=True)
     # ROR's dateCreation (ror-meta-creation-date, 1..1 on its profiles).
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -153,7 +164,7 @@ class Unit(CapacityFigures):
     """An unité opérationnelle; its figures are those of its latest accepted report."""
 
     hospital = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="units")
-    label = models.CharField(_("label"), max_length=200)
+    label = models.CharField(_("label"), max_length=200, validators=[no_control_characters])
     kind = models.CharField(_("kind"), max_length=16, choices=UnitKind.choices)
     ecmo = models.BooleanField(_("ECMO-capable"), default=False)
     # Incremented by each accepted report: the key of optimistic concurrency.
@@ -204,7 +215,9 @@ class CapacityReport(CapacityFigures):
     observed_at = models.DateTimeField(_("observed at"), default=timezone.now)
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
     source = models.CharField(_("source"), max_length=8, choices=Source.choices)
-    note = models.CharField(_("note"), max_length=500, blank=True)
+    note = models.CharField(
+        _("note"), max_length=500, blank=True, validators=[no_control_characters_multiline]
+    )
 
     objects = CapacityReportQuerySet.as_manager()
 

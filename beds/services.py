@@ -19,6 +19,7 @@ from beds.capacity import figures_errors
 from beds.importer import HospitalRecord
 from beds.models import FIGURES, CapacityReport, Hospital, Source, Unit
 from beds.scopes import unit_report_is_on_behalf
+from config.text import control_character, describe
 from regions.models import Department
 
 # Clocks of hospital systems drift: accept an observation time this far in the future.
@@ -63,6 +64,11 @@ def unit_report_create(
         errors["source"] = _("Unknown source “%(source)s”.") % {"source": source}
     if len(note) > 500:
         errors["note"] = _("The note is longer than 500 characters.")
+    elif (char := control_character(note, multiline=True)) is not None:
+        errors["note"] = _(
+            "Control character %(char)s is not allowed in a note: use printable text, tabs and "
+            "line breaks."
+        ) % {"char": describe(char)}
     if errors:
         raise ValidationError({k: [v] for k, v in errors.items()})
     values = {name: int(figures[name]) for name in FIGURES}

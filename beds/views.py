@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import connection
@@ -15,6 +17,8 @@ from beds.forms import UnitReportForm, UnitUnchangedForm
 from beds.models import FIGURES, Source, Unit
 from beds.scopes import hospitals_readable, unit_can_write
 from realtime import publisher
+
+SAVED_RE = re.compile(r"[0-9]{1,18}")
 
 
 def _staff_page(
@@ -32,7 +36,8 @@ def _staff_page(
             unit.form = form if mine else UnitReportForm(unit=unit)
             unit.conflict = mine and conflict is not None
     saved = request.GET.get("saved", "")
-    context = {"rows": rows, "saved": int(saved) if saved.isdigit() else None}
+    # ASCII digits only, and few: "²".isdigit() and int("1" * 5000) both raised (500s).
+    context = {"rows": rows, "saved": int(saved) if SAVED_RE.fullmatch(saved) else None}
     return render(request, "beds/staff_units.html", context, status=status)
 
 
@@ -100,7 +105,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     `realtime` is `ok`, `local` (no Redis: one process) or `degraded` (Redis unreachable:
     reports are still stored, live sockets will resync). Degraded stays HTTP 200 on purpose:
     every worker shares the same Redis, so taking them out of rotation would stop the reports
-    too (docs/realtime.md).
+    too (docs/realtime.md). Only states for the public: why Redis failed (its address
+    included) is for a signed-in admin.
     """
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
@@ -110,6 +116,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "database": "ok",
         "realtime": realtime["state"],
     }
-    if "error" in realtime:
+    if "error" in realtime and request.user.is_authenticated and request.user.is_staff:
         body["realtime_error"] = realtime["error"]
     return JsonResponse(body)

@@ -1,5 +1,5 @@
 """The reference: a bare `websockets` server with one Redis SUBSCRIBE per process and
-`websockets.broadcast` to every local socket (DESIGN §7). No Django, no auth, no snapshot.
+`websockets.broadcast` to every local socket (docs/performance.md). No Django, no auth, no snapshot.
 
     PORT=8520 python -m bench.bare REDIS_URL CHANNEL
 """

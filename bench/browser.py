@@ -1,4 +1,4 @@
-"""The national map's time to first render in Chromium (DESIGN §5 `/maps/`).
+"""The national map's time to first render in Chromium (docs/maps.md `/maps/`).
 
 A dispatcher logs in through the login form, then opens `/maps/` with every imported hospital.
 Measured from navigation start: first contentful paint, and the frame after the `load` event

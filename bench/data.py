@@ -2,7 +2,7 @@
 
 Runs inside a configured Django process (the bench's own). Uses `import_hospitals` when the
 project has it; otherwise a bulk loader good enough for benchmarking (same CSV, same rules for
-FINESS numbers and départements as DESIGN §6 asks of the real command).
+FINESS numbers and départements as docs/import-hospitals.md asks of the real command).
 """
 
 from __future__ import annotations

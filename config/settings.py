@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 import xstatic.pkg.leaflet
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -75,12 +76,16 @@ def envrate(name: str, default: str) -> str | None:
     return raw
 
 
-DEBUG = envbool("DJANGO_DEBUG", "1")
-SECRET_KEY = os.getenv("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
-    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+# Off unless asked for: `make run` and the tests ask (DJANGO_DEBUG=1); production never does.
+DEBUG = envbool("DJANGO_DEBUG", "0")
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+SECRET_KEY = os.getenv("DJANGO_SECRET_KEY", "").strip()
+if not DEBUG and SECRET_KEY in ("", DEVELOPMENT_SECRET_KEY):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY must be set to a secret of your own (50+ random characters) when "
+        "DJANGO_DEBUG is off; for development on your own machine, set DJANGO_DEBUG=1."
+    )
+SECRET_KEY = SECRET_KEY or DEVELOPMENT_SECRET_KEY
 
 ALLOWED_HOSTS = [
     h.strip()
@@ -104,6 +109,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "axes",
     "channels",
+    "csp",
     "regions",
     "accounts",
     "beds",
@@ -117,13 +123,16 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files under gunicorn (the `web:` processes), before any other work.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    # Early: refuses a login at once while this worker's password checks are all busy.
+    "config.middleware.QueryTextMiddleware",
+    # Early: refuses a login at once while every password check is busy.
     "accounts.middleware.PasswordChecksBusyMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.PrivateAnswersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a lockout into its answer (429).
@@ -145,6 +154,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -303,7 +313,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["beds.api.parsers.LimitedJSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "beds.api.pagination.Pagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "beds.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "beds.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Per API token (or session user) and per client address (accounts/throttling.py); `off`
@@ -359,6 +369,41 @@ if not BEDWATCH_FRESH_HOURS < BEDWATCH_AGEING_HOURS < BEDWATCH_STALE_HOURS:
 # Map tiles: blank URL draws no tiles (no request leaves the app).
 BEDWATCH_TILES_URL = os.getenv("BEDWATCH_TILES_URL", "")
 BEDWATCH_TILES_ATTRIBUTION = os.getenv("BEDWATCH_TILES_ATTRIBUTION", "")
+
+
+def tile_origin(url: str) -> str | None:
+    """The origin the map's tiles come from (`https://*.tile.example.org` for a `{s}` URL)."""
+    if not url:
+        return None
+    scheme, _, rest = url.partition("://")
+    host = rest.split("/", 1)[0]
+    if scheme not in ("http", "https") or not host:
+        raise ImproperlyConfigured(
+            f"BEDWATCH_TILES_URL={url!r} must be an http(s) URL such as "
+            "https://tiles.example.org/{z}/{x}/{y}.png"
+        )
+    return f"{scheme}://" + re.sub(r"\{[a-z]\}", "*", host)
+
+
+# Content-Security-Policy (django-csp): scripts and styles from our origin or carrying the
+# request's nonce (`request.csp_nonce`, `{{ CSP_NONCE }}`), never inline otherwise; data for
+# scripts travels in json_script blocks and data- attributes. Sockets connect to our origin.
+_TILES_ORIGIN = tile_origin(BEDWATCH_TILES_URL)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", *([_TILES_ORIGIN] if _TILES_ORIGIN else [])],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 # Optional operator-provided outlines (GeoJSON files with a `code` property per feature).
 BEDWATCH_REGIONS_GEOJSON = os.getenv("BEDWATCH_REGIONS_GEOJSON", "")
 BEDWATCH_DEPARTMENTS_GEOJSON = os.getenv("BEDWATCH_DEPARTMENTS_GEOJSON", "")

@@ -6,13 +6,16 @@ from beds import views as beds_views
 from config import views
 from fhir import views as fhir_views
 
+# A URL that matches no route under /api/ answers JSON, as the API's schema documents.
+handler404 = "beds.api.errors.not_found"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    # DESIGN §3's FHIR export, served by the FHIR app (beds does not import fhir).
+    # The FHIR export of docs/api.md, served by the FHIR app (beds does not import fhir).
     path(
         "api/v1/exports/fhir/Location",
         fhir_views.LocationExportView.as_view(),

@@ -1,4 +1,4 @@
-"""The FHIR R4 REST endpoint at /fhir/ (and the Location export of DESIGN §3).
+"""The FHIR R4 REST endpoint at /fhir/ (and the Location export of docs/api.md).
 
 Each view: access → parse (fhir.parsing, fhir.search) → selector or service → resource
 (fhir.resources). Authentication and throttling are the API's (DRF); every error, DRF's
@@ -148,6 +148,8 @@ class FHIRView(APIView):
     """DRF for authentication and throttling only: bodies, negotiation and errors are FHIR's."""
 
     parser_classes: list = []
+    # Its errors are OperationOutcomes (beds.api.schema documents them so).
+    error_media_types = [FHIR_JSON]
 
     def perform_content_negotiation(self, request: Request, force: bool = False):  # noqa: ANN201
         from rest_framework.renderers import JSONRenderer
@@ -779,7 +781,7 @@ class ExportView(FHIRView):
 
 
 class LocationExportView(FHIRView):
-    """`GET /api/v1/exports/fhir/Location` (DESIGN §3): the Location search with `?region=`,
+    """`GET /api/v1/exports/fhir/Location` (docs/api.md): the Location search with `?region=`,
     the Organizations always included, and everything in one Bundle unless `_count` is given."""
 
     @extend_schema(

@@ -1,4 +1,4 @@
-"""Map and dispatch pages (DESIGN §5): access check → selectors → builders → template."""
+"""Map and dispatch pages (docs/maps.md): access check → selectors → builders → template."""
 
 from __future__ import annotations
 
@@ -104,7 +104,10 @@ def national(request: HttpRequest) -> HttpResponse:
     if role_of(request.user) not in MAP_ROLES:
         raise PermissionDenied
     if request.GET.get("region"):  # the région picker, without script
-        return redirect("maps:regional", code=request.GET["region"])
+        region = region_get(code=request.GET["region"])
+        if region is None:
+            raise Http404(_("No région with code %(code)s.") % {"code": request.GET["region"]})
+        return redirect("maps:regional", code=region.code)
     try:
         kind = _kind(request)
     except ValueError as exc:

@@ -23,7 +23,7 @@ from realtime.fanout import (
 from realtime.hub import get_hub
 from realtime.middleware import DIRECT_SEND, TOKEN_CREDENTIAL, token_key, user_for_token
 from realtime.publisher import NATIONAL, credential_id, region_audience
-from regions.models import Region
+from regions.selectors import region_get
 
 logger = logging.getLogger(__name__)
 
@@ -163,5 +163,7 @@ class NationalConsumer(AudienceConsumer):
 def _region_allowed(user, code: str) -> bool:  # noqa: ANN001
     if user is None or not user.is_authenticated:
         return False
-    region = Region.objects.filter(pk=code).first()
-    return region is not None and region_can_read(user, region)
+    # region_get refuses what cannot be a code before any query (a NUL breaks PostgreSQL); the
+    # feed is the région's own code, not a département's alias of it.
+    region = region_get(code=code)
+    return region is not None and region.code == code and region_can_read(user, region)

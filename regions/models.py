@@ -6,12 +6,14 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.text import no_control_characters
+
 
 class Region(models.Model):
     """An INSEE région (`84`, `11`, `01` …), with the alert thresholds its coordinators set."""
 
     code = models.CharField(_("INSEE code"), max_length=3, primary_key=True)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[no_control_characters])
     # A unit is in tension when its occupancy reaches this share of its open beds …
     tension_occupancy_pct = models.PositiveSmallIntegerField(
         _("tension from occupancy (%)"),
@@ -62,7 +64,7 @@ class Department(models.Model):
     """An INSEE département (`69`, `2A`, `974` …)."""
 
     code = models.CharField(_("INSEE code"), max_length=3, primary_key=True)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[no_control_characters])
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="departments")
 
     class Meta:

@@ -31,7 +31,7 @@ CHROMIUM_ARGS = [
     *("--disable-background-networking", "--disable-component-update", "--disable-sync"),
 ]
 
-# The fields of a unit that DESIGN §3 and §4 promise, in the API and on the live feed alike.
+# The fields of a unit that docs/api.md and docs/realtime.md promise, in the API and on the live feed alike.
 UNIT_CONTRACT_FIELDS = frozenset(
     {
         "id",
@@ -49,7 +49,7 @@ UNIT_CONTRACT_FIELDS = frozenset(
     }
 )
 
-# The fields of a hospital in `GET /api/v1/hospitals/`, in the API's order (DESIGN §3 names the
+# The fields of a hospital in `GET /api/v1/hospitals/`, in the API's order (docs/api.md names the
 # contract's ones; the address fields are ours). With `near`, `distance_km` follows.
 HOSPITAL_API_FIELDS = (
     "finess",
@@ -104,6 +104,24 @@ def no_api_throttles(settings):  # noqa: ANN001, ANN201
         "DEFAULT_THROTTLE_RATES": {"token": None, "address": None},
     }
     settings.BEDWATCH_BAD_TOKENS = (0, 60)
+
+
+@pytest.fixture(autouse=True)
+def responses_match_the_openapi_schema(monkeypatch):  # noqa: ANN001, ANN201
+    """Every API response a test client receives is checked against the OpenAPI schema
+    (tests/openapi.py): an undocumented status or a body unlike its schema fails the test."""
+    from django.test.client import Client
+
+    from tests.openapi import validate_response
+
+    original = Client.request
+
+    def request(self, **request):  # noqa: ANN001, ANN003, ANN202
+        response = original(self, **request)
+        validate_response(request["REQUEST_METHOD"], request["PATH_INFO"], response)
+        return response
+
+    monkeypatch.setattr(Client, "request", request)
 
 
 @pytest.fixture(autouse=True)

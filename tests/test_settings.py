@@ -21,7 +21,7 @@ def run_settings(expression: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c", f"from django.conf import settings; print({expression})"],
         cwd=ROOT,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "1", **env},
         capture_output=True,
         text=True,
         timeout=60,
@@ -41,6 +41,35 @@ def test_defaults_are_sqlite_and_the_in_memory_broker():
     assert result.returncode == 0, result.stderr
     assert "sqlite3" in result.stdout and "''" in result.stdout
     assert "MemoryBroker" in result.stdout
+
+
+def test_debug_is_off_unless_asked_for():
+    # A secret key of its own, DJANGO_DEBUG unset: production as the issue audited it.
+    result = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.DEBUG)"],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DJANGO_SECRET_KEY": "x" * 60,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+    assert run_settings("settings.DEBUG", DJANGO_DEBUG="1").stdout.strip() == "True"
+
+
+def test_debug_off_refuses_the_development_secret_key():
+    result = run_settings(
+        "settings.DEBUG",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="dev-only-insecure-key-do-not-use-in-production",
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "DJANGO_SECRET_KEY" in result.stderr
 
 
 def test_urls_switch_to_postgres_and_the_redis_broker():
@@ -141,6 +170,25 @@ def test_production_settings_with_https_pass_djangos_deploy_check():
     assert owner.returncode == 0, owner.stderr
     plain = _deploy_check()
     assert {"W004", "W008", "W012", "W016"} <= _deploy_warnings(plain)
+
+
+def documented_production_environment() -> dict[str, str]:
+    """The environment block of docs/deployment.md ("In production:"), as a dict."""
+    text = (ROOT / "docs" / "deployment.md").read_text(encoding="utf-8")
+    block = text.split("In production:\n\n", 1)[1].split("\n\n", 1)[0]
+    env = {}
+    for line in block.splitlines():
+        name, _, value = line.strip().partition("=")
+        env[name] = value.split("  #")[0].strip()
+    return env
+
+
+def test_the_documented_production_settings_pass_djangos_deploy_check():
+    env = documented_production_environment()
+    assert env["DJANGO_DEBUG"] == "0"
+    env["DJANGO_SECRET_KEY"] = "k$3" * 20 + "-a-real-deployment-draws-its-own-0123456789"
+    result = _deploy_check(**env)
+    assert result.returncode == 0, result.stderr
 
 
 def test_health_check_is_not_redirected_to_https(client, settings, db):

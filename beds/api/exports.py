@@ -1,4 +1,4 @@
-"""Exports in other standards (DESIGN §3): EDXL-HAVE and CSV (the FHIR one is `fhir.views`).
+"""Exports in other standards (docs/api.md): EDXL-HAVE and CSV (the FHIR one is `fhir.views`).
 
 Each view: scope → selector → pure format function (beds/exports) → response. `?region=CODE`
 narrows to one région the caller may read (403 otherwise, 400 when it does not exist); without
@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from accounts.scopes import region_can_read
 from beds import selectors
+from beds.api.schema import DETAIL, FIELD_ERRORS
 from beds.exports import csv as csv_format
 from beds.exports import edxl
 from beds.models import Hospital
@@ -32,8 +33,10 @@ REGION = OpenApiParameter(
     description="INSEE région code (e.g. 84); without it, everything you may read",
 )
 ERRORS = {
-    400: OpenApiResponse(description='`{"region": [reason]}`: no such région'),
-    403: OpenApiResponse(description="the région is outside your scope"),
+    400: OpenApiResponse(
+        FIELD_ERRORS, description='`{"region": [reason]}`: no such région; or a bad `format`'
+    ),
+    403: OpenApiResponse(DETAIL, description="the région is outside your scope"),
 }
 
 
@@ -54,6 +57,21 @@ class ExportView(APIView):
     """Any Accept header gets the export (or a JSON error): these are files, not negotiations."""
 
     def perform_content_negotiation(self, request: Request, force: bool = False):  # noqa: ANN201
+        fmt = request.query_params.get("format")
+        formats = [renderer.format for renderer in self.get_renderers()]
+        if fmt is not None and fmt not in formats:
+            # Accept is ignored, but a `format` the schema does not list is an error, not a
+            # silent default.
+            self.request.accepted_renderer = self.get_renderers()[-1]
+            self.request.accepted_media_type = self.request.accepted_renderer.media_type
+            raise ValidationError(
+                {
+                    "format": [
+                        _("“%(format)s” is not a format of this export; formats: %(formats)s.")
+                        % {"format": fmt, "formats": ", ".join(formats)}
+                    ]
+                }
+            )
         return super().perform_content_negotiation(request, force=True)
 
 
@@ -78,7 +96,7 @@ class EdxlHaveExportView(ExportView):
         responses={
             (200, "application/xml"): OpenApiTypes.STR,
             **ERRORS,
-            404: OpenApiResponse(description="no hospital in this scope"),
+            404: OpenApiResponse(DETAIL, description="no hospital in this scope"),
         },
     )
     def get(self, request: Request) -> HttpResponse:
@@ -100,7 +118,12 @@ class CapacityCsvExportView(ExportView):
         operation_id="exports_capacity_csv",
         tags=["exports"],
         summary="Capacity as CSV, one row per unit",
-        description="Columns: " + ", ".join(csv_format.COLUMNS) + ". UTF-8, RFC 4180 quoting.",
+        description=(
+            "Columns: "
+            + ", ".join(csv_format.COLUMNS)
+            + ". UTF-8, RFC 4180 quoting. A text cell starting with =, +, -, @, tab or CR is "
+            "prefixed with ' so that spreadsheets show it as text."
+        ),
         parameters=[REGION],
         responses={(200, "text/csv"): OpenApiTypes.STR, **ERRORS},
     )

@@ -1,4 +1,4 @@
-"""The HTTP API (DESIGN §3): access check → validation → selector or service → response."""
+"""The HTTP API (docs/api.md): access check → validation → selector or service → response."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from accounts.scopes import region_can_configure, region_can_read
 from beds import selectors, services
 from beds.api import serializers as s
 from beds.api.pagination import Pagination
+from beds.api.schema import PAGE_PARAMETERS, paginated
 from beds.capacity import tension_of
 from beds.filters import HospitalFilter
 from beds.models import FIGURES, Source, Unit
@@ -82,10 +83,9 @@ class HospitalListView(APIView):
                 "a postcode, an INSEE code, Lyon 3e): sorts by distance, adds distance_km",
             ),
             OpenApiParameter("radius_km", float, description="with near; default 50"),
-            OpenApiParameter("page", int),
-            OpenApiParameter("page_size", int),
+            *PAGE_PARAMETERS,
         ],
-        responses=s.HospitalSerializer(many=True),
+        responses=paginated(s.HospitalSerializer),
     )
     def get(self, request: Request) -> Response:
         filters = HospitalFilter(request.query_params, queryset=hospitals_readable(request.user))
@@ -130,8 +130,8 @@ class UnitDetailView(APIView):
 
 class UnitReportsView(APIView):
     @extend_schema(
-        parameters=[s.ReportHistoryQuerySerializer],
-        responses=s.ReportSerializer(many=True),
+        parameters=[s.ReportHistoryQuerySerializer, *PAGE_PARAMETERS],
+        responses=paginated(s.ReportSerializer),
     )
     def get(self, request: Request, unit_id: int) -> Response:
         unit = _unit_or_404(unit_id)
@@ -227,7 +227,10 @@ class RegionDetailView(APIView):
 class RegionThresholdChangesView(APIView):
     """Who changed the région's thresholds, when, from what to what: newest first."""
 
-    @extend_schema(responses=s.ThresholdChangeSerializer(many=True))
+    @extend_schema(
+        parameters=PAGE_PARAMETERS,
+        responses=paginated(s.ThresholdChangeSerializer),
+    )
     def get(self, request: Request, code: str) -> Response:
         region = _region_or_404(code)
         if not region_can_configure(request.user, region):

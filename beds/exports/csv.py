@@ -1,5 +1,7 @@
 """One CSV row per unit: UTF-8, comma separated, a header row, fields quoted where needed
-(RFC 4180, CRLF line endings). Figures are plain integers; times ISO 8601 with their offset."""
+(RFC 4180, CRLF line endings). Figures are plain integers; times ISO 8601 with their offset.
+A text cell starting like a formula (`=`, `+`, `-`, `@`, tab, CR) is prefixed with `'` so that
+spreadsheets show it as text instead of running it."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from beds.models import FIGURES
+from config.text import csv_cell
 
 COLUMNS: tuple[str, ...] = (
     "finess",
@@ -46,5 +49,6 @@ def capacity_csv(hospitals: Iterable[Mapping[str, Any]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    writer.writerows(capacity_rows(hospitals))
+    for row in capacity_rows(hospitals):
+        writer.writerow([csv_cell(value) for value in row])
     return out.getvalue()

@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
+from config.text import xml_text
+
 HAVE = "urn:oasis:names:tc:emergency:EDXL:HAVE:1.0"
 XNL = "urn:oasis:names:tc:ciq:xnl:3"
 XPIL = "urn:oasis:names:tc:ciq:xpil:3"
@@ -45,7 +47,7 @@ NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 def _sub(parent: etree._Element, ns: str, tag: str, text: str | None = None) -> etree._Element:
     element = etree.SubElement(parent, f"{{{ns}}}{tag}")
     if text is not None:
-        element.text = text
+        element.text = xml_text(text)  # what was stored before the input rules, too
     return element
 
 

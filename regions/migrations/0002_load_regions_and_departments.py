@@ -1,4 +1,4 @@
-"""Every installation has all 18 régions and 101 départements (DESIGN §1)."""
+"""Every installation has all 18 régions and 101 départements (docs/architecture.md)."""
 
 from django.db import migrations
 

@@ -1,4 +1,4 @@
-"""Every cell of DESIGN §2's access table, over the API and Django admin.
+"""Every cell of the access table of docs/api.md, over the API and Django admin.
 
 World (tests/conftest.py): unit_lyon in région 84, unit_paris in région 11.
 alice = staff of the Lyon hospital, carol = coordinator of 84, dave = dispatcher,

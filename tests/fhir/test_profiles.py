@@ -17,6 +17,7 @@ from fhir.resources.R4B.organization import Organization
 
 from beds.models import Hospital
 from tests.beds.exports_helpers import seed_lyon
+from tests.conftest import service_missing
 from tests.fhir.helpers import fsh_instance, ig_root
 from tests.fhir.profile_check import IG, Checker
 
@@ -143,7 +144,7 @@ R4_VALIDATOR = Path(__file__).parent / "r4"
 def test_every_resource_served_passes_the_npm_fhir_r4_validator(api, carol, alice, hospital_lyon):
     node = shutil.which("node")
     if node is None or not (R4_VALIDATOR / "node_modules" / "fhir").exists():
-        pytest.skip("the npm fhir validator: npm ci --prefix tests/fhir/r4")
+        service_missing("the npm fhir validator: npm ci --prefix tests/fhir/r4")
     seed_lyon(hospital_lyon, alice)
     with_addresses()
     served = everything_served(api(carol))

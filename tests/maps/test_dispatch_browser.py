@@ -36,7 +36,9 @@ def artifacts() -> Path:
 def search(page, base: str, text: str) -> None:  # noqa: ANN001
     page.goto(f"{base}/dispatch/")
     # The place field has the focus on load: typing goes straight into it.
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'id_place'")
+    page.wait_for_function(
+        "() => document.activeElement && document.activeElement.id === 'id_place'"
+    )
     page.select_option("#id_kind", "REA")  # (leaves the focus where it is)
     page.keyboard.type(text)
     page.keyboard.press("Enter")  # searches from what was typed, suggestions open or not

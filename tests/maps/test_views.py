@@ -1,4 +1,4 @@
-"""Who sees which map, and the dispatcher's search (DESIGN §2, §5).
+"""Who sees which map, and the dispatcher's search (docs/api.md, docs/maps.md).
 
 carol coordinates région 84 (Lyon); dave is a dispatcher (reads the whole country); erin is an
 admin; alice is staff in Lyon, bob staff in Paris.
@@ -77,7 +77,7 @@ def test_staff_cannot_open_the_national_map_or_dispatch(alice):
 
 @pytest.mark.django_db
 def test_staff_reads_their_regions_map_only(alice, world):
-    # DESIGN §2: staff may read "its region's map".
+    # docs/api.md: staff may read "its region's map".
     assert client_for(alice).get("/maps/regions/84/").status_code == 200
     assert client_for(alice).get("/maps/regions/11/").status_code == 403
 

@@ -1,4 +1,4 @@
-"""The live feed through the real ASGI stack (DESIGN §4).
+"""The live feed through the real ASGI stack (docs/realtime.md).
 
 Runs on the in-memory path without REDIS_URL and on Redis pub/sub with it (CI).
 """

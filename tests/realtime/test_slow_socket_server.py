@@ -54,9 +54,15 @@ def test_socket_that_stops_reading_does_not_hold_up_the_others(world):
 
         # Reports go out: every reading socket gets them at once, in order.
         post_reports(server, nurse_token, snapshots[0], count=3)
+        seen = []
         for ws, snapshot in zip(fast, snapshots, strict=True):
             changes = [next_json(ws) for _ in range(3)]
             assert [m["seq"] for m in changes] == [snapshot["seq"] + i for i in (1, 2, 3)]
+            seen.append(changes)
+        # A report may also move the région's alerts (docs/alerts.md): the feed's next three
+        # messages, whatever they are, the same on every socket.
+        assert seen[0] == seen[1] == seen[2]
+        assert "units.changed" in {m["type"] for m in seen[0]}
 
     # The slow client reads again: its snapshot, then every change, no gap.
     messages = [slow.next_frame() for _ in range(4)]
@@ -64,7 +70,7 @@ def test_socket_that_stops_reading_does_not_hold_up_the_others(world):
     snapshot, *changes = (message for _, message in messages)
     assert snapshot["type"] == "snapshot" and len(snapshot["units"]) > EXTRA_UNITS
     assert [m["seq"] for m in changes] == [snapshot["seq"] + i for i in (1, 2, 3)]
-    assert [m["type"] for m in changes] == ["units.changed"] * 3
+    assert changes == seen[0]
     slow.close()
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -34,14 +35,22 @@ class Command(BaseCommand):
             raise CommandError(f"{path} exists: choose another name or add --force.")
         partial = path.with_name(path.name + ".partial")
         try:
-            with partial.open("w", encoding="utf-8") as fp:
+            # Owner-only from creation (password hashes, tokens, every account's scope): a
+            # chmod afterwards left the file readable while it was written.
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(fd, 0o600)  # an older .partial keeps its mode through O_TRUNC
+        except OSError as exc:
+            raise CommandError(f"Cannot write {path}: {exc.strerror}") from None
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fp:
                 counts = archive_write(fp, credentials=credentials)
             partial.replace(path)  # never leave a half-written archive under the real name
         except OSError as exc:
             partial.unlink(missing_ok=True)
             raise CommandError(f"Cannot write {path}: {exc.strerror}") from None
-        if credentials:
-            path.chmod(0o600)
+        except BaseException:
+            partial.unlink(missing_ok=True)  # whatever failed, no half archive of secrets
+            raise
         self.stdout.write(f"Wrote {path}: {self._summary(counts)}")
 
     @staticmethod
