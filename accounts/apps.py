@@ -6,5 +6,5 @@ class AccountsConfig(AppConfig):
     verbose_name = "Comptes"
 
     def ready(self) -> None:
-        # Connects the handlers that follow access changes: live sockets, remembered tokens.
+        # Remembered tokens follow their token and user (the live feed connects its own).
         from accounts import signals  # noqa: F401

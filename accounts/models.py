@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -39,3 +40,26 @@ class User(AbstractUser):
         if not self.is_active:
             return None
         return Role.ADMIN if self.is_admin else self.role
+
+
+class ApiToken(models.Model):
+    """An API key, kept only as its SHA-256 digest: the key itself is shown once, when it is
+    made (`accounts.services.token_create`), and cannot be read back from the database."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    digest = models.CharField(_("digest"), max_length=64, unique=True, editable=False)
+    created = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    expires = models.DateTimeField(_("expires"))
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.user} (expires {self.expires:%Y-%m-%d})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires <= timezone.now()

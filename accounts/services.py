@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.core.exceptions import ValidationError
+from axes.utils import reset
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
-from accounts.models import Role, User
+from accounts.models import ApiToken, Role, User
+from accounts.selectors import accounts_unlockable_by
+from accounts.tokens import key_new, token_digest, token_expiry
 from regions.models import Region
 from regions.selectors import region_get
 
@@ -22,7 +25,8 @@ def account_upsert(
     """Create the account, or bring an existing one to this role and scope.
 
     Staff need at least one hospital (FINESS), coordinators at least one région; every FINESS
-    and région code must exist. Raises `ValidationError` naming what is wrong, writing nothing.
+    and région code must exist; a password must pass AUTH_PASSWORD_VALIDATORS. Raises `ValidationError` naming
+    what is wrong, writing nothing.
     """
     errors: dict[str, list[str]] = {}
     if role not in Role.values:
@@ -46,6 +50,13 @@ def account_upsert(
         errors["region"] = ["A coordinator account needs at least one --region CODE."]
     if not username.strip():
         errors["username"] = ["The username is empty."]
+    if password is not None:
+        # The same validators as the admin and the password forms (AUTH_PASSWORD_VALIDATORS).
+        existing = User.objects.filter(username=username).first()
+        try:
+            validate_password(password, existing or User(username=username))
+        except ValidationError as exc:
+            errors["password"] = list(exc.messages)
     if errors:
         raise ValidationError(errors)
 
@@ -67,6 +78,40 @@ def account_upsert(
     return user, created
 
 
-def token_for(*, user: User) -> str:
-    token, _created = Token.objects.get_or_create(user=user)
-    return token.key
+def token_create(*, user: User) -> str:
+    """A new API key for the user, valid BEDWATCH_TOKEN_DAYS: the only time it can be read.
+
+    The user's other tokens stay valid (a machine being moved to the new key keeps working)."""
+    key = key_new()
+    ApiToken.objects.create(user=user, digest=token_digest(key), expires=token_expiry())
+    return key
+
+
+def token_rotate(*, user: User) -> str:
+    """Replace every token of the user by a new one, returned: clients with an old key, and the
+    live-feed sockets opened with it, are refused from the commit on."""
+    with transaction.atomic():
+        token_revoke(user=user)
+        return token_create(user=user)
+
+
+def token_revoke(*, user: User) -> int:
+    """Delete every token of the user; each one's `post_delete` closes its sockets."""
+    count, _by_model = ApiToken.objects.filter(user=user).delete()
+    return count
+
+
+def lockout_lift(*, by: User, username: str | None = None, address: str | None = None) -> int:
+    """Lift the login lockout of an account (admins, or a coordinator for an account of their
+    régions) or of a client address (admins). Returns the failed attempts forgotten; raises
+    PermissionDenied when `by` may not. Lifting an account also forgets those failures in its
+    address's count (django-axes keeps one row per username and address)."""
+    if username is not None:
+        if not accounts_unlockable_by(by).filter(username=username).exists():
+            raise PermissionDenied(f"{by.username} may not unlock the account {username!r}")
+        return reset(username=username)
+    if address is not None:
+        if not by.is_admin:
+            raise PermissionDenied("only an administrator may unlock a client address")
+        return reset(ip=address)
+    raise ValueError("lockout_lift needs a username or an address")

@@ -1,8 +1,8 @@
 """`python -m bench SCENARIO [options]`: the performance benchmark (docs/performance.md).
 
 Scenarios: fanout (the app against the bare reference, one table), throughput, near, connect,
-soak, map, places (the commune gazetteer's lookups, in process), all. `--quick` shrinks every size
-for a smoke run.
+soak, map, places (the commune gazetteer's lookups, in process), all; loginflood (report latency
+under a login flood, not part of all). `--quick` shrinks every size for a smoke run.
 """
 
 from __future__ import annotations
@@ -22,7 +22,17 @@ from bench.stats import mib, ms, row_table, slope_per_minute, table
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/bedwatch_bench"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/6"
-SCENARIOS = ("fanout", "throughput", "near", "connect", "soak", "map", "places", "all")
+SCENARIOS = (
+    "fanout",
+    "throughput",
+    "near",
+    "connect",
+    "soak",
+    "map",
+    "places",
+    "all",
+    "loginflood",
+)
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -62,6 +72,15 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--publish-only",
         action="store_true",
         help="fanout: also feed the app's workers through its publisher, without HTTP or DB",
+    )
+    p.add_argument("--threads", type=int, default=16, help="loginflood: flood threads")
+    p.add_argument(
+        "--quiet-seconds", type=float, help="loginflood: reports without the flood first (15)"
+    )
+    p.add_argument(
+        "--one-address",
+        action="store_true",
+        help="loginflood: flood from one address (the lockout stops it) instead of many",
     )
     p.add_argument("--port-base", type=int, default=8500)
     p.add_argument("--database-url", default=os.getenv("BENCH_DATABASE_URL", DEFAULT_DB))
@@ -328,6 +347,57 @@ async def scenario_map(args: argparse.Namespace, ctx: run.Context) -> dict:
             )
         )
     return {"map": r}
+
+
+async def scenario_loginflood(args: argparse.Namespace, ctx: run.Context) -> dict:
+    from bench import loginflood
+
+    duration = args.duration or (6 if args.quick else 30)
+    quiet = args.quiet_seconds or (4 if args.quick else 15)
+    rate = args.rate or 20
+    ctx.server = (args.server or ["procfile"])[0]
+    print(
+        f"loginflood: {rate:g} reports/s, {quiet:g} s quiet, then {duration:g} s "
+        f"beside {args.threads} login threads "
+        f"({'one address' if args.one_address else 'a new address per attempt'})",
+        flush=True,
+    )
+    r = await loginflood.measure(
+        ctx,
+        threads=args.threads,
+        duration=duration,
+        quiet=quiet,
+        rate=rate,
+        one_address=args.one_address,
+    )
+    rows = [
+        [
+            phase,
+            r[phase]["latency"]["count"],
+            ms(r[phase]["latency"]["p50"]),
+            ms(r[phase]["latency"]["p95"]),
+            ms(r[phase]["latency"]["p99"]),
+            ms(r[phase]["latency"]["max"]),
+            r[phase]["statuses"],
+        ]
+        for phase in ("quiet", "flooded")
+    ]
+    print(table(["report POSTs", "n", "p50", "p95", "p99", "max", "statuses"], rows))
+    flood = r["flood"]
+    if flood:
+        print(
+            f"flood: {flood['attempts']} login attempts ({flood['per_second']:.0f}/s), statuses "
+            f"{flood['statuses']}, answered in p50 {ms(flood['latency']['p50'])}, "
+            f"p95 {ms(flood['latency']['p95'])}; server CPU {r['usage']['cpu_pct']:.0f} %"
+            + (f"; thread errors: {flood['errors']}" if flood["errors"] else "")
+        )
+    else:
+        print("flood: its process failed (see its output above)")
+    print(
+        f"report POST p95 under the flood = {r['p95_ratio']:.2f}× quiet "
+        f"(goal ≤ 3×: {'met' if r['p95_ratio'] <= 3 else 'MISSED'})"
+    )
+    return {"loginflood": r}
 
 
 def raise_open_files_limit() -> None:

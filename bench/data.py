@@ -165,8 +165,9 @@ def load_demo() -> dict[str, int]:
 
 def tokens() -> dict[str, str]:
     """An admin token (posts reports for any unit) and a dispatcher token (reads the country)."""
-    from accounts.services import account_upsert, token_for
+    from accounts.services import account_upsert, token_rotate
 
     admin, _ = account_upsert(username="bench-admin", role="admin")
     dispatcher, _ = account_upsert(username="bench-dispatcher", role="dispatcher", regions=["84"])
-    return {"admin": token_for(user=admin), "dispatcher": token_for(user=dispatcher)}
+    # A new key each run: the previous run's were never written down.
+    return {"admin": token_rotate(user=admin), "dispatcher": token_rotate(user=dispatcher)}

@@ -61,6 +61,9 @@ class Context:
             "BEDWATCH_LOG_LEVEL": "WARNING",
             # As in production (docs/performance.md): pooled PostgreSQL connections.
             "DATABASE_POOL_MAX_SIZE": os.getenv("DATABASE_POOL_MAX_SIZE", "16"),
+            # The API limits run (their cost is measured) but never refuse the load.
+            "BEDWATCH_API_RATE_TOKEN": "10000000/min",
+            "BEDWATCH_API_RATE_ADDRESS": "10000000/min",
         }
 
     def ports(self, offset: int, count: int | None = None) -> list[int]:
@@ -99,17 +102,19 @@ class Context:
             for i in range(sockets)
         ]
 
-    def start_app(self, offset: int = 0, workers: int | None = None) -> servers.Group:
+    def start_app(
+        self, offset: int = 0, workers: int | None = None, env: dict[str, str] | None = None
+    ) -> servers.Group:
         """The app as production runs it: `workers` `ws:` processes for the sockets and one
         `web:` process (gunicorn, WEB_CONCURRENCY workers) for the reports and searches; or
-        `workers` processes of a one-process preset serving both."""
+        `workers` processes of a one-process preset serving both. `env` adds to `server_env`."""
         ports = self.ports(offset, workers)
         servers.ensure_free(ports)
         group = servers.start(
             name=f"app-{self.server}",
             command=self.command,
             ports=ports,
-            env=self.server_env(),
+            env={**self.server_env(), **(env or {})},
             log_dir=self.log_dir,
         )
         if self.server != "procfile":
@@ -121,7 +126,11 @@ class Context:
                 name="web",
                 command=servers.procfile_line("web"),
                 ports=[web_port],
-                env={"WEB_CONCURRENCY": str(self.web_concurrency), **self.server_env()},
+                env={
+                    "WEB_CONCURRENCY": str(self.web_concurrency),
+                    **self.server_env(),
+                    **(env or {}),
+                },
                 log_dir=self.log_dir,
             )
         except BaseException:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -49,6 +50,32 @@ def envint(name: str, default: str, *, minimum: int = 0) -> int:
     return value
 
 
+RATE_PERIODS = {
+    "s": 1,
+    "sec": 1,
+    "m": 60,
+    "min": 60,
+    "h": 3600,
+    "hour": 3600,
+    "d": 86400,
+    "day": 86400,
+}
+
+
+def envrate(name: str, default: str) -> str | None:
+    """A rate such as `600/min` (per s, min, hour, day), or `off` (None)."""
+    raw = os.getenv(name, default).strip()
+    if raw.lower() == "off":
+        return None
+    match = re.fullmatch(r"(\d+)/([a-z]+)", raw)
+    if not match or match[2] not in RATE_PERIODS or int(match[1]) < 1:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a rate: use COUNT/PERIOD (PERIOD one of s, min, hour, day), "
+            "e.g. 600/min, or off"
+        )
+    return raw
+
+
 # Off unless asked for: `make run` and the tests ask (DJANGO_DEBUG=1); production never does.
 DEBUG = envbool("DJANGO_DEBUG", "0")
 DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
@@ -78,9 +105,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "axes",
     "channels",
     "csp",
     "regions",
@@ -100,12 +127,16 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "config.middleware.QueryTextMiddleware",
+    # Early: refuses a login at once while every password check is busy.
+    "accounts.middleware.PasswordChecksBusyMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "config.middleware.PrivateAnswersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a lockout into its answer (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -169,6 +200,19 @@ if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
 # REDIS_URL is set, memory otherwise); docs/realtime.md says why not Channels' layers.
 REDIS_MAX_CONNECTIONS = envint("REDIS_MAX_CONNECTIONS", "1000", minimum=1)
 
+# The cache holds the API throttles' counters: on Redis every worker shares them; without
+# Redis each process counts alone.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "bedwatch-cache",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -176,7 +220,34 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Password logins go through the lockout and the cap on concurrent checks (accounts/backends.py).
+AUTHENTICATION_BACKENDS = ["accounts.backends.LoginBackend"]
+# How many reverse proxies stand in front of the workers (docs/deployment.md: 1). The client
+# address, for login lockouts and API throttles, is then read from X-Forwarded-For; with 0 it
+# is the connection's, and X-Forwarded-For (which anyone can write) is ignored.
+BEDWATCH_PROXY_COUNT = envint("BEDWATCH_PROXY_COUNT", "0")
+# Failed logins (django-axes, shared by all workers through the database): this many within
+# the lockout time lock the username, and the client address, for that long.
+AXES_FAILURE_LIMIT = envint("BEDWATCH_LOGIN_FAILURE_LIMIT", "20", minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=envfloat("BEDWATCH_LOGIN_LOCKOUT_MINUTES", "15", minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.throttling.login_username"
+AXES_LOCKOUT_CALLABLE = "accounts.throttling.locked_out"
+# A success does not wipe the failures counted: one valid account must not reset an address.
+AXES_RESET_ON_SUCCESS = False
+AXES_VERBOSE = False
+# Password checks run at once on this host, all web workers together (keep it below
+# WEB_CONCURRENCY); a login finding none free waits BEDWATCH_PASSWORD_CHECK_WAIT seconds, then is
+# told to try again shortly (503), so that a login flood cannot starve report writes.
+BEDWATCH_PASSWORD_CHECKS = envint("BEDWATCH_PASSWORD_CHECKS", "1", minimum=1)
+BEDWATCH_PASSWORD_CHECK_WAIT = envfloat("BEDWATCH_PASSWORD_CHECK_WAIT", "0")
+# Where the slots' lock files live (one per slot; default: the system's temporary folder).
+BEDWATCH_PASSWORD_CHECK_DIR = os.getenv("BEDWATCH_PASSWORD_CHECK_DIR", "")
+
 LOGIN_URL = "/accounts/login/"
+# A session lasts one shift: a browser left logged in on a ward stops working by the next one.
+SESSION_COOKIE_AGE = round(envfloat("BEDWATCH_SESSION_HOURS", "12", minimum=0.1) * 3600)
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
@@ -197,6 +268,9 @@ STATICFILES_DIRS.append(("vendor/leaflet", xstatic.pkg.leaflet.BASE_DIR))
 # revoked or a user deactivated from another process stops working within it. 0: looked up
 # every time.
 BEDWATCH_TOKEN_CACHE_SECONDS = envfloat("BEDWATCH_TOKEN_CACHE_SECONDS", "5")
+# An API token is valid this many days from its creation (accounts/tokens.py); then
+# `rotate_token USERNAME` gives the machine a new one.
+BEDWATCH_TOKEN_DAYS = envint("BEDWATCH_TOKEN_DAYS", "90", minimum=1)
 # Each worker judges every open socket's access again this often (realtime/hub.py): an expired
 # session, or access changed without a signal (QuerySet.update, SQL), closes its sockets within
 # it. A few queries per user, credential and feed; 0: only when a change asks.
@@ -242,7 +316,29 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "beds.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "beds.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Per API token (or session user) and per client address (accounts/throttling.py); `off`
+    # turns one off.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "accounts.throttling.TokenRateThrottle",
+        "accounts.throttling.AddressRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": envrate("BEDWATCH_API_RATE_TOKEN", "1200/min"),
+        "address": envrate("BEDWATCH_API_RATE_ADDRESS", "3000/min"),
+    },
+    "NUM_PROXIES": BEDWATCH_PROXY_COUNT,
 }
+# Wrong or expired API tokens an address may send per period before it is refused (429)
+# without a look-up; `off` turns it off.
+BEDWATCH_BAD_TOKENS_RATE = envrate("BEDWATCH_API_BAD_TOKENS", "30/min")
+BEDWATCH_BAD_TOKENS = (
+    (
+        int(BEDWATCH_BAD_TOKENS_RATE.split("/")[0]),
+        RATE_PERIODS[BEDWATCH_BAD_TOKENS_RATE.split("/")[1]],
+    )
+    if BEDWATCH_BAD_TOKENS_RATE
+    else (0, 60)
+)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Bedwatch API",
@@ -359,7 +455,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.getenv("BEDWATCH_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    # django-axes logs each failed login as a warning (kept: an audit); its INFO lines are noise.
+    "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }
 
 AUTH_USER_MODEL = "accounts.User"

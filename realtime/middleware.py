@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http.request import split_domain_port, validate_host
 
+from accounts.tokens import token_digest
 from realtime.publisher import credential_id
 
 
@@ -22,12 +23,10 @@ def _header(scope: dict, name: bytes) -> str | None:
 
 @database_sync_to_async
 def user_for_token(key: str):  # noqa: ANN202
-    from rest_framework.authtoken.models import Token
+    from accounts.selectors import token_user
 
-    token = Token.objects.select_related("user").filter(key=key).first()
-    if token is None or not token.user.is_active:
-        return AnonymousUser()
-    return token.user
+    # From the database every time (no per-process memory): the hub's rechecks rely on it.
+    return token_user(key=key) or AnonymousUser()
 
 
 # Where TokenAuthMiddleware names the token a socket was opened with (`credential_id`), so that
@@ -71,7 +70,7 @@ class TokenAuthMiddleware:
             scope = dict(
                 scope,
                 user=await user_for_token(key),
-                **{TOKEN_CREDENTIAL: credential_id("token", key)},
+                **{TOKEN_CREDENTIAL: credential_id("token", token_digest(key))},
             )
         elif key is not None:  # an Authorization header that is not a token
             scope = dict(scope, user=AnonymousUser())

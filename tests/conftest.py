@@ -16,10 +16,10 @@ import pytest
 from django.conf import settings
 from django.db import connections
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import Role
+from accounts.services import token_create
 from regions.models import Department, Region
 from tests.factories import HospitalFactory, UnitFactory, UserFactory
 
@@ -93,6 +93,17 @@ def fast_password_hashing(settings):  # noqa: ANN001, ANN201
     million rounds, ~0.7 s each on the CI machine) made user set-up the slowest part of the
     suite, and no test here is about hashing strength. Servers started by tests keep it."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def no_api_throttles(settings):  # noqa: ANN001, ANN201
+    """API throttles count in a cache that outlives a test (Redis in CI): off, so that one test's
+    requests never throttle another's. tests/accounts/test_throttling.py turns them on."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"token": None, "address": None},
+    }
+    settings.BEDWATCH_BAD_TOKENS = (0, 60)
 
 
 @pytest.fixture(autouse=True)
@@ -284,8 +295,7 @@ def token_client(user) -> APIClient:  # noqa: ANN001
     """A machine's client: `Authorization: Token …`, anonymous for None."""
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=user)}")
     return client
 
 

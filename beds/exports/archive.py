@@ -19,9 +19,9 @@ from django.core.management.color import no_style
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from rest_framework import serializers
-from rest_framework.authtoken.models import Token
 
-from accounts.models import User
+from accounts.models import ApiToken, User
+from accounts.tokens import token_digest, token_expiry
 from beds.exports import archive_records as rec
 from beds.models import FIGURES, CapacityReport, Hospital, Unit
 from regions.models import Department, Region, ThresholdChange
@@ -149,8 +149,16 @@ def _threshold_changes() -> Iterator[dict]:
 
 def _accounts(hospitals: set[str], *, credentials: bool) -> Iterator[dict]:
     users = User.objects.prefetch_related("hospitals", "regions").order_by("username")
-    tokens = dict(Token.objects.values_list("user_id", "key")) if credentials else {}
-    created = dict(Token.objects.values_list("user_id", "created")) if credentials else {}
+    # Only digests: the keys themselves are not kept anywhere (accounts/tokens.py).
+    tokens: dict[int, list[dict]] = {}
+    for token in ApiToken.objects.order_by("created", "pk") if credentials else ():
+        tokens.setdefault(token.user_id, []).append(
+            {
+                "digest": token.digest,
+                "created": _time(token.created),
+                "expires": _time(token.expires),
+            }
+        )
     for user in users:
         account = {
             "username": user.username,
@@ -166,10 +174,8 @@ def _accounts(hospitals: set[str], *, credentials: bool) -> Iterator[dict]:
             "hospitals": sorted(h.finess for h in user.hospitals.all() if h.finess in hospitals),
             "regions": sorted(r.code for r in user.regions.all()),
             "password": user.password if credentials else None,
-            "token": None,
+            "tokens": tokens.get(user.pk, []) if credentials else None,
         }
-        if user.pk in tokens:
-            account["token"] = {"key": tokens[user.pk], "created": _time(created[user.pk])}
         yield account
 
 
@@ -410,13 +416,24 @@ def archive_restore(data: Any) -> dict[str, int]:
         for code in scope_regions:
             if code not in regions:
                 refused(f"{at}.regions", f"no région {code!r}")
-        password, token = record.pop("password"), record.pop("token")
+        password = record.pop("password")
+        # Archives written before tokens were hashed carry `token` with the key itself.
+        legacy = record.pop("token", None)
+        tokens = [dict(t) for t in record.pop("tokens", None) or []]
+        if legacy is not None:
+            tokens.append(
+                {
+                    "digest": token_digest(legacy["key"]),
+                    "created": legacy["created"],
+                    "expires": token_expiry(),
+                }
+            )
         user = User(**record)
         if password:
             user.password = password
         else:
             user.set_unusable_password()
-        accounts.append((user, scope_hospitals, scope_regions, token))
+        accounts.append((user, scope_hospitals, scope_regions, tokens))
 
     if errors:
         raise ArchiveError(errors)
@@ -430,13 +447,11 @@ def archive_restore(data: Any) -> dict[str, int]:
             Hospital.objects.bulk_create(hospitals.values(), batch_size=BATCH)
             Unit.objects.bulk_create(units.values(), batch_size=BATCH)
             users: dict[str, User] = {}
-            for user, scope_hospitals, scope_regions, token in accounts:
+            for user, scope_hospitals, scope_regions, tokens in accounts:
                 user.save()
                 user.hospitals.set([hospitals[f] for f in scope_hospitals])
                 user.regions.set([regions[c] for c in scope_regions])
-                if token is not None:
-                    Token.objects.create(key=token["key"], user=user)
-                    Token.objects.filter(key=token["key"]).update(created=token["created"])
+                ApiToken.objects.bulk_create(ApiToken(user=user, **token) for token in tokens)
                 users[user.username] = user
             for report, reporter in reports:
                 report.reported_by = users.get(reporter) if reporter else None

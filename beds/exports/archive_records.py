@@ -139,15 +139,26 @@ class ThresholdChangeRecord(serializers.ModelSerializer):
 
 
 class TokenRecord(serializers.Serializer):
+    """An API token as archives written before tokens were hashed have it: the key itself."""
+
     key = serializers.CharField(max_length=40)
     created = AwareDateTimeField()
+
+
+class TokenDigestRecord(serializers.Serializer):
+    """An API token as the database keeps it: its SHA-256 digest, never the key."""
+
+    digest = serializers.RegexField(r"^[0-9a-f]{64}$", max_length=64)
+    created = AwareDateTimeField()
+    expires = AwareDateTimeField()
 
 
 class AccountRecord(serializers.ModelSerializer):
     hospitals = serializers.ListField(child=serializers.CharField(max_length=9))
     regions = serializers.ListField(child=serializers.CharField(max_length=3))
     password = serializers.CharField(allow_null=True, allow_blank=True, max_length=128)
-    token = TokenRecord(allow_null=True)
+    token = TokenRecord(allow_null=True, required=False)
+    tokens = TokenDigestRecord(many=True, allow_null=True, required=False)
     date_joined = AwareDateTimeField()
     last_login = AwareDateTimeField(allow_null=True)
 
@@ -168,6 +179,7 @@ class AccountRecord(serializers.ModelSerializer):
             "regions",
             "password",
             "token",
+            "tokens",
         ]
         # Restored into an empty database: uniqueness within the file is checked by name.
         extra_kwargs = {"username": {"validators": User._meta.get_field("username").validators}}

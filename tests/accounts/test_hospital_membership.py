@@ -6,9 +6,9 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from accounts import signals
 from accounts.models import Role
 from beds.models import Hospital
+from realtime import signals
 from tests.factories import HospitalFactory, UserFactory
 
 # The one data path: make test runs these on PostgreSQL too when it answers.

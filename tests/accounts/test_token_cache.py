@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
 from accounts import authentication
+from accounts.models import ApiToken
+from accounts.services import token_create
 from tests.conftest import token_client
 
 
@@ -32,7 +33,7 @@ def test_token_deleted_elsewhere_stops_working_after_the_ttl(erin, clock):
     assert units(client) == 200
     # Another process deletes the token: no signal reaches this one.
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM authtoken_token")
+        cursor.execute(f"DELETE FROM {ApiToken._meta.db_table}")
 
     clock[0] += 4.9
     assert units(client) == 200  # still remembered: the documented window
@@ -55,7 +56,7 @@ def test_token_deleted_in_this_process_stops_working_at_once(erin):
     client = token_client(erin)
     assert units(client) == 200
 
-    Token.objects.filter(user=erin).delete()
+    ApiToken.objects.filter(user=erin).delete()
 
     assert units(client) == 401
 
@@ -100,10 +101,10 @@ def test_ttl_zero_looks_the_token_up_every_time(erin, settings, django_assert_nu
 
 @pytest.mark.django_db
 def test_each_request_gets_its_own_user_object(erin):
-    token = Token.objects.create(user=erin)
+    key = token_create(user=erin)
     auth = authentication.CachedTokenAuthentication()
 
-    first, _ = auth.authenticate_credentials(token.key)
-    second, _ = auth.authenticate_credentials(token.key)
+    first, _ = auth.authenticate_credentials(key)
+    second, _ = auth.authenticate_credentials(key)
 
     assert first == second and first is not second

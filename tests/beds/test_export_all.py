@@ -6,9 +6,10 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import ApiToken, User
+from accounts.services import token_create
 from beds.models import CapacityReport, Hospital, Source, Unit
 from beds.services import unit_report_create
 from regions.models import Region, ThresholdChange
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.databases
 def wipe() -> None:
     """An empty installation: what `migrate` leaves (régions and départements, default
     thresholds), nothing else. Reports are append-only, hence the raw delete."""
-    Token.objects.all().delete()
+    ApiToken.objects.all().delete()
     User.objects.all().delete()
     CapacityReport.objects.all()._raw_delete(CapacityReport.objects.db)
     ThresholdChange.objects.all()._raw_delete(ThresholdChange.objects.db)
@@ -79,7 +80,7 @@ def world(hospital_lyon, unit_paris, alice, bob, carol, dave, erin, region_ara):
     region_thresholds_update(
         region=region_ara, user=carol, tension_occupancy_pct=75, tension_available_max=3
     )
-    Token.objects.create(user=dave)
+    units["dave_key"] = token_create(user=dave)  # shown once: kept for the test
     machine = UserFactory(username="hl7-gateway", role="staff", hospitals=[hospital_lyon])
     machine.set_unusable_password()
     machine.save()
@@ -107,7 +108,7 @@ def test_export_then_import_into_an_empty_database_answers_the_same(world, erin,
     ]
     # Credentials came along: passwords and the dispatcher's machine token still work.
     assert authenticate(username="alice", password="correct-horse-battery") is not None
-    dave_token = Token.objects.get(user__username="dave").key
+    dave_token = world["dave_key"]
     client = token_client(None)
     client.credentials(HTTP_AUTHORIZATION=f"Token {dave_token}")
     assert client.get("/api/v1/hospitals/").status_code == 200
@@ -137,14 +138,14 @@ def test_without_credentials_accounts_come_back_without_passwords_or_tokens(worl
     call_command("export_all", str(path), stdout=open("/dev/null", "w"))  # noqa: SIM115
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["credentials"] is False
-    assert all(a["password"] is None and a["token"] is None for a in data["accounts"])
+    assert all(a["password"] is None and a["tokens"] is None for a in data["accounts"])
 
     wipe()
     call_command("import_all", str(path), stdout=open("/dev/null", "w"))  # noqa: SIM115
 
     assert User.objects.count() == 6
     assert not User.objects.get(username="alice").has_usable_password()
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 @pytest.mark.django_db
@@ -306,3 +307,39 @@ def test_changes_made_while_the_file_is_written_are_left_out_consistently(
     assert CapacityReport.objects.filter(unit=rea.pk).latest("version").version == version
     assert not Hospital.objects.filter(finess="690000999").exists()
     assert not Unit.objects.filter(label="Nouvelle").exists()
+
+
+@pytest.mark.django_db
+def test_the_archive_holds_token_digests_never_keys(world, tmp_path):
+    path = tmp_path / "bedwatch.json"
+    call_command("export_all", str(path), "--include-credentials", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    text = path.read_text(encoding="utf-8")
+    assert world["dave_key"] not in text
+    dave = next(a for a in json.loads(text)["accounts"] if a["username"] == "dave")
+    assert [set(t) for t in dave["tokens"]] == [{"digest", "created", "expires"}]
+
+
+@pytest.mark.django_db
+def test_an_archive_from_before_hashed_tokens_restores_its_keys(world, tmp_path):
+    path = tmp_path / "bedwatch.json"
+    call_command("export_all", str(path), "--include-credentials", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    data = json.loads(path.read_text(encoding="utf-8"))
+    # As format version 1 wrote it before: the key itself, under `token`.
+    for account in data["accounts"]:
+        account.pop("tokens")
+        account["token"] = None
+    dave = next(a for a in data["accounts"] if a["username"] == "dave")
+    dave["token"] = {
+        "key": "0123456789abcdef0123456789abcdef01234567",
+        "created": "2024-01-01T00:00:00+00:00",
+    }
+    path.write_text(json.dumps(data), encoding="utf-8")
+    wipe()
+
+    call_command("import_all", str(path), stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    client = token_client(None)
+    client.credentials(HTTP_AUTHORIZATION="Token 0123456789abcdef0123456789abcdef01234567")
+    assert client.get("/api/v1/hospitals/").status_code == 200
+    assert ApiToken.objects.get().expires > timezone.now()

@@ -8,8 +8,8 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
+from accounts.services import token_create
 from beds.services import unit_report_create
 from config.asgi import application
 from realtime import hub, publisher, snapshots
@@ -47,8 +47,7 @@ async def local_hub(settings, monkeypatch):  # noqa: ANN001, ANN201
 
 @database_sync_to_async
 def token_header(user) -> tuple[bytes, bytes]:  # noqa: ANN001
-    token, _ = Token.objects.get_or_create(user=user)
-    return (b"authorization", f"Token {token.key}".encode())
+    return (b"authorization", f"Token {token_create(user=user)}".encode())
 
 
 @database_sync_to_async

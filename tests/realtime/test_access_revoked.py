@@ -17,9 +17,8 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.test import Client
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
-from accounts.models import Role, User
+from accounts.models import ApiToken, Role, User
 from config.asgi import application
 from realtime import hub, publisher
 from regions.models import Region
@@ -147,7 +146,7 @@ async def test_deleted_token_closes_the_sockets_opened_with_it(alice, carol, uni
     by_token = await opened("/ws/regions/84/", carol)
     by_cookie = await opened("/ws/regions/84/", carol, auth="cookie", origin=ORIGIN)
 
-    await Token.objects.filter(user=carol).adelete()
+    await ApiToken.objects.filter(user=carol).adelete()
 
     assert await closed_with(by_token) == 4401
     await still_live(by_cookie, unit_lyon, alice, available=1)
@@ -167,7 +166,7 @@ async def test_token_deletion_rolled_back_closes_nothing(alice, carol, unit_lyon
 @database_sync_to_async
 def _delete_tokens_then_roll_back(user) -> None:  # noqa: ANN001
     with pytest.raises(RuntimeError), transaction.atomic():
-        Token.objects.filter(user=user).delete()
+        ApiToken.objects.filter(user=user).delete()
         raise RuntimeError("rolled back")
 
 
@@ -199,7 +198,7 @@ async def test_recheck_after_a_lost_message_closes_the_deleted_tokens_sockets(
 ):
     by_token = await opened("/ws/regions/84/", carol)
     by_cookie = await opened("/ws/regions/84/", carol, auth="cookie", origin=ORIGIN)
-    await Token.objects.filter(user=carol).adelete()
+    await ApiToken.objects.filter(user=carol).adelete()
     await still_live(by_token, unit_lyon, alice, available=1)  # the message was lost
     assert (await receive(by_cookie))["units"][0]["available"] == 1
 

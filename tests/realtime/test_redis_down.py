@@ -103,8 +103,8 @@ async def test_reports_survive_redis_outage_and_sockets_catch_up(server_database
 
 # Run by `manage.py shell` without REDIS_URL: the access message it publishes reaches no worker.
 DELETE_WATCHERS_TOKEN = """
-from rest_framework.authtoken.models import Token
-Token.objects.filter(user__username="watch").delete()
+from accounts.models import ApiToken
+ApiToken.objects.filter(user__username="watch").delete()
 """
 
 
