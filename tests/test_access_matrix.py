@@ -19,10 +19,10 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import Role
+from accounts.services import token_create
 from beds.models import Unit
 from tests.factories import UserFactory
 
@@ -90,8 +90,7 @@ def _http(method: str, path: str, user, *, api: bool) -> int:  # noqa: ANN001
     if api:
         client = APIClient()
         if user is not None:
-            token, _ = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=user)}")
     else:
         client = Client()
         if user is not None:
@@ -118,8 +117,7 @@ def _socket(path: str, user) -> str:  # noqa: ANN001
 
     headers = []
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        headers.append((b"authorization", f"Token {token.key}".encode()))
+        headers.append((b"authorization", f"Token {token_create(user=user)}".encode()))
 
     async def connect() -> bool:
         communicator = WebsocketCommunicator(application, path, headers=headers)

@@ -219,15 +219,15 @@ def test_the_staff_form_refuses_a_note_with_a_control_character(client, alice, u
 def test_a_nul_byte_in_a_socket_region_code_is_refused_not_an_error(postgres, erin, monkeypatch):
     from asgiref.sync import async_to_sync
     from channels.testing import WebsocketCommunicator
-    from rest_framework.authtoken.models import Token
 
+    from accounts.services import token_create
     from config.asgi import application
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    token, _ = Token.objects.get_or_create(user=erin)
+    key = token_create(user=erin)
 
     async def connect() -> bool:
-        headers = [(b"authorization", f"Token {token.key}".encode())]
+        headers = [(b"authorization", f"Token {key}".encode())]
         communicator = WebsocketCommunicator(application, "/ws/regions/8\x004/", headers=headers)
         connected, _ = await communicator.connect(timeout=5)
         await communicator.disconnect()

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from rest_framework.authtoken.models import Token
 
+from accounts.services import token_create
 from beds.models import UnitKind
 from tests.factories import UnitFactory
 
@@ -99,12 +99,12 @@ def test_schemathesis_finds_no_server_error_and_no_schema_mismatch(
 ):
     UnitFactory(hospital=unit_lyon.hospital, label="USIC", kind=UnitKind.USIC)
     user = request.getfixturevalue(who)
-    token = Token.objects.create(user=user)
+    key = token_create(user=user)
 
     units = [unit_lyon.pk, unit_paris.pk]
     (tmp_path / "schemathesis.toml").write_text(config(units, ["84", "11"]), encoding="utf-8")
 
-    result = schemathesis(live_server.url, token.key, tmp_path)
+    result = schemathesis(live_server.url, key, tmp_path)
 
     tail = (result.stdout + result.stderr)[-6000:]
     print(tail)  # shown with -s, or on failure
