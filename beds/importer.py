@@ -156,7 +156,25 @@ def _coordinate(raw: str, low: float, high: float) -> float | None:
     return value if low <= value <= high else None
 
 
+def repair_cp1252(text: str) -> str:
+    """Characters U+0080–U+009F that are Windows-1252 read as Latin-1 (GISCO's file writes the
+    apostrophe of "D’IMAGERIE" as U+0092), put back as the character meant; a C1 control with no
+    Windows-1252 meaning stays, and is refused like any control character."""
+
+    def meant(char: str) -> str:
+        if "\x80" <= char <= "\x9f":
+            try:
+                return bytes([ord(char)]).decode("cp1252")
+            except UnicodeDecodeError:
+                return char
+        return char
+
+    return "".join(meant(c) for c in text) if any("\x80" <= c <= "\x9f" for c in text) else text
+
+
 def parse_row(line: int, row: dict[str, str | None]) -> HospitalRecord | Rejected:
+    row = {key: repair_cp1252(v) if isinstance(v, str) else v for key, v in row.items()}
+
     def get(name: str) -> str:
         return " ".join((row.get(name) or "").split())  # trims and collapses inner runs
 

@@ -317,3 +317,21 @@ def test_saint_pierre_et_miquelon_is_imported_under_its_own_health_authority(tmp
     assert hospital.department.region.code == "975"
     assert hospital.department.region.name == "Saint-Pierre-et-Miquelon"
     assert hospital.name == "CENTRE HOSPITALIER FRANCOIS DUNAN"
+
+
+@pytest.mark.django_db
+def test_a_windows_1252_apostrophe_read_as_latin_1_is_put_back_and_a_real_control_refused(
+    tmp_path,
+):
+    # GISCO's own file writes "D’IMAGERIE" with U+0092 (line 2950); U+0081 means nothing.
+    path = tmp_path / "c1.csv"
+    lines = [
+        HEADER,
+        gisco_line("10000024", "CTRE D\x92IMAGERIE", "46.2", "5.2", "01440", "VIRIAT"),
+        gisco_line("10000032", "CH DE BEL\x81LEY", "45.75", "5.68", "01300", "BELLEY"),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out, err = run(str(path))
+    assert Hospital.objects.get(finess="010000024").name == "CTRE D’IMAGERIE"
+    assert not Hospital.objects.filter(finess="010000032").exists()
+    assert "line 3" in err + out and "U+0081" in err + out
