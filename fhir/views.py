@@ -307,10 +307,22 @@ FHIR_SCHEMA = {
     "responses": {
         (200, FHIR_JSON): OpenApiTypes.OBJECT,
         400: OpenApiResponse(description="OperationOutcome"),
+        406: OpenApiResponse(description="OperationOutcome: only JSON is served (_format, Accept)"),
     },
 }
+# Every answer a write may give (docs/interoperability.md): each error an OperationOutcome.
 WRITE_SCHEMA = {
     **FHIR_SCHEMA,
+    "responses": {
+        **FHIR_SCHEMA["responses"],
+        409: OpenApiResponse(description="OperationOutcome: meta.versionId is not the current one"),
+        412: OpenApiResponse(description="OperationOutcome: If-Match is not the current version"),
+        413: OpenApiResponse(description="OperationOutcome: the body is too large or too deep"),
+        415: OpenApiResponse(
+            description="OperationOutcome: a Content-Type this write does not take"
+        ),
+        422: OpenApiResponse(description="OperationOutcome: figures that break a capacity rule"),
+    },
     "request": {FHIR_JSON: OpenApiTypes.OBJECT, "application/json": OpenApiTypes.OBJECT},
     "parameters": [
         OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, description='W/"<version>"')
