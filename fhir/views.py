@@ -557,6 +557,13 @@ def location_search(request: HttpRequest, hospitals, query: search.Search, *, pa
         ]
     if "Location:organization" in query.include:
         entries += _organizations(s.hospitals_of(rows).keys())
+    return _searchset(request, query, entries, total=total, path=path)
+
+
+def _searchset(
+    request: HttpRequest, query: search.Search, entries: list[dict], *, total: int, path: str
+) -> dict:
+    """A page of search results as a searchset Bundle, with its paging links."""
     return builders.bundle(
         kind="searchset",
         entries=entries,
@@ -669,15 +676,7 @@ class HealthcareServiceTypeView(FHIRView):
         if "HealthcareService:organization" in query.include:
             entries += _organizations(s.hospitals_of(rows).keys())
         return fhir_response(
-            request,
-            builders.bundle(
-                kind="searchset",
-                entries=entries,
-                base_url=base_url(request),
-                timestamp=timezone.now(),
-                total=total,
-                links=_page_links(request, query, total, request.path),
-            ),
+            request, _searchset(request, query, entries, total=total, path=request.path)
         )
 
 
@@ -726,15 +725,7 @@ class OrganizationTypeView(FHIRView):
                     for r in rows
                 ]
         return fhir_response(
-            request,
-            builders.bundle(
-                kind="searchset",
-                entries=entries,
-                base_url=base_url(request),
-                timestamp=timezone.now(),
-                total=total,
-                links=_page_links(request, query, total, request.path),
-            ),
+            request, _searchset(request, query, entries, total=total, path=request.path)
         )
 
 
