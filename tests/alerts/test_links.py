@@ -145,3 +145,24 @@ def test_links_never_appear_in_logs(overdue_unit, alice_mail, caplog):
         text = record.getMessage()
         assert token not in text and secret not in text
     assert not AuditEvent.objects.filter(detail__icontains=secret).exists()
+
+
+def test_the_link_card_is_the_staff_pages_unit_card_in_its_short_form(
+    overdue_unit, alice_mail, token
+):
+    link = Client()
+    link.get(f"/alerts/link/{token}/")
+    staff = Client()
+    staff.force_login(alice_mail)
+
+    card = link.get("/alerts/link/")
+    page = staff.get("/beds/")
+
+    # One partial for both: a change to a unit's card reaches the reminder's card too.
+    used = {t.name for t in card.templates} & {t.name for t in page.templates}
+    assert "beds/_unit_card.html" in used
+    # Short: it posts to the link's page, with no steppers and no "Nothing changed".
+    html = card.content.decode()
+    assert 'action="/alerts/link/"' in html and "data-link-card" in html
+    assert "stepper" not in html and 'value="unchanged"' not in html
+    assert "stepper" in page.content.decode()
