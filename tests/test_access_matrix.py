@@ -78,7 +78,8 @@ def yves(region_idf):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def world(unit_lyon, unit_paris) -> dict[str, str]:  # noqa: ANN001
+def world(unit_lyon, unit_paris, alice) -> dict[str, str]:  # noqa: ANN001
+    # alice (staff A) exists whoever calls: the lockouts page's POST row unlocks her account.
     return {"unit_A": str(unit_lyon.pk), "unit_B": str(unit_paris.pk), "X": "84", "Y": "11"}
 
 
@@ -98,6 +99,8 @@ def _http(method: str, path: str, user, *, api: bool) -> int:  # noqa: ANN001
     body = None
     if method == "POST" and api:
         body = FIGURES
+    elif method == "POST" and path == "/accounts/lockouts/":  # unlock staff A's account
+        body = {"username": "alice"}
     elif method == "POST":  # the staff page's form for unit A
         unit_id = path.strip("/").split("/")[2]
         prefix = f"unit-{unit_id}"

@@ -84,3 +84,25 @@ def test_unlock_needs_exactly_one_of_username_or_address(client, erin, data):
 def test_a_bad_address_is_refused(client, erin):
     client.force_login(erin)
     assert client.post(PAGE, {"address": "not-an-ip"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("who", "page", "linked"),
+    [
+        ("carol", "/maps/regions/84/", True),  # coordinator
+        ("erin", "/maps/", True),  # admin, on the site
+        ("erin", "/admin/", True),  # admin, in Django's admin
+        ("alice", "/beds/", False),  # staff
+        ("dave", "/maps/", False),  # dispatcher
+    ],
+)
+def test_the_navigation_links_the_lockouts_page_for_those_who_may_lift_them(
+    client, request, who, page, linked
+):
+    client.force_login(request.getfixturevalue(who))
+
+    response = client.get(page)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert (f'<a href="{PAGE}">Connexions bloquées</a>' in html) is linked
