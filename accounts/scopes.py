@@ -7,6 +7,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
 from accounts.models import Role, User
+from accounts.throttling import monitoring_address
 from regions.models import Region
 
 AnyUser = User | AnonymousUser
@@ -55,3 +56,10 @@ def staff_page_can_open(user: AnyUser) -> bool:
     """The staff page (`/beds/`) is for hospital staff only: coordinators report on behalf of a
     unit through the API or the admin, where such reports are audited."""
     return _role(user) == Role.STAFF
+
+
+def health_details_can_read(user: AnyUser | None, address: str | None) -> bool:
+    """Each part's state on /healthz (and why Redis failed): admins, and the operator's
+    monitoring, known by its client address (`accounts.throttling.monitoring_address`).
+    Everyone else is told only ok or degraded."""
+    return (user is not None and _role(user) == Role.ADMIN) or monitoring_address(address)

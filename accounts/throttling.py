@@ -4,6 +4,7 @@
   these are its callables: the address, the username as counted, the lockout page.
 - API: DRF throttles per token (or session user) and per address, and a limit on wrong tokens
   per address, all in Django's cache: Redis when REDIS_URL is set, so every worker shares them.
+- /healthz: whether the caller is the operator's monitoring (BEDWATCH_MONITORING_ADDRESSES).
 """
 
 from __future__ import annotations
@@ -32,9 +33,16 @@ def client_ip(request: HttpRequest) -> str | None:
     """The caller's address: REMOTE_ADDR, or with BEDWATCH_PROXY_COUNT proxies in front, the
     address the outermost one saw (that many entries from the right of X-Forwarded-For; the
     entries to the left of it are whatever the client wrote)."""
-    address = request.META.get("REMOTE_ADDR")
+    return client_address(
+        request.META.get("REMOTE_ADDR"), request.META.get("HTTP_X_FORWARDED_FOR", "")
+    )
+
+
+def client_address(remote: str | None, forwarded: str | None) -> str | None:
+    """`client_ip` from its two inputs, the connection's address and the X-Forwarded-For
+    header (a socket's handshake has both too); None when the result is not an address."""
+    address = remote
     count = settings.BEDWATCH_PROXY_COUNT
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if count and forwarded:
         hops = [hop.strip() for hop in forwarded.split(",")]
         address = hops[-min(count, len(hops))]
@@ -42,6 +50,15 @@ def client_ip(request: HttpRequest) -> str | None:
         return str(ipaddress.ip_address(address or ""))
     except ValueError:
         return None
+
+
+def monitoring_address(address: str | None) -> bool:
+    """Whether the address is the operator's monitoring (BEDWATCH_MONITORING_ADDRESSES; by
+    default the host itself, which is where a probe of a worker's own port comes from)."""
+    if address is None:
+        return False
+    ip = ipaddress.ip_address(address)
+    return any(ip in network for network in settings.BEDWATCH_MONITORING_ADDRESSES)
 
 
 def login_username(request: HttpRequest, credentials: dict | None) -> str | None:

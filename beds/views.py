@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.scopes import staff_page_can_open
+from accounts.scopes import health_details_can_read, staff_page_can_open
+from accounts.throttling import client_ip
 from beds import selectors, services
 from beds.forms import UnitReportForm, UnitUnchangedForm
 from beds.models import FIGURES, Source, Unit
@@ -102,20 +103,19 @@ def typed_figures(data: QueryDict, prefix: str) -> dict[str, str]:
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness for the reverse proxy: the database answers (else 500).
 
-    `realtime` is `ok`, `local` (no Redis: one process) or `degraded` (Redis unreachable:
-    reports are still stored, live sockets will resync). Degraded stays HTTP 200 on purpose:
-    every worker shares the same Redis, so taking them out of rotation would stop the reports
-    too (docs/realtime.md). Only states for the public: why Redis failed (its address
-    included) is for a signed-in admin.
+    `status` is `ok` or `degraded` (Redis unreachable: reports are still stored, live sockets
+    will resync). Degraded stays HTTP 200 on purpose: every worker shares the same Redis, so
+    taking them out of rotation would stop the reports too (docs/realtime.md). That is all the
+    public learns; an admin and the operator's monitoring (BEDWATCH_MONITORING_ADDRESSES) also
+    get each part's state, `realtime` being `ok`, `local` (no Redis: one process) or
+    `degraded`, and why Redis failed (its address included).
     """
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     realtime = publisher.health()
-    body = {
-        "status": "ok" if realtime["state"] != "degraded" else "degraded",
-        "database": "ok",
-        "realtime": realtime["state"],
-    }
-    if "error" in realtime and request.user.is_authenticated and request.user.is_staff:
-        body["realtime_error"] = realtime["error"]
+    body = {"status": "ok" if realtime["state"] != "degraded" else "degraded"}
+    if health_details_can_read(request.user, client_ip(request)):
+        body.update(database="ok", realtime=realtime["state"])
+        if "error" in realtime:
+            body["realtime_error"] = realtime["error"]
     return JsonResponse(body)

@@ -6,6 +6,7 @@ switch to PostgreSQL and Redis. Bad values stop the start-up with a message nami
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from datetime import timedelta
@@ -48,6 +49,22 @@ def envint(name: str, default: str, *, minimum: int = 0) -> int:
     if value < minimum:
         raise ImproperlyConfigured(f"{name}={raw!r} must be at least {minimum}")
     return value
+
+
+def envnetworks(name: str, default: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Comma-separated addresses or networks (`127.0.0.0/8,::1,192.0.2.10`); empty: none."""
+    raw = os.getenv(name, default)
+    networks = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not an address or a network (e.g. 192.0.2.10, 10.0.0.0/24)"
+            ) from None
+    return networks
 
 
 RATE_PERIODS = {
@@ -226,6 +243,10 @@ AUTHENTICATION_BACKENDS = ["accounts.backends.LoginBackend"]
 # address, for login lockouts and API throttles, is then read from X-Forwarded-For; with 0 it
 # is the connection's, and X-Forwarded-For (which anyone can write) is ignored.
 BEDWATCH_PROXY_COUNT = envint("BEDWATCH_PROXY_COUNT", "0")
+# The operator's monitoring: callers from these addresses (client addresses as above) see each
+# part's state on /healthz, as a signed-in admin does; anyone else only ok/degraded. By
+# default the host itself: probes of a worker's own port (docs/deployment.md, Monitoring).
+BEDWATCH_MONITORING_ADDRESSES = envnetworks("BEDWATCH_MONITORING_ADDRESSES", "127.0.0.0/8,::1")
 # Failed logins (django-axes, shared by all workers through the database): this many within
 # the lockout time lock the username, and the client address, for that long.
 AXES_FAILURE_LIMIT = envint("BEDWATCH_LOGIN_FAILURE_LIMIT", "20", minimum=1)

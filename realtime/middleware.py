@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http.request import split_domain_port, validate_host
 
+from accounts.throttling import client_address
 from accounts.tokens import token_digest
 from realtime.publisher import credential_id
 
@@ -19,6 +20,19 @@ def _header(scope: dict, name: bytes) -> str | None:
         if key == name:
             return value.decode("latin1")
     return None
+
+
+def scope_client_ip(scope: dict) -> str | None:
+    """The client's address, as the HTTP side computes it (`accounts.throttling.client_ip`):
+    the connection's, or with BEDWATCH_PROXY_COUNT proxies, from X-Forwarded-For (repeated
+    headers read as one list, as the WSGI server joins them)."""
+    client = scope.get("client")
+    forwarded = ", ".join(
+        value.decode("latin1")
+        for key, value in scope.get("headers", [])
+        if key == b"x-forwarded-for"
+    )
+    return client_address(client[0] if client else None, forwarded)
 
 
 @database_sync_to_async

@@ -24,7 +24,8 @@ pytestmark = [pytest.mark.slow]
 
 
 async def wait_for_health(server, state: str) -> dict:  # noqa: ANN001
-    """Poll /healthz until its realtime field says `state` (no timing is asserted)."""
+    """Poll /healthz until its realtime field says `state` (no timing is asserted). The test
+    asks from this host, as the operator's monitoring does: it is told each part's state."""
     for _ in range(150):
         status, body = await asyncio.to_thread(server.request, "GET", "/healthz")
         if status == 200 and body.get("realtime") == state:
