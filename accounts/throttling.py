@@ -4,6 +4,7 @@
   these are its callables: the address, the username as counted, the lockout page.
 - API: DRF throttles per token (or session user) and per address, and a limit on wrong tokens
   per address, all in Django's cache: Redis when REDIS_URL is set, so every worker shares them.
+  The live feed's handshakes count in the same wrong-token budget (realtime/middleware.py).
 - /healthz: whether the caller is the operator's monitoring (BEDWATCH_MONITORING_ADDRESSES).
 """
 
@@ -180,30 +181,47 @@ class AddressRateThrottle(_Throttle):
 def bad_token_check(request: Any) -> None:
     """Refuse (429) an address that sent too many wrong or expired tokens lately, before
     looking its token up: guessing keys costs the guesser, not the database."""
-    limit, window = settings.BEDWATCH_BAD_TOKENS
-    if not limit:
-        return
-    try:
-        count = cache.get(_bad_token_key(request, window))
-    except Exception as exc:  # fail open, as _count
-        _cache_down(exc)
-        return
-    if count is not None and count >= limit:
-        wait = window - int(time.time()) % window
-        raise exceptions.Throttled(
-            wait=wait,
-            detail=_("Too many wrong API tokens from this address (at most %(rate)s).")
-            % {"rate": settings.BEDWATCH_BAD_TOKENS_RATE},
-        )
+    wait = bad_tokens_wait(client_ip(request))
+    if wait is not None:
+        raise exceptions.Throttled(wait=wait, detail=bad_tokens_message())
 
 
 def bad_token_record(request: Any) -> None:
+    bad_tokens_record(client_ip(request))
+
+
+def bad_tokens_wait(address: str | None) -> int | None:
+    """Seconds until the address may present a token again, None while it may now: under
+    `BEDWATCH_API_BAD_TOKENS` wrong or expired tokens in this window, counted for the API and
+    the live feed's handshakes together (one budget per address, whichever door it guesses at).
+    None as well when the cache does not answer (limits fail open, as `_count`)."""
+    limit, window = settings.BEDWATCH_BAD_TOKENS
+    if not limit:
+        return None
+    try:
+        count = cache.get(_bad_token_key(address, window))
+    except Exception as exc:
+        _cache_down(exc)
+        return None
+    if count is not None and count >= limit:
+        return window - int(time.time()) % window
+    return None
+
+
+def bad_tokens_record(address: str | None) -> None:
+    """Count one wrong or expired token from the address."""
     limit, window = settings.BEDWATCH_BAD_TOKENS
     if not limit:
         return
-    _count(_bad_token_key(request, window), window)
+    _count(_bad_token_key(address, window), window)
 
 
-def _bad_token_key(request: Any, window: int) -> str:
+def bad_tokens_message() -> str:
+    return _("Too many wrong API tokens from this address (at most %(rate)s).") % {
+        "rate": settings.BEDWATCH_BAD_TOKENS_RATE
+    }
+
+
+def _bad_token_key(address: str | None, window: int) -> str:
     # A fixed window: one counter per address and period, dropped by the cache after it.
-    return f"throttle_bad_token_{client_ip(request) or '?'}_{int(time.time()) // window}"
+    return f"throttle_bad_token_{address or '?'}_{int(time.time()) // window}"

@@ -19,14 +19,20 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from realtime.middleware import (  # noqa: E402
     DirectSendMiddleware,
     OriginValidator,
+    TokenAttemptsLimit,
     TokenAuthMiddleware,
 )
 from realtime.probe import healthz  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
-# Browsers must come from our own origin; machines without Origin need a token.
+# Browsers must come from our own origin; machines without Origin need a token, and an address
+# that sent too many wrong ones is refused before any look-up (the session's included).
 sockets = DirectSendMiddleware(
-    OriginValidator(AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns))))
+    OriginValidator(
+        TokenAttemptsLimit(
+            AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns)))
+        )
+    )
 )
 
 application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": sockets})

@@ -349,8 +349,8 @@ REST_FRAMEWORK = {
     },
     "NUM_PROXIES": BEDWATCH_PROXY_COUNT,
 }
-# Wrong or expired API tokens an address may send per period before it is refused (429)
-# without a look-up; `off` turns it off.
+# Wrong or expired API tokens an address may send per period, on the API and the live feed's
+# handshakes together, before it is refused (429) without a look-up; `off` turns it off.
 BEDWATCH_BAD_TOKENS_RATE = envrate("BEDWATCH_API_BAD_TOKENS", "30/min")
 BEDWATCH_BAD_TOKENS = (
     (

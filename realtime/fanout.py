@@ -34,6 +34,9 @@ CLOSE_RETRY = 1011
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_TOO_MANY_RESYNCS = 4429
+# A handshake refused for too many wrong tokens from its address (realtime/middleware.py):
+# the same "too many, come back later" as the resyncs'.
+CLOSE_TOO_MANY_TOKENS = 4429
 
 
 @dataclass(eq=False)

@@ -1,17 +1,26 @@
-"""Handshake middleware: token authentication and the origin check for browsers."""
+"""Handshake middleware: token authentication, its limit on wrong tokens, and the origin check
+for browsers."""
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http.request import split_domain_port, validate_host
 
-from accounts.throttling import client_address
+from accounts.throttling import (
+    bad_tokens_message,
+    bad_tokens_record,
+    bad_tokens_wait,
+    client_address,
+)
 from accounts.tokens import token_digest
+from realtime.fanout import CLOSE_TOO_MANY_TOKENS
 from realtime.publisher import credential_id
 
 
@@ -33,6 +42,12 @@ def scope_client_ip(scope: dict) -> str | None:
         if key == b"x-forwarded-for"
     )
     return client_address(client[0] if client else None, forwarded)
+
+
+# The cache may be Redis: its calls go to a thread of their own, never the event loop's, nor
+# the one thread that database_sync_to_async shares (a Redis that hangs must not hold either).
+_tokens_wait = sync_to_async(bad_tokens_wait, thread_sensitive=False)
+_tokens_record = sync_to_async(bad_tokens_record, thread_sensitive=False)
 
 
 @database_sync_to_async
@@ -68,11 +83,51 @@ class DirectSendMiddleware:
         return await self.app(dict(scope, **{DIRECT_SEND: send}), receive, send)
 
 
+class TokenAttemptsLimit:
+    """Refuses a handshake that carries a token from an address that sent too many wrong or
+    expired ones lately (`BEDWATCH_API_BAD_TOKENS`, the API's budget, in Django's cache), before
+    anything is looked up: guessing keys on the live feed costs the guesser, not the database.
+
+    Sits outside AuthMiddlewareStack (whose session look-up is a query). Handshakes without a
+    token (browsers, with their cookie) are never refused by it. The refusal is HTTP 429 with
+    `Retry-After` where the server lets an application answer a handshake (uvicorn, the `ws:`
+    line); elsewhere (Daphne) the handshake is closed with 4429, which the client sees as 403.
+    """
+
+    def __init__(self, app) -> None:  # noqa: ANN001
+        self.app = app
+
+    async def __call__(self, scope, receive, send):  # noqa: ANN001, ANN204
+        if scope["type"] == "websocket" and token_key(scope):
+            wait = await _tokens_wait(scope_client_ip(scope))
+            if wait is not None:
+                return await _refuse_too_many_tokens(scope, receive, send, wait)
+        return await self.app(scope, receive, send)
+
+
+async def _refuse_too_many_tokens(scope, receive, send, wait: int) -> None:  # noqa: ANN001
+    message = await receive()
+    if message["type"] != "websocket.connect":
+        return
+    if "websocket.http.response" in scope.get("extensions", {}):
+        body = json.dumps({"detail": bad_tokens_message()}).encode()
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"retry-after", str(wait).encode()),
+            (b"cache-control", b"no-store"),
+        ]
+        await send({"type": "websocket.http.response.start", "status": 429, "headers": headers})
+        await send({"type": "websocket.http.response.body", "body": body})
+        return
+    await send({"type": "websocket.close", "code": CLOSE_TOO_MANY_TOKENS})
+
+
 class TokenAuthMiddleware:
     """`Authorization: Token <key>` on the handshake sets the user, as the HTTP API does.
 
     Sits inside AuthMiddlewareStack: a token, when given, wins over the session cookie; a wrong
-    token makes the client anonymous (and so refused), never falls back to the cookie.
+    token makes the client anonymous (and so refused), never falls back to the cookie, and
+    counts against its address (TokenAttemptsLimit).
     """
 
     def __init__(self, app) -> None:  # noqa: ANN001
@@ -81,9 +136,12 @@ class TokenAuthMiddleware:
     async def __call__(self, scope, receive, send):  # noqa: ANN001, ANN204
         key = token_key(scope)
         if key:
+            user = await user_for_token(key)
+            if not user.is_authenticated:
+                await _tokens_record(scope_client_ip(scope))
             scope = dict(
                 scope,
-                user=await user_for_token(key),
+                user=user,
                 **{TOKEN_CREDENTIAL: credential_id("token", token_digest(key))},
             )
         elif key is not None:  # an Authorization header that is not a token
