@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connections
-from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import Role
@@ -281,14 +280,6 @@ def dave(region_ara):  # noqa: ANN001, ANN201
 @pytest.fixture
 def erin(db):  # noqa: ANN001, ANN201
     return UserFactory(username="erin", role=Role.ADMIN, is_staff=True, is_superuser=True)
-
-
-def session_client(user) -> Client:  # noqa: ANN001
-    """A browser's client: logged in with a session (no password check), anonymous for None."""
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def token_client(user) -> APIClient:  # noqa: ANN001

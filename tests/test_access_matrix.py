@@ -18,13 +18,13 @@ from pathlib import Path
 import pytest
 from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
-from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import Role
 from accounts.services import token_create
 from beds.models import Unit
 from tests.factories import UserFactory
+from tests.helpers import session_client
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "api.md"
 CALLERS = {
@@ -92,9 +92,7 @@ def _http(method: str, path: str, user, *, api: bool) -> int:  # noqa: ANN001
         if user is not None:
             client.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=user)}")
     else:
-        client = Client()
-        if user is not None:
-            client.force_login(user)
+        client = session_client(user)
     body = None
     if method == "POST" and api:
         body = FIGURES

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.helpers import session_client
+
 pytestmark = pytest.mark.django_db
 
 DEAD_REDIS = "redis://10.20.30.40:6390/0"  # an internal address nobody outside should learn
@@ -17,9 +19,9 @@ def test_anonymous_callers_get_states_and_no_redis_address(settings, client):
     assert "10.20.30.40" not in client.get("/healthz").content.decode()
 
 
-def test_healthz_tells_why_redis_failed_to_an_admin_only(settings, client, erin, alice):
+def test_healthz_tells_why_redis_failed_to_an_admin_only(settings, erin, alice):
     settings.REDIS_URL = DEAD_REDIS
-    client.force_login(alice)
+    client = session_client(alice)
     assert "realtime_error" not in client.get("/healthz").json()
-    client.force_login(erin)
+    client = session_client(erin)
     assert "realtime_error" in client.get("/healthz").json()

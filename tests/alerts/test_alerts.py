@@ -15,6 +15,7 @@ from alerts.models import Alert, AuditEvent
 from beds.services import unit_report_create
 from realtime import publisher
 from tests.alerts.conftest import FIGURES
+from tests.helpers import session_client
 
 pytestmark = pytest.mark.django_db
 
@@ -197,12 +198,10 @@ def test_openapi_describes_the_alerts(api, carol):
     assert "crisis" in json.dumps(json.loads(schema.content)["components"]["schemas"]["Region"])
 
 
-def test_alert_page_lists_and_acknowledges_without_javascript(
-    client, unit_lyon, alice, carol, _report
-):
+def test_alert_page_lists_and_acknowledges_without_javascript(unit_lyon, alice, carol, _report):
     _report(unit_lyon, alice, available=0)
     alert = Alert.objects.get(scope="region")
-    client.force_login(carol)
+    client = session_client(carol)
 
     page = client.get("/regions/84/alerts/")
     assert page.status_code == 200
@@ -220,9 +219,9 @@ def test_alert_page_lists_and_acknowledges_without_javascript(
     assert alert.state == "acknowledged"
 
 
-def test_alert_list_is_not_shown_to_staff(client, unit_lyon, alice, _report):
+def test_alert_list_is_not_shown_to_staff(unit_lyon, alice, _report):
     _report(unit_lyon, alice, available=0)
-    client.force_login(alice)
+    client = session_client(alice)
     assert client.get("/regions/84/alerts/").status_code == 403
     assert "data-alerts-region" not in client.get("/regions/84/table/").content.decode()
 

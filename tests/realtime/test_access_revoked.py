@@ -22,6 +22,7 @@ from accounts.models import ApiToken, Role, User
 from config.asgi import application
 from realtime import hub, publisher
 from regions.models import Region
+from tests.helpers import session_client
 from tests.realtime.conftest import receive, report, socket
 
 ORIGIN = "http://testserver"  # a browser of the site: cookie sockets need it
@@ -56,13 +57,6 @@ async def opened(path: str, user, **kwargs):  # noqa: ANN001, ANN003, ANN201
     return ws
 
 
-@database_sync_to_async
-def logged_in(user) -> Client:  # noqa: ANN001
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 async def cookie_socket(path: str, client: Client):  # noqa: ANN201
     """A socket of that browser session."""
     cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
@@ -75,7 +69,8 @@ async def cookie_socket(path: str, client: Client):  # noqa: ANN201
 
 
 async def test_logout_closes_the_sockets_of_that_session_only(alice, carol, unit_lyon):
-    office, home = await logged_in(carol), await logged_in(carol)
+    office = await database_sync_to_async(session_client)(carol)
+    home = await database_sync_to_async(session_client)(carol)
     at_office = await cookie_socket("/ws/regions/84/", office)
     at_home = await cookie_socket("/ws/regions/84/", home)
 
@@ -209,7 +204,7 @@ async def test_recheck_after_a_lost_message_closes_the_deleted_tokens_sockets(
 async def test_recheck_after_a_lost_message_closes_the_sockets_of_an_ended_session(
     alice, carol, unit_lyon
 ):
-    office = await logged_in(carol)
+    office = await database_sync_to_async(session_client)(carol)
     at_office = await cookie_socket("/ws/regions/84/", office)
     by_token = await opened("/ws/regions/84/", carol)
     # The session ends without a logout: expired and cleared, or deleted by an operator.
@@ -222,7 +217,9 @@ async def test_recheck_after_a_lost_message_closes_the_sockets_of_an_ended_sessi
 async def test_recheck_after_a_lost_message_closes_sessions_a_password_change_ended(
     alice, carol, unit_lyon
 ):
-    at_home = await cookie_socket("/ws/regions/84/", await logged_in(carol))
+    at_home = await cookie_socket(
+        "/ws/regions/84/", await database_sync_to_async(session_client)(carol)
+    )
     carol.set_password("a new secret for carol")
     await carol.asave()
 
@@ -268,7 +265,7 @@ async def test_access_changed_without_a_signal_closes_the_socket_at_the_next_swe
 
 async def test_an_expired_sessions_socket_closes_at_the_next_sweep(alice, carol, settings):
     settings.BEDWATCH_ACCESS_RECHECK_SECONDS = 0.2
-    browser = await logged_in(carol)
+    browser = await database_sync_to_async(session_client)(carol)
     feed = await cookie_socket("/ws/regions/84/", browser)
 
     await Session.objects.filter(session_key=browser.session.session_key).aupdate(

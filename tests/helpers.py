@@ -1,0 +1,51 @@
+"""One helper per kind of set-up, for the tests of every folder (README, *Tests*).
+
+- A browser signed in: `session_client(user)` (a session, no password check), and in Chromium
+  `logged_in_page(browser, base_url, user)`.
+
+Every helper is anonymous for `user=None`. Rows are made by tests/factories.py.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.test import Client
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+# --- clients --------------------------------------------------------------------------------
+
+
+def session_client(user: User | None) -> Client:
+    """A browser's client: signed in with a session (no password check), anonymous for None.
+    From an async test: `await database_sync_to_async(session_client)(user)`."""
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def logged_in_page(browser, base_url: str, user, *, viewport=(1366, 768)):  # noqa: ANN001, ANN201
+    """A Chromium page whose context carries `user`'s session cookie (a `live_server` test)."""
+    client = session_client(user)
+    context = browser.new_context(
+        viewport={"width": viewport[0], "height": viewport[1]}, locale="fr-FR"
+    )
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": base_url,
+            }
+        ]
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.js_errors = errors  # type: ignore[attr-defined]
+    return page
