@@ -2,6 +2,8 @@
 
 - A browser signed in: `session_client(user)` (a session, no password check), and in Chromium
   `logged_in_page(browser, base_url, user)`.
+- A machine: `token_client(user)` (a new API key of the user's) or `token_client(key=...)`;
+  the `api` fixture of tests/conftest.py is this function.
 
 Every helper is anonymous for `user=None`. Rows are made by tests/factories.py.
 """
@@ -12,6 +14,9 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.test import Client
+from rest_framework.test import APIClient
+
+from accounts.services import token_create
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -26,6 +31,17 @@ def session_client(user: User | None) -> Client:
     client = Client()
     if user is not None:
         client.force_login(user)
+    return client
+
+
+def token_client(user: User | None = None, *, key: str | None = None) -> APIClient:
+    """A machine's client: `Authorization: Token …` with a new key of `user`'s, or with `key`
+    (a printed, imported or made-up one); anonymous when given neither."""
+    client = APIClient()
+    if user is not None:
+        key = token_create(user=user)
+    if key is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

@@ -18,13 +18,12 @@ from pathlib import Path
 import pytest
 from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
-from rest_framework.test import APIClient
 
 from accounts.models import Role
 from accounts.services import token_create
 from beds.models import Unit
 from tests.factories import UserFactory
-from tests.helpers import session_client
+from tests.helpers import session_client, token_client
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "api.md"
 CALLERS = {
@@ -87,12 +86,7 @@ def _path(template: str, world: dict[str, str]) -> str:
 
 
 def _http(method: str, path: str, user, *, api: bool) -> int:  # noqa: ANN001
-    if api:
-        client = APIClient()
-        if user is not None:
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=user)}")
-    else:
-        client = session_client(user)
+    client = token_client(user) if api else session_client(user)
     body = None
     if method == "POST" and api:
         body = FIGURES

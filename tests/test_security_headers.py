@@ -88,11 +88,7 @@ def test_token_answers_are_private_and_vary_on_authorization(api, carol, unit_ly
 
 
 def test_a_refused_token_answer_is_private_too(api, unit_lyon):
-    from rest_framework.test import APIClient
-
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION="Token not-a-real-key")
-    response = client.get("/api/v1/hospitals/")
+    response = api(key="not-a-real-key").get("/api/v1/hospitals/")
     assert response.status_code == 401
     assert response["Cache-Control"] == "no-store, private"
     assert "Authorization" in response["Vary"]

@@ -57,12 +57,8 @@ def test_anonymous_pages_redirect_to_login(client, world):
     assert client.get("/accounts/login/").status_code == 200
 
 
-def test_wrong_token_is_refused(world):
-    from rest_framework.test import APIClient
-
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION="Token not-a-real-key")
-    assert client.get("/api/v1/hospitals/").status_code == 401
+def test_wrong_token_is_refused(api, world):
+    assert api(key="not-a-real-key").get("/api/v1/hospitals/").status_code == 401
 
 
 # --- staff: its hospitals, its région's map; reports for its units -----------------------

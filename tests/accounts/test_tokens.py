@@ -13,8 +13,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken
 from accounts.services import token_create
-from tests.conftest import token_client
-from tests.helpers import session_client
+from tests.helpers import session_client, token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -26,9 +25,7 @@ def command(*args: str) -> str:
 
 
 def hospitals(key: str):  # noqa: ANN201
-    client = token_client(None)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client.get("/api/v1/hospitals/")
+    return token_client(key=key).get("/api/v1/hospitals/")
 
 
 def test_no_key_can_be_read_back_from_the_database(dave):

@@ -18,8 +18,8 @@ from tests.beds.exports_helpers import (
     report,
     seed_lyon,
 )
-from tests.conftest import token_client
 from tests.factories import HospitalFactory, UserFactory
+from tests.helpers import token_client
 
 # The one data path: make test runs these on PostgreSQL too when it answers.
 pytestmark = pytest.mark.databases
@@ -109,9 +109,7 @@ def test_export_then_import_into_an_empty_database_answers_the_same(world, erin,
     # Credentials came along: passwords and the dispatcher's machine token still work.
     assert authenticate(username="alice", password="correct-horse-battery") is not None
     dave_token = world["dave_key"]
-    client = token_client(None)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {dave_token}")
-    assert client.get("/api/v1/hospitals/").status_code == 200
+    assert token_client(key=dave_token).get("/api/v1/hospitals/").status_code == 200
 
 
 @pytest.mark.django_db
@@ -339,7 +337,6 @@ def test_an_archive_from_before_hashed_tokens_restores_its_keys(world, tmp_path)
 
     call_command("import_all", str(path), stdout=open("/dev/null", "w"))  # noqa: SIM115
 
-    client = token_client(None)
-    client.credentials(HTTP_AUTHORIZATION="Token 0123456789abcdef0123456789abcdef01234567")
+    client = token_client(key="0123456789abcdef0123456789abcdef01234567")
     assert client.get("/api/v1/hospitals/").status_code == 200
     assert ApiToken.objects.get().expires > timezone.now()
