@@ -4,8 +4,10 @@
   `logged_in_page(browser, base_url, user)`.
 - A machine: `token_client(user)` (a new API key of the user's) or `token_client(key=...)`;
   the `api` fixture of tests/conftest.py is this function.
+- The staff page's form for a unit: `report_form(unit, **fields)`.
 
-Every helper is anonymous for `user=None`. Rows are made by tests/factories.py.
+Every helper is anonymous for `user=None`. Rows are made by tests/factories.py, reports by its
+`report` (and `areport` in async tests), through the service that stores them.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.services import token_create
+from tests.factories import REPORT_FIGURES
 
 if TYPE_CHECKING:
     from accounts.models import User
+    from beds.models import Unit
 
 
 # --- clients --------------------------------------------------------------------------------
@@ -65,3 +69,16 @@ def logged_in_page(browser, base_url: str, user, *, viewport=(1366, 768)):  # no
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.js_errors = errors  # type: ignore[attr-defined]
     return page
+
+
+# --- the staff page's form ------------------------------------------------------------------
+
+
+def report_form(unit: Unit, **fields: object) -> dict[str, object]:
+    """The POST body of the staff page's card for `unit` (`/beds/units/<id>/report/`):
+    REPORT_FIGURES changed by `fields`, at the unit's current version unless `version=` says
+    otherwise. Other fields (`note`, `confirm_jump`) are sent as given."""
+    values = {**REPORT_FIGURES, **fields}
+    data = {f"unit-{unit.pk}-{name}": value for name, value in values.items()}
+    data[f"unit-{unit.pk}-version"] = values.pop("version", unit.version)
+    return data

@@ -23,7 +23,7 @@ from accounts.models import Role
 from accounts.services import token_create
 from beds.models import Unit
 from tests.factories import UserFactory
-from tests.helpers import session_client, token_client
+from tests.helpers import report_form, session_client, token_client
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "api.md"
 CALLERS = {
@@ -91,11 +91,8 @@ def _http(method: str, path: str, user, *, api: bool) -> int:  # noqa: ANN001
     if method == "POST" and api:
         body = FIGURES
     elif method == "POST":  # the staff page's form for unit A
-        unit_id = path.strip("/").split("/")[2]
-        prefix = f"unit-{unit_id}"
-        body = {f"{prefix}-{name}": value for name, value in FIGURES.items()}
-        body[f"{prefix}-version"] = Unit.objects.get(pk=unit_id).version
-        body[f"{prefix}-confirm_jump"] = "on"
+        unit = Unit.objects.get(pk=path.strip("/").split("/")[2])
+        body = report_form(unit, **FIGURES, confirm_jump="on")
     elif method == "PATCH":
         body = {"tension_available_max": 1}
     response = getattr(client, method.lower())(path, body, **({"format": "json"} if api else {}))

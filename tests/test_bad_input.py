@@ -18,7 +18,7 @@ from beds.importer import parse_lines
 from beds.models import CapacityReport, Hospital, Unit
 from config.text import control_character, csv_cell, xml_text
 from tests.factories import UnitFactory
-from tests.helpers import session_client
+from tests.helpers import report_form, session_client
 
 pytestmark = pytest.mark.django_db
 
@@ -207,10 +207,7 @@ def test_csv_export_prefixes_cells_a_spreadsheet_would_run(api, carol, hospital_
 
 def test_the_staff_form_refuses_a_note_with_a_control_character(alice, unit_lyon):
     client = session_client(alice)
-    prefix = f"unit-{unit_lyon.pk}"
-    data = {f"{prefix}-{name}": value for name, value in FIGURES.items()}
-    data.update({f"{prefix}-version": unit_lyon.version, f"{prefix}-confirm_jump": "on"})
-    data[f"{prefix}-note"] = "bip\x07"
+    data = report_form(unit_lyon, **FIGURES, confirm_jump="on", note="bip\x07")
     response = client.post(f"/beds/units/{unit_lyon.pk}/report/", data)
     assert response.status_code == 400
     assert "U+0007" in response.content.decode()

@@ -12,21 +12,15 @@ from django.utils import timezone
 
 from alerts import services
 from alerts.models import Alert, AuditEvent
-from beds.services import unit_report_create
 from realtime import publisher
-from tests.alerts.conftest import FIGURES
+from tests.factories import report
 from tests.helpers import session_client
 
 pytestmark = pytest.mark.django_db
 
 
 def _report_now(unit, user, available: int) -> None:  # noqa: ANN001
-    unit_report_create(
-        unit_id=unit.pk,
-        user=user,
-        figures={**FIGURES, "available": available, "occupied": 10 - available},
-        source="api",
-    )
+    report(unit, user, source="api", available=available, occupied=10 - available)
 
 
 @pytest.fixture

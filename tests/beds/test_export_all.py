@@ -11,14 +11,10 @@ from django.utils import timezone
 from accounts.models import ApiToken, User
 from accounts.services import token_create
 from beds.models import CapacityReport, Hospital, Source, Unit
-from beds.services import unit_report_create
 from regions.models import Region, ThresholdChange
 from regions.services import region_thresholds_update
-from tests.beds.exports_helpers import (
-    report,
-    seed_lyon,
-)
-from tests.factories import HospitalFactory, UserFactory
+from tests.beds.exports_helpers import seed_lyon
+from tests.factories import HospitalFactory, UserFactory, report
 from tests.helpers import token_client
 
 # The one data path: make test runs these on PostgreSQL too when it answers.
@@ -62,19 +58,14 @@ def api_state(client) -> dict:  # noqa: ANN001
 @pytest.fixture
 def world(hospital_lyon, unit_paris, alice, bob, carol, dave, erin, region_ara):  # noqa: ANN001, ANN201
     units = seed_lyon(hospital_lyon, alice)
-    unit_report_create(
-        unit_id=units["rea"].pk,
-        user=carol,
-        figures={
-            "installed": 10,
-            "available": 0,
-            "occupied": 9,
-            "reserved": 1,
-            "closed": 0,
-            "extra": 0,
-        },
+    report(
+        units["rea"],
+        carol,
         source=Source.API,
         note="Coordinatrice : « plan blanc »",
+        available=0,
+        occupied=9,
+        reserved=1,
     )
     report(unit_paris, bob, available=1, occupied=9)
     region_thresholds_update(

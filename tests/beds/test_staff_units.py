@@ -8,18 +8,8 @@ import re
 import pytest
 
 from beds.models import CapacityReport, Source, Unit
-from beds.services import unit_report_create
-from tests.factories import UnitFactory
-from tests.helpers import session_client
-
-FIGURES = {"installed": 10, "available": 3, "occupied": 7, "reserved": 0, "closed": 0, "extra": 0}
-
-
-def form_data(unit, **figures):  # noqa: ANN001, ANN003, ANN201
-    values = {**FIGURES, **figures}
-    data = {f"unit-{unit.pk}-{name}": value for name, value in values.items()}
-    data[f"unit-{unit.pk}-version"] = values.pop("version", unit.version)
-    return data
+from tests.factories import REPORT_FIGURES, UnitFactory, report
+from tests.helpers import report_form, session_client
 
 
 def report_url(unit) -> str:  # noqa: ANN001
@@ -75,7 +65,7 @@ def test_staff_page_shows_own_units_prefilled_with_data_attributes(alice, unit_l
 @pytest.mark.django_db
 def test_staff_update_records_a_web_report(alice, unit_lyon):
     client = session_client(alice)
-    response = client.post(report_url(unit_lyon), form_data(unit_lyon, available=2, occupied=8))
+    response = client.post(report_url(unit_lyon), report_form(unit_lyon, available=2, occupied=8))
 
     assert response.status_code == 302
     assert response["Location"] == f"/beds/?saved={unit_lyon.pk}#unit-{unit_lyon.pk}"
@@ -90,7 +80,7 @@ def test_staff_update_records_a_web_report(alice, unit_lyon):
 @pytest.mark.django_db
 def test_wrong_value_shows_error_next_to_field_and_stores_nothing(alice, unit_lyon):
     client = session_client(alice)
-    response = client.post(report_url(unit_lyon), form_data(unit_lyon, occupied="huit"))
+    response = client.post(report_url(unit_lyon), report_form(unit_lyon, occupied="huit"))
 
     html = response.content.decode()
     assert response.status_code == 400
@@ -104,7 +94,7 @@ def test_wrong_value_shows_error_next_to_field_and_stores_nothing(alice, unit_ly
 @pytest.mark.django_db
 def test_beds_beyond_capacity_are_refused_on_available(alice, unit_lyon):
     client = session_client(alice)
-    response = client.post(report_url(unit_lyon), form_data(unit_lyon, available=5))
+    response = client.post(report_url(unit_lyon), report_form(unit_lyon, available=5))
 
     assert response.status_code == 400
     assert response.context["rows"][0].units[0].form.errors["available"]
@@ -114,7 +104,7 @@ def test_beds_beyond_capacity_are_refused_on_available(alice, unit_lyon):
 @pytest.mark.django_db
 def test_staff_cannot_update_another_hospitals_unit(bob, unit_lyon):
     client = session_client(bob)
-    response = client.post(report_url(unit_lyon), form_data(unit_lyon, available=2, occupied=8))
+    response = client.post(report_url(unit_lyon), report_form(unit_lyon, available=2, occupied=8))
 
     assert response.status_code == 403
     assert not CapacityReport.objects.exists()
@@ -123,7 +113,7 @@ def test_staff_cannot_update_another_hospitals_unit(bob, unit_lyon):
 @pytest.mark.django_db
 def test_coordinator_cannot_post_through_the_staff_page(carol, unit_lyon):
     client = session_client(carol)
-    response = client.post(report_url(unit_lyon), form_data(unit_lyon, available=2, occupied=8))
+    response = client.post(report_url(unit_lyon), report_form(unit_lyon, available=2, occupied=8))
     assert response.status_code == 403
     assert not CapacityReport.objects.exists()
 
@@ -142,16 +132,16 @@ def test_get_on_report_url_is_not_allowed(alice, unit_lyon):
 
 @pytest.mark.django_db
 def test_confirm_unchanged_records_a_new_report_with_the_same_figures(alice, unit_lyon):
-    first = unit_report_create(unit_id=unit_lyon.pk, user=None, figures=FIGURES, source="api")
+    first = report(unit_lyon, None, source="api")
     client = session_client(alice)
     # The card posts its fields with the button: here still the recorded figures.
-    data = {**form_data(unit_lyon, version=2), "action": "unchanged"}
+    data = {**report_form(unit_lyon, version=2), "action": "unchanged"}
     response = client.post(report_url(unit_lyon), data)
 
     assert response.status_code == 302
     latest = CapacityReport.objects.filter(unit=unit_lyon).order_by("-version").first()
     assert latest.pk != first.pk and latest.version == 3
-    assert latest.figures() == first.figures() == FIGURES
+    assert latest.figures() == first.figures() == REPORT_FIGURES
     assert latest.source == Source.WEB and latest.received_at >= first.received_at
 
 
@@ -160,14 +150,9 @@ def test_stale_version_shows_newer_figures_and_stores_nothing(alice, unit_lyon):
     client = session_client(alice)
     seen = 1
     # Someone else reports in the meantime: available goes to 1.
-    unit_report_create(
-        unit_id=unit_lyon.pk,
-        user=None,
-        figures={**FIGURES, "available": 1, "occupied": 9},
-        source="api",
-    )
+    report(unit_lyon, None, source="api", available=1, occupied=9)
     response = client.post(
-        report_url(unit_lyon), form_data(unit_lyon, available=2, occupied=8, version=seen)
+        report_url(unit_lyon), report_form(unit_lyon, available=2, occupied=8, version=seen)
     )
 
     html = response.content.decode()
@@ -182,7 +167,7 @@ def test_stale_version_shows_newer_figures_and_stores_nothing(alice, unit_lyon):
     assert f'name="unit-{unit_lyon.pk}-version" value="2"' in html
 
     again = client.post(
-        report_url(unit_lyon), form_data(unit_lyon, available=2, occupied=8, version=2)
+        report_url(unit_lyon), report_form(unit_lyon, available=2, occupied=8, version=2)
     )
     assert again.status_code == 302
     assert Unit.objects.get(pk=unit_lyon.pk).available == 2
@@ -190,7 +175,7 @@ def test_stale_version_shows_newer_figures_and_stores_nothing(alice, unit_lyon):
 
 @pytest.mark.django_db
 def test_confirm_unchanged_without_figures_posted_records_the_recorded_ones(alice, unit_lyon):
-    unit_report_create(unit_id=unit_lyon.pk, user=None, figures=FIGURES, source="api")
+    report(unit_lyon, None, source="api")
     client = session_client(alice)
     data = {"action": "unchanged", f"unit-{unit_lyon.pk}-version": 2}
     assert client.post(report_url(unit_lyon), data).status_code == 302
@@ -201,9 +186,9 @@ def test_confirm_unchanged_without_figures_posted_records_the_recorded_ones(alic
 def test_confirm_unchanged_over_edited_figures_is_refused_keeping_what_was_typed(alice, unit_lyon):
     # Issue 13 item 3: typing 0 available / 8 occupied then pressing "Nothing changed" (no
     # JavaScript to disable it) must not record the old "3 available" as fresh.
-    unit_report_create(unit_id=unit_lyon.pk, user=None, figures=FIGURES, source="api")
+    report(unit_lyon, None, source="api")
     client = session_client(alice)
-    data = {**form_data(unit_lyon, available=0, occupied=8, version=2), "action": "unchanged"}
+    data = {**report_form(unit_lyon, available=0, occupied=8, version=2), "action": "unchanged"}
     data[f"unit-{unit_lyon.pk}-note"] = "lit 4 pris"
     response = client.post(report_url(unit_lyon), data)
 
@@ -222,7 +207,7 @@ def test_confirm_unchanged_over_edited_figures_is_refused_keeping_what_was_typed
     assert re.search(r'value="unchanged" data-unchanged [^>]*disabled', html)
     # Saving them records them.
     saved = client.post(
-        report_url(unit_lyon), form_data(unit_lyon, available=0, occupied=8, version=2)
+        report_url(unit_lyon), report_form(unit_lyon, available=0, occupied=8, version=2)
     )
     assert saved.status_code == 302
     assert Unit.objects.get(pk=unit_lyon.pk).available == 0
@@ -231,9 +216,9 @@ def test_confirm_unchanged_over_edited_figures_is_refused_keeping_what_was_typed
 @pytest.mark.django_db
 @pytest.mark.parametrize("typed", ["", "abc", "03x"])
 def test_confirm_unchanged_over_a_cleared_or_garbled_figure_is_refused(alice, unit_lyon, typed):
-    unit_report_create(unit_id=unit_lyon.pk, user=None, figures=FIGURES, source="api")
+    report(unit_lyon, None, source="api")
     client = session_client(alice)
-    data = {**form_data(unit_lyon, version=2), "action": "unchanged"}
+    data = {**report_form(unit_lyon, version=2), "action": "unchanged"}
     data[f"unit-{unit_lyon.pk}-available"] = typed
     assert client.post(report_url(unit_lyon), data).status_code == 400
     assert CapacityReport.objects.filter(unit=unit_lyon).count() == 1
@@ -241,9 +226,9 @@ def test_confirm_unchanged_over_a_cleared_or_garbled_figure_is_refused(alice, un
 
 @pytest.mark.django_db
 def test_confirm_unchanged_with_the_figures_written_differently_is_accepted(alice, unit_lyon):
-    unit_report_create(unit_id=unit_lyon.pk, user=None, figures=FIGURES, source="api")
+    report(unit_lyon, None, source="api")
     client = session_client(alice)
-    data = {**form_data(unit_lyon, version=2), "action": "unchanged"}
+    data = {**report_form(unit_lyon, version=2), "action": "unchanged"}
     data[f"unit-{unit_lyon.pk}-available"] = " 03 "
     assert client.post(report_url(unit_lyon), data).status_code == 302
 
@@ -257,9 +242,9 @@ def test_the_card_offers_nothing_changed_only_over_the_recorded_figures(alice, u
     # Each field carries the recorded figure, for the page's script to compare.
     assert re.search(rf'name="unit-{unit_lyon.pk}-available"[^>]*data-current="3"', html)
     # After a sharp-change warning the card shows the typed figures: no "Nothing changed".
-    unit_report_create(unit_id=unit_lyon.pk, user=None, figures=FIGURES, source="api")
+    report(unit_lyon, None, source="api")
     warned = client.post(
-        report_url(unit_lyon), form_data(unit_lyon, available=10, occupied=0, version=2)
+        report_url(unit_lyon), report_form(unit_lyon, available=10, occupied=0, version=2)
     )
     assert warned.status_code == 200
     button = re.search(r'<button[^>]*value="unchanged"[^>]*>', warned.content.decode())[0]
@@ -269,34 +254,22 @@ def test_the_card_offers_nothing_changed_only_over_the_recorded_figures(alice, u
 @pytest.mark.django_db
 def test_stale_unchanged_is_a_conflict_too(alice, unit_lyon):
     client = session_client(alice)
-    unit_report_create(unit_id=unit_lyon.pk, user=None, figures=FIGURES, source="api")
+    report(unit_lyon, None, source="api")
     response = client.post(
         report_url(unit_lyon), {"action": "unchanged", f"unit-{unit_lyon.pk}-version": 1}
     )
     assert response.status_code == 409
     assert CapacityReport.objects.filter(unit=unit_lyon).count() == 1
     # With the card's figures posted too (as shown before the other report): still a conflict.
-    data = {**form_data(unit_lyon, version=1, available=2), "action": "unchanged"}
+    data = {**report_form(unit_lyon, version=1, available=2), "action": "unchanged"}
     assert client.post(report_url(unit_lyon), data).status_code == 409
 
 
 @pytest.mark.django_db
 def test_sharp_jump_asks_for_confirmation_before_storing(alice, unit_lyon):
-    unit_report_create(
-        unit_id=unit_lyon.pk,
-        user=None,
-        figures={
-            "installed": 20,
-            "available": 2,
-            "occupied": 18,
-            "reserved": 0,
-            "closed": 0,
-            "extra": 0,
-        },
-        source="api",
-    )
+    report(unit_lyon, None, source="api", installed=20, available=2, occupied=18)
     client = session_client(alice)
-    jump = form_data(unit_lyon, installed=20, available=14, occupied=6, version=2)
+    jump = report_form(unit_lyon, installed=20, available=14, occupied=6, version=2)
     response = client.post(report_url(unit_lyon), jump)
 
     html = response.content.decode()
@@ -339,7 +312,7 @@ def test_first_report_of_a_new_unit_is_not_a_sharp_change(alice, hospital_lyon):
     assert "jamais déclaré" in page
 
     response = client.post(
-        report_url(unit), form_data(unit, installed=20, available=14, occupied=6, version=0)
+        report_url(unit), report_form(unit, installed=20, available=14, occupied=6, version=0)
     )
 
     assert response.status_code == 302

@@ -1,4 +1,5 @@
-"""Helpers for live-feed tests: sockets through the real ASGI stack, reports through the service."""
+"""Helpers for live-feed tests: sockets through the real ASGI stack (reports: tests/factories.py
+`areport`)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,9 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from accounts.services import token_create
-from beds.services import unit_report_create
 from config.asgi import application
 from realtime import hub, publisher, snapshots
 from tests.servers import postgres_server_database, server_database  # noqa: F401 (fixtures)
-
-FIGURES = {"installed": 10, "available": 2, "occupied": 8, "reserved": 0, "closed": 0, "extra": 0}
 
 
 @pytest.fixture(autouse=True)
@@ -74,13 +72,6 @@ async def socket(path: str, user=None, *, auth: str = "token", origin: str | Non
 async def receive(communicator: WebsocketCommunicator) -> dict:
     # Round-trip through JSON text, as a real client reads it.
     return json.loads(await communicator.receive_from(timeout=5))
-
-
-@database_sync_to_async
-def report(unit, user, **figures):  # noqa: ANN001, ANN003, ANN201
-    return unit_report_create(
-        unit_id=unit.pk, user=user, figures={**FIGURES, **figures}, source="api"
-    )
 
 
 @pytest.fixture(autouse=True)

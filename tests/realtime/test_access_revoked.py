@@ -22,8 +22,9 @@ from accounts.models import ApiToken, Role, User
 from config.asgi import application
 from realtime import hub, publisher
 from regions.models import Region
+from tests.factories import areport
 from tests.helpers import session_client
-from tests.realtime.conftest import receive, report, socket
+from tests.realtime.conftest import receive, socket
 
 ORIGIN = "http://testserver"  # a browser of the site: cookie sockets need it
 
@@ -43,7 +44,7 @@ async def closed_with(ws) -> int:  # noqa: ANN001
 
 async def still_live(ws, unit, user, available: int) -> None:  # noqa: ANN001
     """The socket gets the next change: it was not closed by what happened before."""
-    await report(unit, user, available=available, occupied=10 - available)
+    await areport(unit, user, available=available, occupied=10 - available)
     message = await receive(ws)
     assert message["type"] == "units.changed"
     assert message["units"][0]["available"] == available
