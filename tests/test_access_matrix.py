@@ -17,13 +17,11 @@ from pathlib import Path
 
 import pytest
 from asgiref.sync import async_to_sync
-from channels.testing import WebsocketCommunicator
 
 from accounts.models import Role
-from accounts.services import token_create
 from beds.models import Unit
 from tests.factories import UserFactory
-from tests.helpers import report_form, session_client, token_client
+from tests.helpers import report_form, session_client, socket, token_client
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "api.md"
 CALLERS = {
@@ -102,14 +100,8 @@ def _http(method: str, path: str, user, *, api: bool) -> int:  # noqa: ANN001
 
 
 def _socket(path: str, user) -> str:  # noqa: ANN001
-    from config.asgi import application
-
-    headers = []
-    if user is not None:
-        headers.append((b"authorization", f"Token {token_create(user=user)}".encode()))
-
     async def connect() -> bool:
-        communicator = WebsocketCommunicator(application, path, headers=headers)
+        communicator = await socket(path, user)
         connected, _ = await communicator.connect(timeout=5)
         await communicator.disconnect()
         return connected

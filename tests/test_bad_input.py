@@ -18,7 +18,7 @@ from beds.importer import parse_lines
 from beds.models import CapacityReport, Hospital, Unit
 from config.text import control_character, csv_cell, xml_text
 from tests.factories import UnitFactory
-from tests.helpers import report_form, session_client
+from tests.helpers import report_form, session_client, socket
 
 pytestmark = pytest.mark.django_db
 
@@ -216,17 +216,11 @@ def test_the_staff_form_refuses_a_note_with_a_control_character(alice, unit_lyon
 
 def test_a_nul_byte_in_a_socket_region_code_is_refused_not_an_error(postgres, erin, monkeypatch):
     from asgiref.sync import async_to_sync
-    from channels.testing import WebsocketCommunicator
-
-    from accounts.services import token_create
-    from config.asgi import application
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    key = token_create(user=erin)
 
     async def connect() -> bool:
-        headers = [(b"authorization", f"Token {key}".encode())]
-        communicator = WebsocketCommunicator(application, "/ws/regions/8\x004/", headers=headers)
+        communicator = await socket("/ws/regions/8\x004/", erin)
         connected, _ = await communicator.connect(timeout=5)
         await communicator.disconnect()
         return connected

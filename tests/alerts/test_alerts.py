@@ -229,7 +229,7 @@ async def test_an_acknowledgement_is_seen_live_by_the_other_coordinators(
     from accounts.models import Role
     from realtime import hub
     from tests.factories import UserFactory
-    from tests.realtime.conftest import receive, socket
+    from tests.helpers import receive, socket
 
     settings.REDIS_URL = ""
     publisher.reset_for_tests()

@@ -12,7 +12,7 @@ from accounts.models import Role
 from beds.models import Unit
 from tests.conftest import UNIT_CONTRACT_FIELDS
 from tests.factories import HospitalFactory, UnitFactory, UserFactory, areport, report
-from tests.realtime.conftest import receive, socket
+from tests.helpers import receive, socket
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -220,21 +220,8 @@ async def test_token_works_without_origin_and_from_our_origin(carol, unit_lyon):
 
 
 async def test_wrong_token_is_refused_even_with_a_valid_cookie(carol, unit_lyon):
-    from channels.testing import WebsocketCommunicator
-
-    from config.asgi import application
-    from tests.realtime.conftest import session_cookie_header
-
-    cookie = await session_cookie_header(carol)
-    ws = WebsocketCommunicator(
-        application,
-        "/ws/regions/84/",
-        headers=[
-            cookie,
-            (b"authorization", b"Token not-a-token"),
-            (b"origin", b"http://testserver"),
-            (b"host", b"testserver"),
-        ],
+    ws = await socket(
+        "/ws/regions/84/", carol, auth="cookie", origin="http://testserver", key="not-a-token"
     )
     assert not (await ws.connect())[0]
     await ws.disconnect()
