@@ -15,13 +15,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connections
-from django.test import Client
-from rest_framework.test import APIClient
 
 from accounts.models import Role
-from accounts.services import token_create
 from regions.models import Department, Region
 from tests.factories import HospitalFactory, UnitFactory, UserFactory
+from tests.helpers import token_client
 
 # Debian's Chromium, never a downloaded browser; the flags keep it off the (closed) network (as
 # bench/browser.py launches it: tests do not import the benchmark).
@@ -283,23 +281,8 @@ def erin(db):  # noqa: ANN001, ANN201
     return UserFactory(username="erin", role=Role.ADMIN, is_staff=True, is_superuser=True)
 
 
-def session_client(user) -> Client:  # noqa: ANN001
-    """A browser's client: logged in with a session (no password check), anonymous for None."""
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
-def token_client(user) -> APIClient:  # noqa: ANN001
-    """A machine's client: `Authorization: Token …`, anonymous for None."""
-    client = APIClient()
-    if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=user)}")
-    return client
-
-
 @pytest.fixture
 def api():  # noqa: ANN201
-    """`api(user)`: an API client authenticated by token, or anonymous for None."""
+    """`api(user)`: an API client authenticated by a new token of the user's, `api(key=...)` by
+    that key, anonymous for None (tests/helpers.py `token_client`)."""
     return token_client

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import factory
+from channels.db import database_sync_to_async
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -86,12 +87,22 @@ REPORT_FIGURES = {
 }
 
 
-def report(unit: Unit, user: User | None, *, source: str = "web", **figures: int) -> CapacityReport:
+def report(
+    unit: Unit, user: User | None, *, source: str = "web", note: str = "", **figures: int
+) -> CapacityReport:
     """A report accepted through the one write path (`unit_report_create`): the unit moves to
     its figures and the live feed is told after commit. The set-up for anything that reads
     current figures or history as reporting made them."""
     from beds.services import unit_report_create
 
     return unit_report_create(
-        unit_id=unit.pk, user=user, figures={**REPORT_FIGURES, **figures}, source=source
+        unit_id=unit.pk,
+        user=user,
+        figures={**REPORT_FIGURES, **figures},
+        source=source,
+        note=note,
     )
+
+
+# `report` from an async test (the live feed's): the service runs in a worker thread.
+areport = database_sync_to_async(report)

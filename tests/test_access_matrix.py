@@ -17,14 +17,11 @@ from pathlib import Path
 
 import pytest
 from asgiref.sync import async_to_sync
-from channels.testing import WebsocketCommunicator
-from django.test import Client
-from rest_framework.test import APIClient
 
 from accounts.models import Role
-from accounts.services import token_create
 from beds.models import Unit
 from tests.factories import UserFactory
+from tests.helpers import report_form, session_client, socket, token_client
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "api.md"
 CALLERS = {
@@ -88,25 +85,15 @@ def _path(template: str, world: dict[str, str]) -> str:
 
 
 def _http(method: str, path: str, user, *, api: bool) -> int:  # noqa: ANN001
-    if api:
-        client = APIClient()
-        if user is not None:
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=user)}")
-    else:
-        client = Client()
-        if user is not None:
-            client.force_login(user)
+    client = token_client(user) if api else session_client(user)
     body = None
     if method == "POST" and api:
         body = FIGURES
     elif method == "POST" and path == "/accounts/lockouts/":  # unlock staff A's account
         body = {"username": "alice"}
     elif method == "POST":  # the staff page's form for unit A
-        unit_id = path.strip("/").split("/")[2]
-        prefix = f"unit-{unit_id}"
-        body = {f"{prefix}-{name}": value for name, value in FIGURES.items()}
-        body[f"{prefix}-version"] = Unit.objects.get(pk=unit_id).version
-        body[f"{prefix}-confirm_jump"] = "on"
+        unit = Unit.objects.get(pk=path.strip("/").split("/")[2])
+        body = report_form(unit, **FIGURES, confirm_jump="on")
     elif method == "PATCH":
         body = {"tension_available_max": 1}
     response = getattr(client, method.lower())(path, body, **({"format": "json"} if api else {}))
@@ -116,14 +103,8 @@ def _http(method: str, path: str, user, *, api: bool) -> int:  # noqa: ANN001
 
 
 def _socket(path: str, user) -> str:  # noqa: ANN001
-    from config.asgi import application
-
-    headers = []
-    if user is not None:
-        headers.append((b"authorization", f"Token {token_create(user=user)}".encode()))
-
     async def connect() -> bool:
-        communicator = WebsocketCommunicator(application, path, headers=headers)
+        communicator = await socket(path, user)
         connected, _ = await communicator.connect(timeout=5)
         await communicator.disconnect()
         return connected

@@ -18,6 +18,7 @@ from beds.importer import parse_lines
 from beds.models import CapacityReport, Hospital, Unit
 from config.text import control_character, csv_cell, xml_text
 from tests.factories import UnitFactory
+from tests.helpers import report_form, session_client, socket
 
 pytestmark = pytest.mark.django_db
 
@@ -131,8 +132,8 @@ def test_json_nested_within_the_limit_is_parsed(api, alice, unit_lyon):
         "/regions/%00/table/",
     ],
 )
-def test_a_nul_byte_in_a_region_code_in_the_path_is_a_404(api, client, erin, path):
-    client.force_login(erin)
+def test_a_nul_byte_in_a_region_code_in_the_path_is_a_404(api, erin, path):
+    client = session_client(erin)
     response = (api(erin) if path.startswith("/api/") else client).get(path)
     assert response.status_code == 404
 
@@ -156,21 +157,21 @@ def test_a_control_character_in_an_api_query_parameter_is_a_400_naming_it(api, e
 
 
 @pytest.mark.parametrize("path", ["/maps/?region=%00", "/maps/?kind=%01", "/beds/?saved=%00"])
-def test_a_control_character_in_a_page_query_parameter_is_a_400(client, erin, path):
-    client.force_login(erin)
+def test_a_control_character_in_a_page_query_parameter_is_a_400(erin, path):
+    client = session_client(erin)
     assert client.get(path).status_code == 400
 
 
-def test_an_unknown_region_in_the_national_map_picker_is_a_404(client, erin):
-    client.force_login(erin)
+def test_an_unknown_region_in_the_national_map_picker_is_a_404(erin):
+    client = session_client(erin)
     assert client.get("/maps/?region=a/b").status_code == 404
     assert client.get("/maps/?region=99").status_code == 404
     assert client.get("/maps/?region=84")["Location"] == "/maps/regions/84/"
 
 
 @pytest.mark.parametrize("saved", ["²", "1" * 5000, "-1", " 1"])
-def test_the_staff_page_ignores_a_saved_parameter_that_is_not_a_unit_id(client, alice, saved):
-    client.force_login(alice)
+def test_the_staff_page_ignores_a_saved_parameter_that_is_not_a_unit_id(alice, saved):
+    client = session_client(alice)
     response = client.get("/beds/", {"saved": saved})
     assert response.status_code == 200
     assert response.context["saved"] is None
@@ -204,12 +205,9 @@ def test_csv_export_prefixes_cells_a_spreadsheet_would_run(api, carol, hospital_
     assert {"'+33 urgences", "'@SUM(A1)"} <= {r["unit_label"] for r in rows}
 
 
-def test_the_staff_form_refuses_a_note_with_a_control_character(client, alice, unit_lyon):
-    client.force_login(alice)
-    prefix = f"unit-{unit_lyon.pk}"
-    data = {f"{prefix}-{name}": value for name, value in FIGURES.items()}
-    data.update({f"{prefix}-version": unit_lyon.version, f"{prefix}-confirm_jump": "on"})
-    data[f"{prefix}-note"] = "bip\x07"
+def test_the_staff_form_refuses_a_note_with_a_control_character(alice, unit_lyon):
+    client = session_client(alice)
+    data = report_form(unit_lyon, **FIGURES, confirm_jump="on", note="bip\x07")
     response = client.post(f"/beds/units/{unit_lyon.pk}/report/", data)
     assert response.status_code == 400
     assert "U+0007" in response.content.decode()
@@ -218,17 +216,11 @@ def test_the_staff_form_refuses_a_note_with_a_control_character(client, alice, u
 
 def test_a_nul_byte_in_a_socket_region_code_is_refused_not_an_error(postgres, erin, monkeypatch):
     from asgiref.sync import async_to_sync
-    from channels.testing import WebsocketCommunicator
-
-    from accounts.services import token_create
-    from config.asgi import application
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    key = token_create(user=erin)
 
     async def connect() -> bool:
-        headers = [(b"authorization", f"Token {key}".encode())]
-        communicator = WebsocketCommunicator(application, "/ws/regions/8\x004/", headers=headers)
+        communicator = await socket("/ws/regions/8\x004/", erin)
         connected, _ = await communicator.connect(timeout=5)
         await communicator.disconnect()
         return connected

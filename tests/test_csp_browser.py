@@ -8,7 +8,7 @@ import pytest
 
 from beds.models import UnitKind
 from tests.factories import UnitFactory
-from tests.maps.conftest import logged_in_page
+from tests.helpers import logged_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

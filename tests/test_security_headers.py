@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.template import engines
 
 from config.settings import tile_origin
+from tests.helpers import session_client
 from tests.test_settings import run_settings
 
 pytestmark = pytest.mark.django_db
@@ -20,8 +21,8 @@ def directives(response) -> dict[str, list[str]]:  # noqa: ANN001
     return {p[0]: p[1:] for p in parts}
 
 
-def test_pages_carry_a_strict_policy(client, alice, unit_lyon):
-    client.force_login(alice)
+def test_pages_carry_a_strict_policy(alice, unit_lyon):
+    client = session_client(alice)
     response = client.get("/beds/")
     policy = directives(response)
     assert policy["default-src"] == ["'self'"]
@@ -65,8 +66,8 @@ def test_a_tiles_url_that_is_not_http_stops_start_up():
 @pytest.mark.parametrize(
     "path", ["/beds/", "/api/v1/hospitals/", "/api/v1/exports/capacity.csv", "/healthz"]
 )
-def test_authenticated_answers_are_not_stored_by_any_cache(client, alice, unit_lyon, path):
-    client.force_login(alice)
+def test_authenticated_answers_are_not_stored_by_any_cache(alice, unit_lyon, path):
+    client = session_client(alice)
     assert client.get(path)["Cache-Control"] == "no-store, private"
 
 
@@ -87,11 +88,7 @@ def test_token_answers_are_private_and_vary_on_authorization(api, carol, unit_ly
 
 
 def test_a_refused_token_answer_is_private_too(api, unit_lyon):
-    from rest_framework.test import APIClient
-
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION="Token not-a-real-key")
-    response = client.get("/api/v1/hospitals/")
+    response = api(key="not-a-real-key").get("/api/v1/hospitals/")
     assert response.status_code == 401
     assert response["Cache-Control"] == "no-store, private"
     assert "Authorization" in response["Vary"]

@@ -9,6 +9,7 @@ import pytest
 
 from beds.models import CapacityReport
 from regions.models import Region
+from tests.helpers import session_client
 
 FIGURES = {"installed": 10, "available": 4, "occupied": 6, "reserved": 0, "closed": 0, "extra": 0}
 
@@ -56,12 +57,8 @@ def test_anonymous_pages_redirect_to_login(client, world):
     assert client.get("/accounts/login/").status_code == 200
 
 
-def test_wrong_token_is_refused(world):
-    from rest_framework.test import APIClient
-
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION="Token not-a-real-key")
-    assert client.get("/api/v1/hospitals/").status_code == 401
+def test_wrong_token_is_refused(api, world):
+    assert api(key="not-a-real-key").get("/api/v1/hospitals/").status_code == 401
 
 
 # --- staff: its hospitals, its région's map; reports for its units -----------------------
@@ -213,15 +210,15 @@ def test_admin_reads_and_writes_everything(api, erin, world):
 
 
 @pytest.mark.parametrize("who", ["alice", "carol", "dave"])
-def test_only_admins_enter_django_admin(client, request, world, who):
-    client.force_login(request.getfixturevalue(who))
+def test_only_admins_enter_django_admin(request, world, who):
+    client = session_client(request.getfixturevalue(who))
     response = client.get("/admin/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
     assert client.get("/admin/beds/unit/").status_code == 302
 
 
-def test_admin_manages_every_model_in_django_admin(client, erin, world):
-    client.force_login(erin)
+def test_admin_manages_every_model_in_django_admin(erin, world):
+    client = session_client(erin)
     for path in [
         "/admin/",
         "/admin/regions/region/",
@@ -236,10 +233,10 @@ def test_admin_manages_every_model_in_django_admin(client, erin, world):
         assert client.get(path).status_code == 200, path
 
 
-def test_reports_are_read_only_even_for_admins(client, api, alice, erin, world):
+def test_reports_are_read_only_even_for_admins(api, alice, erin, world):
     api(alice).post(f"/api/v1/units/{world[0].pk}/reports/", FIGURES, format="json")
     report = CapacityReport.objects.get()
-    client.force_login(erin)
+    client = session_client(erin)
     assert client.get("/admin/beds/capacityreport/add/").status_code == 403
     response = client.post(f"/admin/beds/capacityreport/{report.pk}/delete/", {"post": "yes"})
     assert response.status_code == 403

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import User
+from tests.helpers import session_client
 
 
 @pytest.mark.django_db
-def test_admin_refuses_a_weak_password_for_a_new_account(client, erin):
-    client.force_login(erin)
+def test_admin_refuses_a_weak_password_for_a_new_account(erin):
+    client = session_client(erin)
     response = client.post(
         "/admin/accounts/user/add/",
         {"username": "weak", "password1": "1", "password2": "1", "usable_password": "true"},
@@ -20,8 +21,8 @@ def test_admin_refuses_a_weak_password_for_a_new_account(client, erin):
 
 
 @pytest.mark.django_db
-def test_admin_refuses_a_weak_password_change(client, erin, alice):
-    client.force_login(erin)
+def test_admin_refuses_a_weak_password_change(erin, alice):
+    client = session_client(erin)
     response = client.post(
         f"/admin/accounts/user/{alice.pk}/password/",
         {"password1": "1", "password2": "1", "usable_password": "true"},

@@ -29,11 +29,7 @@ def test_creates_staff_with_hospitals_and_prints_token_alone_on_last_line(
     assert ApiToken.objects.get(user=user).digest == token_digest(last_line)
     assert not user.has_usable_password()
     # The printed token works on the API.
-    from rest_framework.test import APIClient
-
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {last_line}")
-    assert client.get("/api/v1/hospitals/").status_code == 200
+    assert api(key=last_line).get("/api/v1/hospitals/").status_code == 200
 
 
 def test_creates_coordinator_with_password_for_browser_login(client, db):
@@ -55,9 +51,7 @@ def test_rerun_updates_role_and_scope_and_keeps_the_token_working(hospital_lyon,
     user = User.objects.get(username="machine")
     assert user.role == Role.COORDINATOR
     assert User.objects.filter(username="machine").count() == 1
-    client = api(None)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {first}")
-    assert client.get("/api/v1/hospitals/").status_code == 200
+    assert api(key=first).get("/api/v1/hospitals/").status_code == 200
 
 
 def test_rerun_with_token_prints_a_new_key_never_the_first_again(db):

@@ -104,7 +104,7 @@ def test_a_hospital_taken_from_a_user_rechecks_that_users_sockets_from_either_si
 
 @pytest.mark.django_db
 def test_admins_give_staff_their_hospitals_on_the_hospital_page(erin, alice, hospital_lyon):
-    from tests.conftest import session_client
+    from tests.helpers import session_client
 
     page = session_client(erin).get(f"/admin/beds/hospital/{hospital_lyon.pk}/change/")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.accounts.test_login_throttling import RIGHT, attempt
+from tests.helpers import session_client
 
 pytestmark = pytest.mark.django_db
 
@@ -60,14 +61,14 @@ def test_an_admin_unlocks_an_address(client, alice, erin):
     assert attempt(client, "/accounts/login/", "alice", RIGHT, "10.0.0.66").status_code == 302
 
 
-def test_a_coordinator_cannot_unlock_an_address(client, alice, carol):
-    client.force_login(carol)
+def test_a_coordinator_cannot_unlock_an_address(alice, carol):
+    client = session_client(carol)
     assert client.post(PAGE, {"address": "10.0.0.66"}).status_code == 403
 
 
 @pytest.mark.parametrize("user", ["alice", "dave"])
-def test_staff_and_dispatchers_may_not_open_the_page(client, request, user):
-    client.force_login(request.getfixturevalue(user))
+def test_staff_and_dispatchers_may_not_open_the_page(request, user):
+    client = session_client(request.getfixturevalue(user))
     assert client.get(PAGE).status_code == 403
 
 
@@ -76,13 +77,13 @@ def test_the_page_needs_a_login(client, db):
 
 
 @pytest.mark.parametrize("data", [{}, {"username": "alice", "address": "10.0.0.1"}])
-def test_unlock_needs_exactly_one_of_username_or_address(client, erin, data):
-    client.force_login(erin)
+def test_unlock_needs_exactly_one_of_username_or_address(erin, data):
+    client = session_client(erin)
     assert client.post(PAGE, data).status_code == 400
 
 
-def test_a_bad_address_is_refused(client, erin):
-    client.force_login(erin)
+def test_a_bad_address_is_refused(erin):
+    client = session_client(erin)
     assert client.post(PAGE, {"address": "not-an-ip"}).status_code == 400
 
 

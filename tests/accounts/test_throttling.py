@@ -10,7 +10,7 @@ import pytest
 
 from accounts import authentication
 from accounts.services import token_create
-from tests.conftest import token_client
+from tests.helpers import token_client
 from tests.test_settings import run_settings
 
 pytestmark = pytest.mark.django_db
@@ -37,12 +37,6 @@ def throttles(settings):  # noqa: ANN001, ANN201
 
 def get(client, address: str = "10.1.1.1"):  # noqa: ANN001, ANN201
     return client.get("/api/v1/hospitals/", REMOTE_ADDR=address)
-
-
-def with_key(key: str):  # noqa: ANN201
-    client = token_client(None)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
 
 
 def test_a_token_past_its_rate_gets_a_clear_429(dave):
@@ -79,7 +73,7 @@ def test_an_address_past_its_rate_gets_429_whatever_the_token(dave, carol, erin)
 def test_wrong_tokens_from_an_address_are_refused_without_a_look_up(
     dave, django_assert_num_queries
 ):
-    wrong = with_key("0" * 40)
+    wrong = token_client(key="0" * 40)
     assert [get(wrong).status_code for _ in range(3)] == [401, 401, 401]
 
     with django_assert_num_queries(0):
@@ -89,8 +83,8 @@ def test_wrong_tokens_from_an_address_are_refused_without_a_look_up(
     assert "3/min" in response.json()["detail"]
     # Until the window ends that address cannot try any key; another address can.
     right = token_create(user=dave)
-    assert get(with_key(right)).status_code == 429
-    assert get(with_key(right), address="10.1.1.9").status_code == 200
+    assert get(token_client(key=right)).status_code == 429
+    assert get(token_client(key=right), address="10.1.1.9").status_code == 200
 
 
 def test_an_expired_token_counts_as_a_wrong_one(dave):
@@ -102,7 +96,7 @@ def test_an_expired_token_counts_as_a_wrong_one(dave):
 
     key = token_create(user=dave)
     ApiToken.objects.update(expires=timezone.now() - timedelta(days=1))
-    assert [get(with_key(key)).status_code for _ in range(4)] == [401, 401, 401, 429]
+    assert [get(token_client(key=key)).status_code for _ in range(4)] == [401, 401, 401, 429]
 
 
 def test_throttles_use_redis_when_it_is_configured():
@@ -171,5 +165,5 @@ def test_limits_fail_open_when_the_cache_is_unreachable(settings, dave):
     }
     client = token_client(dave)
     assert [get(client).status_code for _ in range(3)] == [200, 200, 200]
-    wrong = with_key("0" * 40)
+    wrong = token_client(key="0" * 40)
     assert [get(wrong).status_code for _ in range(5)] == [401] * 5

@@ -9,7 +9,7 @@ from django.db import connection
 from accounts import authentication
 from accounts.models import ApiToken
 from accounts.services import token_create
-from tests.conftest import token_client
+from tests.helpers import token_client
 
 
 @pytest.fixture(autouse=True)
@@ -74,8 +74,7 @@ def test_user_deactivated_in_this_process_stops_working_at_once(erin):
 
 @pytest.mark.django_db
 def test_unknown_token_is_refused_every_time(erin, django_assert_num_queries):
-    client = token_client(None)
-    client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    client = token_client(key="0" * 40)
 
     assert units(client) == 401
     with django_assert_num_queries(1):  # looked up again, not remembered

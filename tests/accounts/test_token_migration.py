@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from accounts.models import ApiToken
 from accounts.tokens import token_digest
-from tests.conftest import token_client
 from tests.factories import UserFactory
+from tests.helpers import token_client
 
 migration = importlib.import_module("accounts.migrations.0005_hash_drf_tokens")
 
@@ -47,9 +47,7 @@ def installation_with_drf_tokens(transactional_db, settings):  # noqa: ANN001, A
 
 
 def hospitals(key: str) -> int:
-    client = token_client(None)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client.get("/api/v1/hospitals/").status_code
+    return token_client(key=key).get("/api/v1/hospitals/").status_code
 
 
 def test_old_tokens_are_hashed_and_the_clear_keys_dropped(installation_with_drf_tokens):

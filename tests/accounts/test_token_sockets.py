@@ -12,8 +12,9 @@ from django.utils import timezone
 from accounts.models import ApiToken
 from accounts.services import token_create, token_revoke, token_rotate
 from realtime import hub
-from tests.realtime.conftest import fresh_hub, receive, socket  # noqa: F401 (fixture)
-from tests.realtime.test_access_revoked import ORIGIN, closed_with, opened, still_live
+from tests.helpers import ORIGIN, opened, socket
+from tests.realtime.conftest import fresh_hub  # noqa: F401 (fixture)
+from tests.realtime.test_access_revoked import closed_with, still_live
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -45,13 +46,7 @@ async def test_revoking_a_token_closes_the_sockets_opened_with_it(carol):
 async def test_an_expired_token_opens_no_socket(carol):
     key = await database_sync_to_async(token_create)(user=carol)
     await ApiToken.objects.filter(user=carol).aupdate(expires=timezone.now() - timedelta(minutes=1))
-    from channels.testing import WebsocketCommunicator
-
-    from config.asgi import application
-
-    ws = WebsocketCommunicator(
-        application, "/ws/regions/84/", headers=[(b"authorization", f"Token {key}".encode())]
-    )
+    ws = await socket("/ws/regions/84/", key=key)
     connected, _ = await ws.connect()
     assert not connected
     await ws.disconnect()

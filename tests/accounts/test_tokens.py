@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken
 from accounts.services import token_create
-from tests.conftest import token_client
+from tests.helpers import session_client, token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -25,9 +25,7 @@ def command(*args: str) -> str:
 
 
 def hospitals(key: str):  # noqa: ANN201
-    client = token_client(None)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client.get("/api/v1/hospitals/")
+    return token_client(key=key).get("/api/v1/hospitals/")
 
 
 def test_no_key_can_be_read_back_from_the_database(dave):
@@ -102,10 +100,10 @@ def test_rotate_token_refuses_a_deactivated_account(dave):
         command("rotate_token", "dave")
 
 
-def test_the_admin_lists_tokens_without_their_key_or_digest(client, erin, dave):
+def test_the_admin_lists_tokens_without_their_key_or_digest(erin, dave):
     key = token_create(user=dave)
     token = ApiToken.objects.get(user=dave)
-    client.force_login(erin)
+    client = session_client(erin)
 
     listing = client.get("/admin/accounts/apitoken/")
     detail = client.get(f"/admin/accounts/apitoken/{token.pk}/change/")
@@ -117,10 +115,10 @@ def test_the_admin_lists_tokens_without_their_key_or_digest(client, erin, dave):
     assert "dave" in listing.content.decode()
 
 
-def test_the_admin_cannot_make_or_edit_a_token(client, erin, dave):
+def test_the_admin_cannot_make_or_edit_a_token(erin, dave):
     token_create(user=dave)
     token = ApiToken.objects.get(user=dave)
-    client.force_login(erin)
+    client = session_client(erin)
 
     assert client.get("/admin/accounts/apitoken/add/").status_code == 403
     response = client.post(
@@ -132,10 +130,10 @@ def test_the_admin_cannot_make_or_edit_a_token(client, erin, dave):
     assert token.expires.year != 2999
 
 
-def test_the_admin_revokes_a_token_by_deleting_it(client, erin, dave):
+def test_the_admin_revokes_a_token_by_deleting_it(erin, dave):
     key = token_create(user=dave)
     token = ApiToken.objects.get(user=dave)
-    client.force_login(erin)
+    client = session_client(erin)
 
     response = client.post(f"/admin/accounts/apitoken/{token.pk}/delete/", {"post": "yes"})
 

@@ -10,7 +10,6 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-FIGURES = {"installed": 10, "available": 3, "occupied": 7, "reserved": 0, "closed": 0, "extra": 0}
 LINK_RE = re.compile(r"https?://[^\s\"<>]+/alerts/link/([^/\s\"<>]+)/")
 
 

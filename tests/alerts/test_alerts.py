@@ -12,20 +12,15 @@ from django.utils import timezone
 
 from alerts import services
 from alerts.models import Alert, AuditEvent
-from beds.services import unit_report_create
 from realtime import publisher
-from tests.alerts.conftest import FIGURES
+from tests.factories import report
+from tests.helpers import session_client
 
 pytestmark = pytest.mark.django_db
 
 
 def _report_now(unit, user, available: int) -> None:  # noqa: ANN001
-    unit_report_create(
-        unit_id=unit.pk,
-        user=user,
-        figures={**FIGURES, "available": available, "occupied": 10 - available},
-        source="api",
-    )
+    report(unit, user, source="api", available=available, occupied=10 - available)
 
 
 @pytest.fixture
@@ -197,12 +192,10 @@ def test_openapi_describes_the_alerts(api, carol):
     assert "crisis" in json.dumps(json.loads(schema.content)["components"]["schemas"]["Region"])
 
 
-def test_alert_page_lists_and_acknowledges_without_javascript(
-    client, unit_lyon, alice, carol, _report
-):
+def test_alert_page_lists_and_acknowledges_without_javascript(unit_lyon, alice, carol, _report):
     _report(unit_lyon, alice, available=0)
     alert = Alert.objects.get(scope="region")
-    client.force_login(carol)
+    client = session_client(carol)
 
     page = client.get("/regions/84/alerts/")
     assert page.status_code == 200
@@ -220,9 +213,9 @@ def test_alert_page_lists_and_acknowledges_without_javascript(
     assert alert.state == "acknowledged"
 
 
-def test_alert_list_is_not_shown_to_staff(client, unit_lyon, alice, _report):
+def test_alert_list_is_not_shown_to_staff(unit_lyon, alice, _report):
     _report(unit_lyon, alice, available=0)
-    client.force_login(alice)
+    client = session_client(alice)
     assert client.get("/regions/84/alerts/").status_code == 403
     assert "data-alerts-region" not in client.get("/regions/84/table/").content.decode()
 
@@ -236,7 +229,7 @@ async def test_an_acknowledgement_is_seen_live_by_the_other_coordinators(
     from accounts.models import Role
     from realtime import hub
     from tests.factories import UserFactory
-    from tests.realtime.conftest import receive, socket
+    from tests.helpers import receive, socket
 
     settings.REDIS_URL = ""
     publisher.reset_for_tests()

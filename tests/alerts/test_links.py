@@ -13,18 +13,15 @@ from django.utils import timezone
 from alerts import services
 from alerts.models import AuditEvent, UnitLink
 from beds.models import CapacityReport, Source
-from tests.alerts.conftest import FIGURES, links_in
+from tests.alerts.conftest import links_in
 from tests.factories import UnitFactory
+from tests.helpers import report_form
 
 pytestmark = pytest.mark.django_db
 
 
 def _post(client: Client, unit, **figures) -> object:  # noqa: ANN001
-    p = f"unit-{unit.pk}"
-    data = {f"{p}-{k}": v for k, v in {**FIGURES, **figures}.items()}
-    data[f"{p}-version"] = unit.version
-    data[f"{p}-note"] = ""
-    return client.post("/alerts/link/", data)
+    return client.post("/alerts/link/", report_form(unit, **figures, note=""))
 
 
 @pytest.fixture
@@ -68,10 +65,7 @@ def test_the_link_gives_access_to_nothing_else(overdue_unit, alice_mail, token):
     # No other page, no API, no other unit of the same hospital.
     assert client.get("/beds/").status_code == 302  # to the login page
     assert client.get("/api/v1/hospitals/").status_code in (401, 403)
-    response = client.post(
-        f"/beds/units/{other.pk}/report/",
-        {f"unit-{other.pk}-{k}": v for k, v in FIGURES.items()} | {f"unit-{other.pk}-version": 1},
-    )
+    response = client.post(f"/beds/units/{other.pk}/report/", report_form(other, version=1))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     # Posting another unit's fields to the card changes nothing but its own unit.
     _post(client, overdue_unit, available=2, occupied=8)

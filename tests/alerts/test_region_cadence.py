@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.helpers import session_client
+
 pytestmark = pytest.mark.django_db
 
 
@@ -79,8 +81,8 @@ def test_create_account_takes_an_email_address(db):  # noqa: ANN001
     assert not User.objects.filter(username="olga").exists()
 
 
-def test_an_admin_sets_crisis_in_django_admin(client, erin, region_ara):
-    client.force_login(erin)
+def test_an_admin_sets_crisis_in_django_admin(erin, region_ara):
+    client = session_client(erin)
     response = client.post(
         "/admin/regions/region/84/change/",
         {

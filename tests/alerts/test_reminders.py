@@ -12,7 +12,7 @@ from accounts.models import Role
 from alerts import services
 from alerts.models import AuditEvent, Reminder, ReminderSettings
 from tests.alerts.conftest import links_in
-from tests.factories import HospitalFactory, UnitFactory, UserFactory
+from tests.factories import HospitalFactory, UnitFactory, UserFactory, report
 
 pytestmark = pytest.mark.django_db
 
@@ -79,14 +79,7 @@ def test_second_reminder_then_coordinators(overdue_unit, alice_mail, carol_mail,
 
 def test_a_report_ends_the_overdue_period(overdue_unit, alice_mail):
     services.reminders_round()
-    from beds.services import unit_report_create
-
-    unit_report_create(
-        unit_id=overdue_unit.pk,
-        user=alice_mail,
-        figures=overdue_unit.figures(),
-        source="api",
-    )
+    report(overdue_unit, alice_mail, source="api", **overdue_unit.figures())
     services.reminders_round()
     assert len(mail.outbox) == 1
     assert services.reminders_round(now=timezone.now() + timedelta(hours=4, minutes=1)).emails == 1

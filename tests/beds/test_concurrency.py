@@ -7,7 +7,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from beds.models import CapacityReport, Hospital, Unit
-from tests.conftest import token_client
+from tests.helpers import token_client
 
 FIGURES = {"installed": 10, "available": 1, "occupied": 9, "reserved": 0, "closed": 0, "extra": 0}
 

@@ -11,15 +11,11 @@ from django.utils import timezone
 from accounts.models import ApiToken, User
 from accounts.services import token_create
 from beds.models import CapacityReport, Hospital, Source, Unit
-from beds.services import unit_report_create
 from regions.models import Region, ThresholdChange
 from regions.services import region_thresholds_update
-from tests.beds.exports_helpers import (
-    report,
-    seed_lyon,
-)
-from tests.conftest import token_client
-from tests.factories import HospitalFactory, UserFactory
+from tests.beds.exports_helpers import seed_lyon
+from tests.factories import HospitalFactory, UserFactory, report
+from tests.helpers import token_client
 
 # The one data path: make test runs these on PostgreSQL too when it answers.
 pytestmark = pytest.mark.databases
@@ -62,19 +58,14 @@ def api_state(client) -> dict:  # noqa: ANN001
 @pytest.fixture
 def world(hospital_lyon, unit_paris, alice, bob, carol, dave, erin, region_ara):  # noqa: ANN001, ANN201
     units = seed_lyon(hospital_lyon, alice)
-    unit_report_create(
-        unit_id=units["rea"].pk,
-        user=carol,
-        figures={
-            "installed": 10,
-            "available": 0,
-            "occupied": 9,
-            "reserved": 1,
-            "closed": 0,
-            "extra": 0,
-        },
+    report(
+        units["rea"],
+        carol,
         source=Source.API,
         note="Coordinatrice : « plan blanc »",
+        available=0,
+        occupied=9,
+        reserved=1,
     )
     report(unit_paris, bob, available=1, occupied=9)
     region_thresholds_update(
@@ -109,9 +100,7 @@ def test_export_then_import_into_an_empty_database_answers_the_same(world, erin,
     # Credentials came along: passwords and the dispatcher's machine token still work.
     assert authenticate(username="alice", password="correct-horse-battery") is not None
     dave_token = world["dave_key"]
-    client = token_client(None)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {dave_token}")
-    assert client.get("/api/v1/hospitals/").status_code == 200
+    assert token_client(key=dave_token).get("/api/v1/hospitals/").status_code == 200
 
 
 @pytest.mark.django_db
@@ -339,7 +328,6 @@ def test_an_archive_from_before_hashed_tokens_restores_its_keys(world, tmp_path)
 
     call_command("import_all", str(path), stdout=open("/dev/null", "w"))  # noqa: SIM115
 
-    client = token_client(None)
-    client.credentials(HTTP_AUTHORIZATION="Token 0123456789abcdef0123456789abcdef01234567")
+    client = token_client(key="0123456789abcdef0123456789abcdef01234567")
     assert client.get("/api/v1/hospitals/").status_code == 200
     assert ApiToken.objects.get().expires > timezone.now()

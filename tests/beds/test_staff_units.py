@@ -8,17 +8,8 @@ import re
 import pytest
 
 from beds.models import CapacityReport, Source, Unit
-from beds.services import unit_report_create
-from tests.factories import UnitFactory
-
-FIGURES = {"installed": 10, "available": 3, "occupied": 7, "reserved": 0, "closed": 0, "extra": 0}
-
-
-def form_data(unit, **figures):  # noqa: ANN001, ANN003, ANN201
-    values = {**FIGURES, **figures}
-    data = {f"unit-{unit.pk}-{name}": value for name, value in values.items()}
-    data[f"unit-{unit.pk}-version"] = values.pop("version", unit.version)
-    return data
+from tests.factories import REPORT_FIGURES, UnitFactory, report
+from tests.helpers import report_form, session_client
 
 
 def report_url(unit) -> str:  # noqa: ANN001
@@ -33,23 +24,23 @@ def test_anonymous_is_sent_to_login(client):
 
 
 @pytest.mark.django_db
-def test_staff_home_redirects_to_their_units(client, alice):
-    client.force_login(alice)
+def test_staff_home_redirects_to_their_units(alice):
+    client = session_client(alice)
     response = client.get("/")
     assert response.status_code == 302 and response["Location"] == "/beds/"
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("who", ["carol", "dave", "erin"])
-def test_non_staff_get_403_on_the_staff_page(client, request, who, unit_lyon):
-    client.force_login(request.getfixturevalue(who))
+def test_non_staff_get_403_on_the_staff_page(request, who, unit_lyon):
+    client = session_client(request.getfixturevalue(who))
     assert client.get("/beds/").status_code == 403
 
 
 @pytest.mark.django_db
-def test_coordinator_home_offers_the_map(client, carol):
+def test_coordinator_home_offers_the_map(carol):
     # Issue 5: "/" takes a coordinator straight to their map (one région: that région's map).
-    client.force_login(carol)
+    client = session_client(carol)
     response = client.get("/", follow=True)
     assert response.redirect_chain[0][0] == "/maps/regions/84/"
     assert response.status_code == 200
@@ -57,10 +48,8 @@ def test_coordinator_home_offers_the_map(client, carol):
 
 
 @pytest.mark.django_db
-def test_staff_page_shows_own_units_prefilled_with_data_attributes(
-    client, alice, unit_lyon, unit_paris
-):
-    client.force_login(alice)
+def test_staff_page_shows_own_units_prefilled_with_data_attributes(alice, unit_lyon, unit_paris):
+    client = session_client(alice)
     response = client.get("/beds/")
     html = response.content.decode()
 
@@ -74,9 +63,9 @@ def test_staff_page_shows_own_units_prefilled_with_data_attributes(
 
 
 @pytest.mark.django_db
-def test_staff_update_records_a_web_report(client, alice, unit_lyon):
-    client.force_login(alice)
-    response = client.post(report_url(unit_lyon), form_data(unit_lyon, available=2, occupied=8))
+def test_staff_update_records_a_web_report(alice, unit_lyon):
+    client = session_client(alice)
+    response = client.post(report_url(unit_lyon), report_form(unit_lyon, available=2, occupied=8))
 
     assert response.status_code == 302
     assert response["Location"] == f"/beds/?saved={unit_lyon.pk}#unit-{unit_lyon.pk}"
@@ -89,9 +78,9 @@ def test_staff_update_records_a_web_report(client, alice, unit_lyon):
 
 
 @pytest.mark.django_db
-def test_wrong_value_shows_error_next_to_field_and_stores_nothing(client, alice, unit_lyon):
-    client.force_login(alice)
-    response = client.post(report_url(unit_lyon), form_data(unit_lyon, occupied="huit"))
+def test_wrong_value_shows_error_next_to_field_and_stores_nothing(alice, unit_lyon):
+    client = session_client(alice)
+    response = client.post(report_url(unit_lyon), report_form(unit_lyon, occupied="huit"))
 
     html = response.content.decode()
     assert response.status_code == 400
@@ -103,9 +92,9 @@ def test_wrong_value_shows_error_next_to_field_and_stores_nothing(client, alice,
 
 
 @pytest.mark.django_db
-def test_beds_beyond_capacity_are_refused_on_available(client, alice, unit_lyon):
-    client.force_login(alice)
-    response = client.post(report_url(unit_lyon), form_data(unit_lyon, available=5))
+def test_beds_beyond_capacity_are_refused_on_available(alice, unit_lyon):
+    client = session_client(alice)
+    response = client.post(report_url(unit_lyon), report_form(unit_lyon, available=5))
 
     assert response.status_code == 400
     assert response.context["rows"][0].units[0].form.errors["available"]
@@ -113,62 +102,57 @@ def test_beds_beyond_capacity_are_refused_on_available(client, alice, unit_lyon)
 
 
 @pytest.mark.django_db
-def test_staff_cannot_update_another_hospitals_unit(client, bob, unit_lyon):
-    client.force_login(bob)
-    response = client.post(report_url(unit_lyon), form_data(unit_lyon, available=2, occupied=8))
+def test_staff_cannot_update_another_hospitals_unit(bob, unit_lyon):
+    client = session_client(bob)
+    response = client.post(report_url(unit_lyon), report_form(unit_lyon, available=2, occupied=8))
 
     assert response.status_code == 403
     assert not CapacityReport.objects.exists()
 
 
 @pytest.mark.django_db
-def test_coordinator_cannot_post_through_the_staff_page(client, carol, unit_lyon):
-    client.force_login(carol)
-    response = client.post(report_url(unit_lyon), form_data(unit_lyon, available=2, occupied=8))
+def test_coordinator_cannot_post_through_the_staff_page(carol, unit_lyon):
+    client = session_client(carol)
+    response = client.post(report_url(unit_lyon), report_form(unit_lyon, available=2, occupied=8))
     assert response.status_code == 403
     assert not CapacityReport.objects.exists()
 
 
 @pytest.mark.django_db
-def test_unknown_unit_is_404(client, alice):
-    client.force_login(alice)
+def test_unknown_unit_is_404(alice):
+    client = session_client(alice)
     assert client.post("/beds/units/999999/report/", {}).status_code == 404
 
 
 @pytest.mark.django_db
-def test_get_on_report_url_is_not_allowed(client, alice, unit_lyon):
-    client.force_login(alice)
+def test_get_on_report_url_is_not_allowed(alice, unit_lyon):
+    client = session_client(alice)
     assert client.get(report_url(unit_lyon)).status_code == 405
 
 
 @pytest.mark.django_db
-def test_confirm_unchanged_records_a_new_report_with_the_same_figures(client, alice, unit_lyon):
-    first = unit_report_create(unit_id=unit_lyon.pk, user=None, figures=FIGURES, source="api")
-    client.force_login(alice)
+def test_confirm_unchanged_records_a_new_report_with_the_same_figures(alice, unit_lyon):
+    first = report(unit_lyon, None, source="api")
+    client = session_client(alice)
     # The card posts its fields with the button: here still the recorded figures.
-    data = {**form_data(unit_lyon, version=2), "action": "unchanged"}
+    data = {**report_form(unit_lyon, version=2), "action": "unchanged"}
     response = client.post(report_url(unit_lyon), data)
 
     assert response.status_code == 302
     latest = CapacityReport.objects.filter(unit=unit_lyon).order_by("-version").first()
     assert latest.pk != first.pk and latest.version == 3
-    assert latest.figures() == first.figures() == FIGURES
+    assert latest.figures() == first.figures() == REPORT_FIGURES
     assert latest.source == Source.WEB and latest.received_at >= first.received_at
 
 
 @pytest.mark.django_db
-def test_stale_version_shows_newer_figures_and_stores_nothing(client, alice, unit_lyon):
-    client.force_login(alice)
+def test_stale_version_shows_newer_figures_and_stores_nothing(alice, unit_lyon):
+    client = session_client(alice)
     seen = 1
     # Someone else reports in the meantime: available goes to 1.
-    unit_report_create(
-        unit_id=unit_lyon.pk,
-        user=None,
-        figures={**FIGURES, "available": 1, "occupied": 9},
-        source="api",
-    )
+    report(unit_lyon, None, source="api", available=1, occupied=9)
     response = client.post(
-        report_url(unit_lyon), form_data(unit_lyon, available=2, occupied=8, version=seen)
+        report_url(unit_lyon), report_form(unit_lyon, available=2, occupied=8, version=seen)
     )
 
     html = response.content.decode()
@@ -183,32 +167,28 @@ def test_stale_version_shows_newer_figures_and_stores_nothing(client, alice, uni
     assert f'name="unit-{unit_lyon.pk}-version" value="2"' in html
 
     again = client.post(
-        report_url(unit_lyon), form_data(unit_lyon, available=2, occupied=8, version=2)
+        report_url(unit_lyon), report_form(unit_lyon, available=2, occupied=8, version=2)
     )
     assert again.status_code == 302
     assert Unit.objects.get(pk=unit_lyon.pk).available == 2
 
 
 @pytest.mark.django_db
-def test_confirm_unchanged_without_figures_posted_records_the_recorded_ones(
-    client, alice, unit_lyon
-):
-    unit_report_create(unit_id=unit_lyon.pk, user=None, figures=FIGURES, source="api")
-    client.force_login(alice)
+def test_confirm_unchanged_without_figures_posted_records_the_recorded_ones(alice, unit_lyon):
+    report(unit_lyon, None, source="api")
+    client = session_client(alice)
     data = {"action": "unchanged", f"unit-{unit_lyon.pk}-version": 2}
     assert client.post(report_url(unit_lyon), data).status_code == 302
     assert Unit.objects.get(pk=unit_lyon.pk).version == 3
 
 
 @pytest.mark.django_db
-def test_confirm_unchanged_over_edited_figures_is_refused_keeping_what_was_typed(
-    client, alice, unit_lyon
-):
+def test_confirm_unchanged_over_edited_figures_is_refused_keeping_what_was_typed(alice, unit_lyon):
     # Issue 13 item 3: typing 0 available / 8 occupied then pressing "Nothing changed" (no
     # JavaScript to disable it) must not record the old "3 available" as fresh.
-    unit_report_create(unit_id=unit_lyon.pk, user=None, figures=FIGURES, source="api")
-    client.force_login(alice)
-    data = {**form_data(unit_lyon, available=0, occupied=8, version=2), "action": "unchanged"}
+    report(unit_lyon, None, source="api")
+    client = session_client(alice)
+    data = {**report_form(unit_lyon, available=0, occupied=8, version=2), "action": "unchanged"}
     data[f"unit-{unit_lyon.pk}-note"] = "lit 4 pris"
     response = client.post(report_url(unit_lyon), data)
 
@@ -227,7 +207,7 @@ def test_confirm_unchanged_over_edited_figures_is_refused_keeping_what_was_typed
     assert re.search(r'value="unchanged" data-unchanged [^>]*disabled', html)
     # Saving them records them.
     saved = client.post(
-        report_url(unit_lyon), form_data(unit_lyon, available=0, occupied=8, version=2)
+        report_url(unit_lyon), report_form(unit_lyon, available=0, occupied=8, version=2)
     )
     assert saved.status_code == 302
     assert Unit.objects.get(pk=unit_lyon.pk).available == 0
@@ -235,40 +215,36 @@ def test_confirm_unchanged_over_edited_figures_is_refused_keeping_what_was_typed
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("typed", ["", "abc", "03x"])
-def test_confirm_unchanged_over_a_cleared_or_garbled_figure_is_refused(
-    client, alice, unit_lyon, typed
-):
-    unit_report_create(unit_id=unit_lyon.pk, user=None, figures=FIGURES, source="api")
-    client.force_login(alice)
-    data = {**form_data(unit_lyon, version=2), "action": "unchanged"}
+def test_confirm_unchanged_over_a_cleared_or_garbled_figure_is_refused(alice, unit_lyon, typed):
+    report(unit_lyon, None, source="api")
+    client = session_client(alice)
+    data = {**report_form(unit_lyon, version=2), "action": "unchanged"}
     data[f"unit-{unit_lyon.pk}-available"] = typed
     assert client.post(report_url(unit_lyon), data).status_code == 400
     assert CapacityReport.objects.filter(unit=unit_lyon).count() == 1
 
 
 @pytest.mark.django_db
-def test_confirm_unchanged_with_the_figures_written_differently_is_accepted(
-    client, alice, unit_lyon
-):
-    unit_report_create(unit_id=unit_lyon.pk, user=None, figures=FIGURES, source="api")
-    client.force_login(alice)
-    data = {**form_data(unit_lyon, version=2), "action": "unchanged"}
+def test_confirm_unchanged_with_the_figures_written_differently_is_accepted(alice, unit_lyon):
+    report(unit_lyon, None, source="api")
+    client = session_client(alice)
+    data = {**report_form(unit_lyon, version=2), "action": "unchanged"}
     data[f"unit-{unit_lyon.pk}-available"] = " 03 "
     assert client.post(report_url(unit_lyon), data).status_code == 302
 
 
 @pytest.mark.django_db
-def test_the_card_offers_nothing_changed_only_over_the_recorded_figures(client, alice, unit_lyon):
-    client.force_login(alice)
+def test_the_card_offers_nothing_changed_only_over_the_recorded_figures(alice, unit_lyon):
+    client = session_client(alice)
     html = client.get("/beds/").content.decode()
     button = re.search(r'<button[^>]*value="unchanged"[^>]*>', html)[0]
     assert "disabled" not in button
     # Each field carries the recorded figure, for the page's script to compare.
     assert re.search(rf'name="unit-{unit_lyon.pk}-available"[^>]*data-current="3"', html)
     # After a sharp-change warning the card shows the typed figures: no "Nothing changed".
-    unit_report_create(unit_id=unit_lyon.pk, user=None, figures=FIGURES, source="api")
+    report(unit_lyon, None, source="api")
     warned = client.post(
-        report_url(unit_lyon), form_data(unit_lyon, available=10, occupied=0, version=2)
+        report_url(unit_lyon), report_form(unit_lyon, available=10, occupied=0, version=2)
     )
     assert warned.status_code == 200
     button = re.search(r'<button[^>]*value="unchanged"[^>]*>', warned.content.decode())[0]
@@ -276,36 +252,24 @@ def test_the_card_offers_nothing_changed_only_over_the_recorded_figures(client, 
 
 
 @pytest.mark.django_db
-def test_stale_unchanged_is_a_conflict_too(client, alice, unit_lyon):
-    client.force_login(alice)
-    unit_report_create(unit_id=unit_lyon.pk, user=None, figures=FIGURES, source="api")
+def test_stale_unchanged_is_a_conflict_too(alice, unit_lyon):
+    client = session_client(alice)
+    report(unit_lyon, None, source="api")
     response = client.post(
         report_url(unit_lyon), {"action": "unchanged", f"unit-{unit_lyon.pk}-version": 1}
     )
     assert response.status_code == 409
     assert CapacityReport.objects.filter(unit=unit_lyon).count() == 1
     # With the card's figures posted too (as shown before the other report): still a conflict.
-    data = {**form_data(unit_lyon, version=1, available=2), "action": "unchanged"}
+    data = {**report_form(unit_lyon, version=1, available=2), "action": "unchanged"}
     assert client.post(report_url(unit_lyon), data).status_code == 409
 
 
 @pytest.mark.django_db
-def test_sharp_jump_asks_for_confirmation_before_storing(client, alice, unit_lyon):
-    unit_report_create(
-        unit_id=unit_lyon.pk,
-        user=None,
-        figures={
-            "installed": 20,
-            "available": 2,
-            "occupied": 18,
-            "reserved": 0,
-            "closed": 0,
-            "extra": 0,
-        },
-        source="api",
-    )
-    client.force_login(alice)
-    jump = form_data(unit_lyon, installed=20, available=14, occupied=6, version=2)
+def test_sharp_jump_asks_for_confirmation_before_storing(alice, unit_lyon):
+    report(unit_lyon, None, source="api", installed=20, available=2, occupied=18)
+    client = session_client(alice)
+    jump = report_form(unit_lyon, installed=20, available=14, occupied=6, version=2)
     response = client.post(report_url(unit_lyon), jump)
 
     html = response.content.decode()
@@ -322,8 +286,8 @@ def test_sharp_jump_asks_for_confirmation_before_storing(client, alice, unit_lyo
 
 
 @pytest.mark.django_db
-def test_page_renders_in_english_and_french(client, alice, unit_lyon):
-    client.force_login(alice)
+def test_page_renders_in_english_and_french(alice, unit_lyon):
+    client = session_client(alice)
     french = client.get("/beds/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     english = client.get("/beds/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
@@ -332,23 +296,23 @@ def test_page_renders_in_english_and_french(client, alice, unit_lyon):
 
 
 @pytest.mark.django_db
-def test_language_switch_sets_english(client, alice, unit_lyon):
-    client.force_login(alice)
+def test_language_switch_sets_english(alice, unit_lyon):
+    client = session_client(alice)
     client.post("/i18n/setlang/", {"language": "en", "next": "/beds/"})
     assert "My units" in client.get("/beds/").content.decode()
 
 
 @pytest.mark.django_db
-def test_first_report_of_a_new_unit_is_not_a_sharp_change(client, alice, hospital_lyon):
+def test_first_report_of_a_new_unit_is_not_a_sharp_change(alice, hospital_lyon):
     unit = UnitFactory(
         hospital=hospital_lyon, installed=0, available=0, occupied=0, version=0, updated_at=None
     )
-    client.force_login(alice)
+    client = session_client(alice)
     page = client.get("/beds/").content.decode()
     assert "jamais déclaré" in page
 
     response = client.post(
-        report_url(unit), form_data(unit, installed=20, available=14, occupied=6, version=0)
+        report_url(unit), report_form(unit, installed=20, available=14, occupied=6, version=0)
     )
 
     assert response.status_code == 302

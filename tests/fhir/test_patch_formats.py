@@ -157,7 +157,7 @@ def test_a_patch_raced_by_another_report_is_reapplied_on_top_of_it(
     api, alice, hospital_lyon, monkeypatch
 ):
     from fhir import services
-    from tests.beds.exports_helpers import report
+    from tests.factories import report
 
     units = seed_lyon(hospital_lyon, alice)
     client = api(alice)

@@ -9,8 +9,7 @@ import pytest
 from beds import events
 from beds.models import CapacityReport, Source
 from fhir import terminology as t
-from tests.beds.exports_helpers import report
-from tests.factories import UnitFactory
+from tests.factories import UnitFactory, report
 from tests.fhir.helpers import FHIR_JSON, expressions, fsh_instance, ig_root, scenario_bodies
 
 

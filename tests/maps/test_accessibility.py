@@ -11,7 +11,7 @@ from django.utils import timezone
 from beds.models import UnitKind
 from regions.models import Department
 from tests.factories import HospitalFactory, UnitFactory
-from tests.maps.conftest import logged_in_page
+from tests.helpers import logged_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -10,7 +10,8 @@ from beds.events import add_tensions
 from beds.models import FIGURES, UnitKind
 from regions.models import Department
 from tests.factories import HospitalFactory, UnitFactory
-from tests.maps.conftest import host_of, logged_in_page
+from tests.helpers import logged_in_page
+from tests.maps.conftest import host_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client
+
+from tests.helpers import session_client
 
 NONCE = "t3st-n0nce"
 
@@ -36,8 +37,7 @@ def test_map_pages_carry_the_nonce_on_every_inline_block_and_no_style_attribute(
     settings, dave, unit_lyon, path
 ):
     settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.maps.test_csp.nonce_middleware"]
-    client = Client()
-    client.force_login(dave)
+    client = session_client(dave)
 
     html = client.get(path).content.decode()
 

@@ -16,13 +16,7 @@ from accounts.models import Role
 from beds.models import UnitKind
 from regions.models import Department, Region
 from tests.factories import HospitalFactory, UnitFactory, UserFactory
-
-
-def client_for(user) -> Client:  # noqa: ANN001
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
+from tests.helpers import session_client
 
 
 def map_data(response) -> dict:  # noqa: ANN001
@@ -71,29 +65,29 @@ def test_anonymous_is_sent_to_login(path):
 
 @pytest.mark.django_db
 def test_staff_cannot_open_the_national_map_or_dispatch(alice):
-    assert client_for(alice).get("/maps/").status_code == 403
-    assert client_for(alice).get("/dispatch/").status_code == 403
+    assert session_client(alice).get("/maps/").status_code == 403
+    assert session_client(alice).get("/dispatch/").status_code == 403
 
 
 @pytest.mark.django_db
 def test_staff_reads_their_regions_map_only(alice, world):
     # docs/api.md: staff may read "its region's map".
-    assert client_for(alice).get("/maps/regions/84/").status_code == 200
-    assert client_for(alice).get("/maps/regions/11/").status_code == 403
+    assert session_client(alice).get("/maps/regions/84/").status_code == 200
+    assert session_client(alice).get("/maps/regions/11/").status_code == 403
 
 
 @pytest.mark.django_db
 def test_coordinator_reads_their_region_not_others(carol, world):
-    response = client_for(carol).get("/maps/regions/84/")
+    response = session_client(carol).get("/maps/regions/84/")
     assert response.status_code == 200
     assert finesses(response) == ["690783154"]
-    assert client_for(carol).get("/maps/regions/11/").status_code == 403
-    assert client_for(carol).get("/dispatch/").status_code == 403
+    assert session_client(carol).get("/maps/regions/11/").status_code == 403
+    assert session_client(carol).get("/dispatch/").status_code == 403
 
 
 @pytest.mark.django_db
 def test_coordinator_national_map_shows_only_their_regions(carol, world):
-    response = client_for(carol).get("/maps/")
+    response = session_client(carol).get("/maps/")
     assert response.status_code == 200
     assert finesses(response) == ["690783154"]
     assert "/ws/regions/84/" in response.content.decode()
@@ -103,38 +97,38 @@ def test_coordinator_national_map_shows_only_their_regions(carol, world):
 @pytest.mark.django_db
 def test_dispatcher_and_admin_read_the_whole_country(dave, erin, world):
     for user in (dave, erin):
-        response = client_for(user).get("/maps/")
+        response = session_client(user).get("/maps/")
         assert response.status_code == 200
         assert sorted(finesses(response)) == ["690783154", "750100125"]
         assert "/ws/national/" in response.content.decode()
-        assert client_for(user).get("/maps/regions/11/").status_code == 200
-        assert client_for(user).get("/dispatch/").status_code == 200
+        assert session_client(user).get("/maps/regions/11/").status_code == 200
+        assert session_client(user).get("/dispatch/").status_code == 200
 
 
 @pytest.mark.django_db
 def test_unknown_region_is_404_and_overseas_department_code_works(erin):
-    assert client_for(erin).get("/maps/regions/99/").status_code == 404
-    response = client_for(erin).get("/maps/regions/971/")  # Guadeloupe by its département code
+    assert session_client(erin).get("/maps/regions/99/").status_code == 404
+    response = session_client(erin).get("/maps/regions/971/")  # Guadeloupe by its département code
     assert response.status_code == 200
     assert Region.objects.get(code="01").name in response.content.decode()
 
 
 @pytest.mark.django_db
 def test_bad_kind_is_400_naming_the_field(carol, world):
-    response = client_for(carol).get("/maps/regions/84/?kind=ICU")
+    response = session_client(carol).get("/maps/regions/84/?kind=ICU")
     assert response.status_code == 400
     assert "kind" in response.content.decode() and "ICU" in response.content.decode()
 
 
 @pytest.mark.django_db
 def test_home_sends_coordinators_and_dispatchers_to_their_map(carol, dave, alice, world):
-    assert client_for(carol).get("/")["Location"] == "/maps/regions/84/"
-    assert client_for(dave).get("/")["Location"] == "/maps/"
-    assert client_for(alice).get("/")["Location"] == "/beds/"
+    assert session_client(carol).get("/")["Location"] == "/maps/regions/84/"
+    assert session_client(dave).get("/")["Location"] == "/maps/"
+    assert session_client(alice).get("/")["Location"] == "/beds/"
     two = UserFactory(
         role=Role.COORDINATOR, regions=list(Region.objects.filter(code__in=["84", "11"]))
     )
-    assert client_for(two).get("/")["Location"] == "/maps/"
+    assert session_client(two).get("/")["Location"] == "/maps/"
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -146,7 +140,7 @@ def test_regional_page_lists_hospitals_with_units_and_totals(carol, world):
     stale = UnitFactory(
         hospital=world[0].hospital, label="USIC", kind=UnitKind.USIC, updated_at=None
     )
-    response = client_for(carol).get("/maps/regions/84/")
+    response = session_client(carol).get("/maps/regions/84/")
     html = response.content.decode()
     assert lonely.finess not in html
     # The hospitals are sent once, as data for the markers, popups and table rows.
@@ -173,7 +167,7 @@ def test_pages_load_nothing_from_another_host(dave, world, settings):
         "/maps/regions/84/",
         "/dispatch/?place=Lyon&kind=REA&min_available=1&radius_km=50",
     ):
-        html = client_for(dave).get(path).content.decode()
+        html = session_client(dave).get(path).content.decode()
         assert not re.search(r"""(src|href)=["']?(https?:)?//""", html), path
         assert not re.search(r"https?://", html), re.findall(r"https?://\S+", html)
 
@@ -182,12 +176,12 @@ def test_pages_load_nothing_from_another_host(dave, world, settings):
 def test_outlines_ship_with_the_project_and_are_drawn_with_no_setting(carol, dave, world, settings):
     settings.BEDWATCH_REGIONS_GEOJSON = ""
     settings.BEDWATCH_DEPARTMENTS_GEOJSON = ""
-    html = client_for(carol).get("/maps/regions/84/").content.decode()
+    html = session_client(carol).get("/maps/regions/84/").content.decode()
     # The région's départements (shaded), its outline, the markers.
     assert html.count("L.geoJson(") == 3
     assert '"code": "69"' in html and '"code": "75"' not in html
     assert '"className": "bw-dept bw-dt-normal"' in html  # the Rhône's beds: 3 free of 10
-    national = client_for(dave).get("/maps/").content.decode()
+    national = session_client(dave).get("/maps/").content.decode()
     assert national.count("L.geoJson(") == 3
     assert '"code": "971"' in national and '"code": "06"' in national  # overseas included
     # The overseas régions, one tap away.
@@ -212,10 +206,10 @@ def test_an_operators_outline_files_replace_the_shipped_ones(carol, world, setti
         )
     )
     settings.BEDWATCH_DEPARTMENTS_GEOJSON = str(only_rhone)
-    html = client_for(carol).get("/maps/regions/84/").content.decode()
+    html = session_client(carol).get("/maps/regions/84/").content.decode()
     assert "Rhone maison" in html and '"code": "01"' not in html
     settings.BEDWATCH_DEPARTMENTS_GEOJSON = "/nonexistent.geojson"  # a bad path: none, no error
-    response = client_for(carol).get("/maps/regions/84/")
+    response = session_client(carol).get("/maps/regions/84/")
     assert response.status_code == 200 and response.content.decode().count("L.geoJson(") == 2
 
 
@@ -255,7 +249,7 @@ def results(response) -> list[str]:  # noqa: ANN001
 def test_dispatch_from_coordinates_lists_nearest_with_free_beds_first(dave, around_lyon, api):
     near, mid, far, full = around_lyon
     query = "place=45.75%2C+4.85&kind=REA&min_available=1&radius_km=50"
-    response = client_for(dave).get(f"/dispatch/?{query}")
+    response = session_client(dave).get(f"/dispatch/?{query}")
     assert response.status_code == 200
     assert results(response) == [near.finess, mid.finess, far.finess]
     # The same search as the API.
@@ -275,7 +269,7 @@ def test_dispatch_from_coordinates_lists_nearest_with_free_beds_first(dave, arou
 @pytest.mark.django_db
 def test_dispatch_minimum_and_radius_narrow_the_results(dave, around_lyon):
     near, mid, far, _full = around_lyon
-    response = client_for(dave).get(
+    response = session_client(dave).get(
         "/dispatch/?place=45.75,4.85&kind=REA&min_available=2&radius_km=20"
     )
     assert results(response) == [mid.finess]
@@ -284,15 +278,17 @@ def test_dispatch_minimum_and_radius_narrow_the_results(dave, around_lyon):
 @pytest.mark.django_db
 def test_dispatch_from_a_commune_or_postcode(dave, around_lyon):
     near, mid, far, full = around_lyon
-    by_postcode = client_for(dave).get(
+    by_postcode = session_client(dave).get(
         "/dispatch/?place=69500&kind=REA&min_available=1&radius_km=50"
     )
     # From the commune's own point (the gazetteer's), not from its hospitals'.
     assert "Depuis Bron (69500, Rhône)" in by_postcode.content.decode()
     assert set(results(by_postcode)) == {near.finess, mid.finess, far.finess}
-    by_name = client_for(dave).get("/dispatch/?place=bron&kind=REA&min_available=1&radius_km=50")
+    by_name = session_client(dave).get(
+        "/dispatch/?place=bron&kind=REA&min_available=1&radius_km=50"
+    )
     assert results(by_name) == results(by_postcode)
-    labelled = client_for(dave).get(
+    labelled = session_client(dave).get(
         "/dispatch/?place=Bron+%2869500%29&kind=REA&min_available=1&radius_km=50"
     )
     assert results(labelled) == results(by_postcode)
@@ -312,7 +308,7 @@ def test_dispatch_from_a_commune_or_postcode(dave, around_lyon):
     ],
 )
 def test_dispatch_bad_input_is_a_form_error(dave, around_lyon, query, field, message):
-    response = client_for(dave).get(f"/dispatch/?{query}")
+    response = session_client(dave).get(f"/dispatch/?{query}")
     assert response.status_code == 400
     assert field in response.context["form"].errors
     assert message in response.content.decode()
@@ -322,7 +318,7 @@ def test_dispatch_bad_input_is_a_form_error(dave, around_lyon, query, field, mes
 @pytest.mark.django_db
 def test_dispatch_ambiguous_commune_searches_from_one_and_offers_the_others(dave, db):
     # dave dispatches for Auvergne-Rhône-Alpes, which has no Saint-Denis: the largest one.
-    response = client_for(dave).get(
+    response = session_client(dave).get(
         "/dispatch/?place=saint+denis&kind=REA&min_available=1&radius_km=50"
     )
     html = response.content.decode()
@@ -334,7 +330,7 @@ def test_dispatch_ambiguous_commune_searches_from_one_and_offers_the_others(dave
 
 @pytest.mark.django_db
 def test_dispatch_without_a_search_shows_the_form_and_map(dave):
-    response = client_for(dave).get("/dispatch/")
+    response = session_client(dave).get("/dispatch/")
     assert response.status_code == 200
     assert response.context["form"].errors == {}
     html = response.content.decode()
@@ -348,7 +344,7 @@ def test_kind_in_the_query_selects_the_kind_shown(carol, world):
     )
     other = HospitalFactory(name="Réa seulement")
     UnitFactory(hospital=other, kind=UnitKind.REA, available=2, occupied=8)
-    response = client_for(carol).get("/maps/regions/84/?kind=USIC")
+    response = session_client(carol).get("/maps/regions/84/?kind=USIC")
     assert response.status_code == 200
     data = map_data(response)
     assert data["kind"] == "USIC"  # maps.js colours markers and rows by this kind
@@ -359,11 +355,13 @@ def test_kind_in_the_query_selects_the_kind_shown(carol, world):
 
 @pytest.mark.django_db
 def test_map_pages_are_french_by_default_and_english_on_request(dave, world):
-    french = client_for(dave).get("/maps/regions/84/").content.decode()
+    french = session_client(dave).get("/maps/regions/84/").content.decode()
     assert "Total de la zone" in french and "Lits libres du type choisi" in french
-    english = client_for(dave).get("/maps/regions/84/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    english = (
+        session_client(dave).get("/maps/regions/84/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    )
     assert "Area totals" in english and "Free beds of the chosen kind" in english
-    response = client_for(dave).get(
+    response = session_client(dave).get(
         "/dispatch/?place=Atlantide&kind=REA&min_available=1&radius_km=50"
     )
     assert "aucune commune, aucun code postal" in response.content.decode()
@@ -400,7 +398,7 @@ def test_map_hospitals_are_the_apis_hospitals_with_units(dave, carol, world):
 def test_the_national_pages_no_script_table_has_every_unit_in_scope_as_text(dave, db):
     hospital = HospitalFactory(name="<b>Gras</b> & Cie", phone="04 72 11 00 00")
     unit = UnitFactory(hospital=hospital, label="<i>Réa</i>", available=4, occupied=6)
-    html = client_for(dave).get("/maps/").content.decode()
+    html = session_client(dave).get("/maps/").content.decode()
     fallback = no_script_table(html)
     assert f'<tr data-unit-id="{unit.pk}" data-available="4">' in fallback
     assert "&lt;b&gt;Gras&lt;/b&gt; &amp; Cie" in fallback and "<b>" not in fallback
@@ -411,10 +409,10 @@ def test_the_national_pages_no_script_table_has_every_unit_in_scope_as_text(dave
 def test_a_regions_map_tells_its_own_time_zone_and_the_national_map_each_hospitals(erin, world):
     guadeloupe = HospitalFactory(department=Department.objects.get(code="971"), finess="970100001")
     UnitFactory(hospital=guadeloupe)
-    html = client_for(erin).get("/maps/regions/01/").content.decode()
+    html = session_client(erin).get("/maps/regions/01/").content.decode()
     assert '<html lang="fr" data-time-zone="America/Guadeloupe">' in html
     assert "America/Guadeloupe" in html.split("data-bw-zone-note")[1][:200]
-    national = client_for(erin).get("/maps/")
+    national = session_client(erin).get("/maps/")
     assert 'data-time-zone="Europe/Paris"' in national.content.decode()
     zones = map_data(national)["timeZones"]
     assert zones == {"01": "America/Guadeloupe", "84": "Europe/Paris", "11": "Europe/Paris"}

@@ -1,21 +1,12 @@
-"""Helpers for live-feed tests: sockets through the real ASGI stack, reports through the service."""
+"""Fixtures of the live-feed tests: the hub for each test (sockets are tests/helpers.py's
+`socket` and `opened`, reports tests/factories.py's `areport`)."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
-from django.test import Client
 
-from accounts.services import token_create
-from beds.services import unit_report_create
-from config.asgi import application
 from realtime import hub, publisher, snapshots
 from tests.servers import postgres_server_database, server_database  # noqa: F401 (fixtures)
-
-FIGURES = {"installed": 10, "available": 2, "occupied": 8, "reserved": 0, "closed": 0, "extra": 0}
 
 
 @pytest.fixture(autouse=True)
@@ -43,44 +34,6 @@ async def local_hub(settings, monkeypatch):  # noqa: ANN001, ANN201
     yield hub.get_hub()
     await hub.close_all()
     publisher.reset_for_tests()
-
-
-@database_sync_to_async
-def token_header(user) -> tuple[bytes, bytes]:  # noqa: ANN001
-    return (b"authorization", f"Token {token_create(user=user)}".encode())
-
-
-@database_sync_to_async
-def session_cookie_header(user) -> tuple[bytes, bytes]:  # noqa: ANN001
-    client = Client()
-    client.force_login(user)
-    return (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
-
-
-async def socket(path: str, user=None, *, auth: str = "token", origin: str | None = None):  # noqa: ANN001, ANN201
-    """A communicator for `path` as `user` (by token or session cookie), not yet connected."""
-    headers = []
-    if user is not None and auth == "token":
-        headers.append(await token_header(user))
-    if user is not None and auth == "cookie":
-        headers.append(await session_cookie_header(user))
-    if origin is not None:
-        headers.append((b"origin", origin.encode()))
-    # As a browser on http://testserver/ would open it.
-    headers.append((b"host", b"testserver"))
-    return WebsocketCommunicator(application, path, headers=headers)
-
-
-async def receive(communicator: WebsocketCommunicator) -> dict:
-    # Round-trip through JSON text, as a real client reads it.
-    return json.loads(await communicator.receive_from(timeout=5))
-
-
-@database_sync_to_async
-def report(unit, user, **figures):  # noqa: ANN001, ANN003, ANN201
-    return unit_report_create(
-        unit_id=unit.pk, user=user, figures={**FIGURES, **figures}, source="api"
-    )
 
 
 @pytest.fixture(autouse=True)

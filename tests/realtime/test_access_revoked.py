@@ -12,19 +12,15 @@ from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.test import Client
 from django.utils import timezone
 
 from accounts.models import ApiToken, Role, User
-from config.asgi import application
 from realtime import hub, publisher
 from regions.models import Region
-from tests.realtime.conftest import receive, report, socket
-
-ORIGIN = "http://testserver"  # a browser of the site: cookie sockets need it
+from tests.factories import areport
+from tests.helpers import ORIGIN, opened, receive, session_client
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -42,42 +38,17 @@ async def closed_with(ws) -> int:  # noqa: ANN001
 
 async def still_live(ws, unit, user, available: int) -> None:  # noqa: ANN001
     """The socket gets the next change: it was not closed by what happened before."""
-    await report(unit, user, available=available, occupied=10 - available)
+    await areport(unit, user, available=available, occupied=10 - available)
     message = await receive(ws)
     assert message["type"] == "units.changed"
     assert message["units"][0]["available"] == available
 
 
-async def opened(path: str, user, **kwargs):  # noqa: ANN001, ANN003, ANN201
-    ws = await socket(path, user, **kwargs)
-    connected, _ = await ws.connect()
-    assert connected
-    assert (await receive(ws))["type"] == "snapshot"
-    return ws
-
-
-@database_sync_to_async
-def logged_in(user) -> Client:  # noqa: ANN001
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-async def cookie_socket(path: str, client: Client):  # noqa: ANN201
-    """A socket of that browser session."""
-    cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
-    headers = [(b"cookie", cookie), (b"origin", ORIGIN.encode()), (b"host", b"testserver")]
-    ws = WebsocketCommunicator(application, path, headers=headers)
-    connected, _ = await ws.connect()
-    assert connected
-    assert (await receive(ws))["type"] == "snapshot"
-    return ws
-
-
 async def test_logout_closes_the_sockets_of_that_session_only(alice, carol, unit_lyon):
-    office, home = await logged_in(carol), await logged_in(carol)
-    at_office = await cookie_socket("/ws/regions/84/", office)
-    at_home = await cookie_socket("/ws/regions/84/", home)
+    office = await database_sync_to_async(session_client)(carol)
+    home = await database_sync_to_async(session_client)(carol)
+    at_office = await opened("/ws/regions/84/", office, origin=ORIGIN)
+    at_home = await opened("/ws/regions/84/", home, origin=ORIGIN)
 
     # Carol logs out at the office (the site's logout form).
     response = await database_sync_to_async(office.post)("/accounts/logout/")
@@ -209,8 +180,8 @@ async def test_recheck_after_a_lost_message_closes_the_deleted_tokens_sockets(
 async def test_recheck_after_a_lost_message_closes_the_sockets_of_an_ended_session(
     alice, carol, unit_lyon
 ):
-    office = await logged_in(carol)
-    at_office = await cookie_socket("/ws/regions/84/", office)
+    office = await database_sync_to_async(session_client)(carol)
+    at_office = await opened("/ws/regions/84/", office, origin=ORIGIN)
     by_token = await opened("/ws/regions/84/", carol)
     # The session ends without a logout: expired and cleared, or deleted by an operator.
     await Session.objects.filter(session_key=office.session.session_key).adelete()
@@ -222,7 +193,7 @@ async def test_recheck_after_a_lost_message_closes_the_sockets_of_an_ended_sessi
 async def test_recheck_after_a_lost_message_closes_sessions_a_password_change_ended(
     alice, carol, unit_lyon
 ):
-    at_home = await cookie_socket("/ws/regions/84/", await logged_in(carol))
+    at_home = await opened("/ws/regions/84/", carol, auth="cookie", origin=ORIGIN)
     carol.set_password("a new secret for carol")
     await carol.asave()
 
@@ -268,8 +239,8 @@ async def test_access_changed_without_a_signal_closes_the_socket_at_the_next_swe
 
 async def test_an_expired_sessions_socket_closes_at_the_next_sweep(alice, carol, settings):
     settings.BEDWATCH_ACCESS_RECHECK_SECONDS = 0.2
-    browser = await logged_in(carol)
-    feed = await cookie_socket("/ws/regions/84/", browser)
+    browser = await database_sync_to_async(session_client)(carol)
+    feed = await opened("/ws/regions/84/", browser, origin=ORIGIN)
 
     await Session.objects.filter(session_key=browser.session.session_key).aupdate(
         expire_date=timezone.now() - timedelta(seconds=1)

@@ -10,10 +10,9 @@ from django.db import transaction
 
 from accounts.models import Role
 from beds.models import Unit
-from beds.services import unit_report_create
 from tests.conftest import UNIT_CONTRACT_FIELDS
-from tests.factories import HospitalFactory, UnitFactory, UserFactory
-from tests.realtime.conftest import FIGURES, receive, report, socket
+from tests.factories import HospitalFactory, UnitFactory, UserFactory, areport, report
+from tests.helpers import receive, socket
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -57,7 +56,7 @@ async def test_committed_report_reaches_region_socket_with_new_figures(alice, ca
     await ws.connect()
     snapshot = await receive(ws)
 
-    await report(unit_lyon, alice, available=1, occupied=9)
+    await areport(unit_lyon, alice, available=1, occupied=9)
 
     message = await receive(ws)
     assert message["type"] == "units.changed"
@@ -77,7 +76,7 @@ async def test_rolled_back_report_publishes_nothing(alice, carol, unit_lyon):
     await _report_then_roll_back(unit_lyon, alice)
     assert await Unit.objects.filter(pk=unit_lyon.pk, version=1).aexists()
     # The next committed report is the very next message, with the very next seq.
-    await report(unit_lyon, alice, available=0, occupied=10)
+    await areport(unit_lyon, alice, available=0, occupied=10)
 
     message = await receive(ws)
     assert message["seq"] == snapshot["seq"] + 1
@@ -94,7 +93,7 @@ async def test_seq_increases_by_one_per_message_without_gaps(alice, carol, dave,
     national_seq = (await receive(national))["seq"]
 
     for available in (2, 1, 0, 1, 2):
-        await report(unit_lyon, alice, available=available, occupied=10 - available)
+        await areport(unit_lyon, alice, available=available, occupied=10 - available)
 
     region_messages = [await receive(region) for _ in range(5)]
     national_messages = [await receive(national) for _ in range(5)]
@@ -110,7 +109,7 @@ async def test_resync_request_gets_a_fresh_snapshot(alice, carol, unit_lyon):
     ws = await socket("/ws/regions/84/", carol)
     await ws.connect()
     await receive(ws)
-    await report(unit_lyon, alice, available=1, occupied=9)
+    await areport(unit_lyon, alice, available=1, occupied=9)
     changed = await receive(ws)
 
     await ws.send_json_to({"type": "resync"})
@@ -128,7 +127,7 @@ async def test_reconnecting_client_gets_current_figures(alice, carol, unit_lyon)
     await receive(ws)
     await ws.disconnect()
     # Changes made while the client is away …
-    await report(unit_lyon, alice, available=0, occupied=10)
+    await areport(unit_lyon, alice, available=0, occupied=10)
 
     again = await socket("/ws/regions/84/", carol)
     await again.connect()
@@ -221,21 +220,8 @@ async def test_token_works_without_origin_and_from_our_origin(carol, unit_lyon):
 
 
 async def test_wrong_token_is_refused_even_with_a_valid_cookie(carol, unit_lyon):
-    from channels.testing import WebsocketCommunicator
-
-    from config.asgi import application
-    from tests.realtime.conftest import session_cookie_header
-
-    cookie = await session_cookie_header(carol)
-    ws = WebsocketCommunicator(
-        application,
-        "/ws/regions/84/",
-        headers=[
-            cookie,
-            (b"authorization", b"Token not-a-token"),
-            (b"origin", b"http://testserver"),
-            (b"host", b"testserver"),
-        ],
+    ws = await socket(
+        "/ws/regions/84/", carol, auth="cookie", origin="http://testserver", key="not-a-token"
     )
     assert not (await ws.connect())[0]
     await ws.disconnect()
@@ -280,7 +266,7 @@ async def _report_then_roll_back(unit: Unit, user) -> None:  # noqa: ANN001
     def run() -> None:
         try:
             with transaction.atomic():
-                unit_report_create(unit_id=unit.pk, user=user, figures=FIGURES, source="api")
+                report(unit, user)
                 raise RuntimeError("the surrounding work failed")
         except RuntimeError:
             pass
@@ -290,7 +276,6 @@ async def _report_then_roll_back(unit: Unit, user) -> None:  # noqa: ANN001
 
 async def test_change_committed_while_the_snapshot_is_read_is_not_lost(alice, carol, unit_lyon):
     from realtime import snapshots
-    from tests.realtime import conftest
 
     original = snapshots._provider
     raced = []
@@ -298,14 +283,7 @@ async def test_change_committed_while_the_snapshot_is_read_is_not_lost(alice, ca
     def snapshot_racing_a_report(audience: str) -> dict | None:
         # A report commits (and is published) after the seq was read, before the snapshot is.
         if not raced:
-            raced.append(
-                unit_report_create(
-                    unit_id=unit_lyon.pk,
-                    user=alice,
-                    figures={**conftest.FIGURES, "available": 0, "occupied": 10},
-                    source="api",
-                )
-            )
+            raced.append(report(unit_lyon, alice, available=0, occupied=10))
         return original(audience)
 
     snapshots.set_snapshot_provider(snapshot_racing_a_report)
@@ -334,13 +312,13 @@ async def test_audience_resync_sends_every_socket_a_snapshot_then_changes(
     for ws in (first, second):
         await ws.connect()
         await receive(ws)
-    await report(unit_lyon, alice, available=1, occupied=9)
+    await areport(unit_lyon, alice, available=1, occupied=9)
     for ws in (first, second):
         assert (await receive(ws))["type"] == "units.changed"
 
     get_hub().schedule_resync("region.84")
     snapshots = [await receive(ws) for ws in (first, second)]
-    await report(unit_lyon, alice, available=0, occupied=10)
+    await areport(unit_lyon, alice, available=0, occupied=10)
     changes = [await receive(ws) for ws in (first, second)]
 
     for snapshot, change in zip(snapshots, changes, strict=True):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from realtime.middleware import origin_allowed
-from tests.realtime.conftest import receive, socket
+from tests.helpers import receive, socket
 
 
 def scope(

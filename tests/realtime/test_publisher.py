@@ -11,7 +11,7 @@ import pytest
 from beds.models import CapacityReport
 from realtime import publisher
 from realtime.broker import broker
-from tests.realtime.conftest import FIGURES
+from tests.factories import REPORT_FIGURES
 
 DEAD_REDIS = "redis://127.0.0.1:6390/0"  # nothing listens there
 
@@ -56,7 +56,7 @@ def test_report_is_stored_with_201_when_redis_is_unreachable(settings, api, alic
 
     response = api(alice).post(
         f"/api/v1/units/{unit_lyon.pk}/reports/",
-        {**FIGURES, "available": 1, "occupied": 9},
+        {**REPORT_FIGURES, "available": 1, "occupied": 9},
         format="json",
     )
 

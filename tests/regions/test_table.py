@@ -12,6 +12,7 @@ from django.utils import timezone
 from beds.models import UnitKind
 from regions.models import Department
 from tests.factories import HospitalFactory, UnitFactory, report_received
+from tests.helpers import session_client
 
 
 @pytest.mark.django_db
@@ -25,29 +26,27 @@ def test_anonymous_is_sent_to_login(client, unit_lyon):
     ("who", "code"),
     [("bob", "84"), ("alice", "11"), ("carol", "11")],  # staff and coordinator elsewhere
 )
-def test_non_readers_of_the_region_get_403(client, request, who, code, unit_lyon, unit_paris):
-    client.force_login(request.getfixturevalue(who))
+def test_non_readers_of_the_region_get_403(request, who, code, unit_lyon, unit_paris):
+    client = session_client(request.getfixturevalue(who))
     assert client.get(f"/regions/{code}/table/").status_code == 403
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("who", ["alice", "carol", "dave", "erin"])
-def test_readers_of_the_region_see_the_table(client, request, who, unit_lyon):
-    client.force_login(request.getfixturevalue(who))
+def test_readers_of_the_region_see_the_table(request, who, unit_lyon):
+    client = session_client(request.getfixturevalue(who))
     assert client.get("/regions/84/table/").status_code == 200
 
 
 @pytest.mark.django_db
-def test_unknown_region_is_404(client, erin):
-    client.force_login(erin)
+def test_unknown_region_is_404(erin):
+    client = session_client(erin)
     assert client.get("/regions/99/table/").status_code == 404
 
 
 @pytest.mark.django_db
-def test_rows_carry_unit_id_and_available_and_the_page_goes_live(
-    client, carol, unit_lyon, unit_paris
-):
-    client.force_login(carol)
+def test_rows_carry_unit_id_and_available_and_the_page_goes_live(carol, unit_lyon, unit_paris):
+    client = session_client(carol)
 
     response = client.get("/regions/84/table/")
 
@@ -62,13 +61,11 @@ def test_rows_carry_unit_id_and_available_and_the_page_goes_live(
 
 
 @pytest.mark.django_db
-def test_the_last_24_hours_show_available_of_open_beds_per_kind_every_4_hours(
-    client, carol, unit_lyon
-):
+def test_the_last_24_hours_show_available_of_open_beds_per_kind_every_4_hours(carol, unit_lyon):
     now = timezone.now()
     report_received(unit_lyon, 1, now - timedelta(hours=30), available=6)
     report_received(unit_lyon, 2, now - timedelta(hours=10), available=1)
-    client.force_login(carol)
+    client = session_client(carol)
 
     html = client.get("/regions/84/table/").content.decode()
 
@@ -82,7 +79,7 @@ def test_the_last_24_hours_show_available_of_open_beds_per_kind_every_4_hours(
 
 
 @pytest.mark.django_db
-def test_rows_say_tension_and_freshness_in_french_with_classes(client, carol, unit_lyon):
+def test_rows_say_tension_and_freshness_in_french_with_classes(carol, unit_lyon):
     full = UnitFactory(
         hospital=unit_lyon.hospital,
         kind=UnitKind.USIC,
@@ -91,7 +88,7 @@ def test_rows_say_tension_and_freshness_in_french_with_classes(client, carol, un
         occupied=10,
         updated_at=timezone.now() - timedelta(hours=13),
     )
-    client.force_login(carol)
+    client = session_client(carol)
 
     html = client.get("/regions/84/table/").content.decode()
 
@@ -109,26 +106,26 @@ def test_rows_say_tension_and_freshness_in_french_with_classes(client, carol, un
 
 @pytest.mark.django_db
 def test_the_table_links_to_the_map_and_its_csv_export_and_the_maps_link_to_it(
-    client, carol, dave, unit_lyon
+    carol, dave, unit_lyon
 ):
-    client.force_login(carol)
+    client = session_client(carol)
     html = client.get("/regions/84/table/").content.decode()
     assert 'href="/maps/regions/84/"' in html
     assert 'href="/api/v1/exports/capacity.csv?region=84"' in html
     assert client.get("/api/v1/exports/capacity.csv?region=84").status_code == 200
     assert 'href="/regions/84/table/"' in client.get("/maps/regions/84/").content.decode()
-    client.force_login(dave)
+    client = session_client(dave)
     national = client.get("/maps/").content.decode()
     assert 'href="/regions/84/table/"' in national and 'href="/regions/11/table/"' in national
 
 
 @pytest.mark.django_db
-def test_times_are_in_the_regions_own_zone(client, erin):
+def test_times_are_in_the_regions_own_zone(erin):
     # 12:00 UTC is 08:00 in Guadeloupe, 13:00 in Paris (November).
     noon = timezone.now().replace(hour=12, minute=0, second=0, microsecond=0)
     guadeloupe = HospitalFactory(department=Department.objects.get(code="971"), finess="970100001")
     unit = UnitFactory(hospital=guadeloupe, updated_at=noon)
-    client.force_login(erin)
+    client = session_client(erin)
 
     html = client.get("/regions/01/table/").content.decode()
 
@@ -141,11 +138,11 @@ def test_times_are_in_the_regions_own_zone(client, erin):
 
 
 @pytest.mark.django_db
-def test_the_trend_is_a_chart_too_over_24_hours_or_7_days(client, carol, unit_lyon):
+def test_the_trend_is_a_chart_too_over_24_hours_or_7_days(carol, unit_lyon):
     now = timezone.now()
     report_received(unit_lyon, 1, now - timedelta(days=3), available=6)
     report_received(unit_lyon, 2, now - timedelta(hours=10), available=1)
-    client.force_login(carol)
+    client = session_client(carol)
 
     day = client.get("/regions/84/table/").content.decode()
     week = client.get("/regions/84/table/?span=7d").content.decode()

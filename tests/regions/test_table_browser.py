@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import report_received
-from tests.maps.conftest import logged_in_page
+from tests.helpers import logged_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

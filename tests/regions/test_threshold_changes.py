@@ -4,6 +4,7 @@ import pytest
 
 from regions.models import Region, ThresholdChange
 from regions.services import region_thresholds_update
+from tests.helpers import session_client
 
 CHANGES = "/api/v1/regions/84/threshold-changes/"
 
@@ -70,8 +71,8 @@ def test_changes_are_append_only(carol, region_ara):
     assert ThresholdChange.objects.get().occupancy_pct_after == 70
 
 
-def test_an_admin_edit_through_django_admin_is_audited(client, erin, region_ara):
-    client.force_login(erin)
+def test_an_admin_edit_through_django_admin_is_audited(erin, region_ara):
+    client = session_client(erin)
     response = client.post(
         "/admin/regions/region/84/change/",
         {

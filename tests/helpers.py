@@ -1,0 +1,149 @@
+"""One helper per kind of set-up, for the tests of every folder (README, *Tests*).
+
+- A browser signed in: `session_client(user)` (a session, no password check), and in Chromium
+  `logged_in_page(browser, base_url, user)`.
+- A machine: `token_client(user)` (a new API key of the user's) or `token_client(key=...)`;
+  the `api` fixture of tests/conftest.py is this function.
+- The staff page's form for a unit: `report_form(unit, **fields)`.
+- A live socket through the real ASGI stack: `socket(path, user)`, not yet connected;
+  `opened(path, user)`, connected and past its snapshot; `receive(ws)`, its next message.
+
+Every helper is anonymous for `user=None`. Rows are made by tests/factories.py, reports by its
+`report` (and `areport` in async tests), through the service that stores them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.test import Client
+from rest_framework.test import APIClient
+
+from accounts.services import token_create
+from tests.factories import REPORT_FIGURES
+
+if TYPE_CHECKING:
+    from channels.testing import WebsocketCommunicator
+
+    from accounts.models import User
+    from beds.models import Unit
+
+# The site's own origin, as a browser on http://testserver/ sends it (cookie sockets need it).
+ORIGIN = "http://testserver"
+
+
+# --- clients --------------------------------------------------------------------------------
+
+
+def session_client(user: User | None) -> Client:
+    """A browser's client: signed in with a session (no password check), anonymous for None.
+    From an async test: `await database_sync_to_async(session_client)(user)`."""
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def token_client(user: User | None = None, *, key: str | None = None) -> APIClient:
+    """A machine's client: `Authorization: Token …` with a new key of `user`'s, or with `key`
+    (a printed, imported or made-up one); anonymous when given neither."""
+    client = APIClient()
+    if user is not None:
+        key = token_create(user=user)
+    if key is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+def logged_in_page(browser, base_url: str, user, *, viewport=(1366, 768)):  # noqa: ANN001, ANN201
+    """A Chromium page whose context carries `user`'s session cookie (a `live_server` test)."""
+    client = session_client(user)
+    context = browser.new_context(
+        viewport={"width": viewport[0], "height": viewport[1]}, locale="fr-FR"
+    )
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": base_url,
+            }
+        ]
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.js_errors = errors  # type: ignore[attr-defined]
+    return page
+
+
+# --- the staff page's form ------------------------------------------------------------------
+
+
+def report_form(unit: Unit, **fields: object) -> dict[str, object]:
+    """The POST body of the staff page's card for `unit` (`/beds/units/<id>/report/`):
+    REPORT_FIGURES changed by `fields`, at the unit's current version unless `version=` says
+    otherwise. Other fields (`note`, `confirm_jump`) are sent as given."""
+    values = {**REPORT_FIGURES, **fields}
+    data = {f"unit-{unit.pk}-{name}": value for name, value in values.items()}
+    data[f"unit-{unit.pk}-version"] = values.pop("version", unit.version)
+    return data
+
+
+# --- live sockets ---------------------------------------------------------------------------
+
+
+def _cookie(client: Client) -> tuple[bytes, bytes]:
+    value = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return (b"cookie", f"{settings.SESSION_COOKIE_NAME}={value}".encode())
+
+
+async def socket(
+    path: str,
+    user: User | Client | None = None,
+    *,
+    auth: str = "token",
+    origin: str | None = None,
+    key: str | None = None,
+) -> WebsocketCommunicator:
+    """A communicator for `path` through `config.asgi.application`, as a client of
+    http://testserver/ opens it (its `Host`), not yet connected.
+
+    `user` comes with a new token of theirs (`auth="token"`) or a new session's cookie
+    (`auth="cookie"`); a signed-in `Client` with its own session's cookie. `key` adds that
+    token; `origin` an `Origin` header (browsers always send one)."""
+    from channels.testing import WebsocketCommunicator
+
+    from config.asgi import application
+
+    headers = []
+    if isinstance(user, Client):
+        headers.append(_cookie(user))
+    elif user is not None and auth == "cookie":
+        headers.append(_cookie(await database_sync_to_async(session_client)(user)))
+    elif user is not None:
+        key_of_user = await database_sync_to_async(token_create)(user=user)
+        headers.append((b"authorization", f"Token {key_of_user}".encode()))
+    if key is not None:
+        headers.append((b"authorization", f"Token {key}".encode()))
+    if origin is not None:
+        headers.append((b"origin", origin.encode()))
+    headers.append((b"host", b"testserver"))
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+async def receive(communicator: WebsocketCommunicator) -> dict:
+    # Round-trip through JSON text, as a real client reads it.
+    return json.loads(await communicator.receive_from(timeout=5))
+
+
+async def opened(path: str, user: User | Client | None = None, **kwargs) -> WebsocketCommunicator:  # noqa: ANN003
+    """`socket(...)`, connected and past its snapshot."""
+    ws = await socket(path, user, **kwargs)
+    connected, _ = await ws.connect()
+    assert connected
+    assert (await receive(ws))["type"] == "snapshot"
+    return ws
