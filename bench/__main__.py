@@ -11,7 +11,6 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import math
 import os
 import platform
 import sys
@@ -19,6 +18,7 @@ import time
 
 from bench import run, servers
 from bench.stats import mib, ms, row_table, slope_per_minute, table
+from bench.verdicts import connect_verdict, fanout_verdict
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/bedwatch_bench"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/6"
@@ -143,37 +143,6 @@ def fanout_table(results: list[dict]) -> str:
     )
 
 
-# Above this share of one core per client process, the clients' own work (reading and timing
-# thousands of frames) sets the delays it measures, more for a burst (the bare reference) than
-# for writes spread over time: the ratio to bare is then not the servers' (docs/performance.md).
-CLIENT_CPU_LIMIT_PCT = 50
-
-
-def fanout_verdict(results: list[dict], client_procs: int = 1) -> list[str]:
-    bare = next((r for r in results if r["target"] == "bare"), None)
-    lines = []
-    for r in results:
-        per_proc = r["client_cpu_pct"] / max(1, client_procs)
-        if per_proc > CLIENT_CPU_LIMIT_PCT:
-            lines.append(
-                f"{r['server']}: the clients used {per_proc:.0f} % of a core each (limit "
-                f"{CLIENT_CPU_LIMIT_PCT} %): the instrument, not the server, sets these delays; "
-                "run with more --client-procs"
-            )
-    for r in results:
-        if r["target"] == "bare":
-            continue
-        ok = r["missing"] == 0 and r["connect"]["failed"] == 0
-        text = f"{r['server']}: nothing missing: {'yes' if ok else 'NO'}"
-        if bare is not None and not math.isnan(bare["delay"]["p99"]):
-            ratio = r["delay"]["p99"] / bare["delay"]["p99"]
-            text += (
-                f"; p99 = {ratio:.2f}× bare (goal ≤ 1.5×: {'met' if ratio <= 1.5 else 'MISSED'})"
-            )
-        lines.append(text)
-    return lines
-
-
 async def scenario_fanout(args: argparse.Namespace, ctx: run.Context) -> dict:
     sockets = args.sockets or (200 if args.quick else 2000)
     rate = args.rate or 10
@@ -289,8 +258,7 @@ async def scenario_connect(args: argparse.Namespace, ctx: run.Context) -> dict:
             ]
         )
     )
-    good = r["failed"] == 0 and r["elapsed"] <= 10
-    print(f"errors: {r['errors']} · goal (all succeed within 10 s): {'met' if good else 'MISSED'}")
+    print(connect_verdict(r, sockets))
     return {"connect": r}
 
 
