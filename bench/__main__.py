@@ -2,7 +2,8 @@
 
 Scenarios: fanout (the app against the bare reference, one table), throughput, near, connect,
 soak, map, places (the commune gazetteer's lookups, in process), all; loginflood (report latency
-under a login flood, not part of all). `--quick` shrinks every size for a smoke run.
+under a login flood, not part of all); capacity (the live path's unit costs and the capacity
+model built from them, not part of all). `--quick` shrinks every size for a smoke run.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sys
 import time
 
 from bench import run, servers
-from bench.stats import mib, ms, row_table, slope_per_minute, table
+from bench.stats import cpu, mib, ms, row_table, slope_per_minute, table
 from bench.verdicts import connect_verdict, fanout_verdict
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/bedwatch_bench"
@@ -32,6 +33,7 @@ SCENARIOS = (
     "places",
     "all",
     "loginflood",
+    "capacity",
 )
 
 
@@ -81,6 +83,19 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--one-address",
         action="store_true",
         help="loginflood: flood from one address (the lockout stops it) instead of many",
+    )
+    p.add_argument(
+        "--screens", type=int, default=20_000, help="capacity: screens of the model (20000)"
+    )
+    p.add_argument(
+        "--crisis-rate", type=float, default=50.0, help="capacity: reports/s of the model (50)"
+    )
+    p.add_argument("--host-cores", type=int, default=8, help="capacity: cores per host (8)")
+    p.add_argument(
+        "--utilisation",
+        type=float,
+        default=0.7,
+        help="capacity: share of a core each process is sized to use (0.7)",
     )
     p.add_argument("--port-base", type=int, default=8500)
     p.add_argument("--database-url", default=os.getenv("BENCH_DATABASE_URL", DEFAULT_DB))
@@ -366,6 +381,164 @@ async def scenario_loginflood(args: argparse.Namespace, ctx: run.Context) -> dic
         f"(goal ≤ 3×: {'met' if r['p95_ratio'] <= 3 else 'MISSED'})"
     )
     return {"loginflood": r}
+
+
+# The model's rows: the share of screens on the national feed (the rest follow one région).
+NATIONAL_SHARES = (1.0, 0.5, 0.1)
+
+
+async def scenario_capacity(args: argparse.Namespace, ctx: run.Context) -> dict:
+    from bench import capacity
+
+    sockets = args.sockets or (200 if args.quick else 2000)
+    rate = args.rate or 10
+    duration = args.duration or (5 if args.quick else 20)
+    idle = 4 if args.quick else 10
+    ctx.server = "procfile"
+    print(
+        f"capacity: {sockets} sockets; idle {idle:g} s, connect, idle {idle:g} s, "
+        f"{rate:g} reports/s for {duration:g} s, closed-loop reports, publishes",
+        flush=True,
+    )
+    r = await capacity.measure(
+        ctx,
+        sockets=sockets,
+        rate=rate,
+        duration=duration,
+        idle=idle,
+        throughput_seconds=4 if args.quick else 15,
+        publishes=500 if args.quick else 3000,
+        extra_subscribers=16,
+        concurrency=args.concurrency,
+        post_concurrency=args.post_concurrency,
+    )
+    w = r["windows"]
+    print(
+        table(
+            ["window", "wall", "ws: CPU", "web: CPU", "PostgreSQL CPU", "Redis CPU"],
+            [
+                [name, f"{v['wall']:.1f} s", *(f"{v[k]:.2f} s" for k in capacity.KINDS)]
+                for name, v in w.items()
+            ],
+        )
+    )
+    gone = {f"{name}.{k}": v for name, win in w.items() for k, v in win.items() if "_lost" in k}
+    if gone:
+        print(f"processes that ended inside a window (their CPU is lost): {gone}")
+    f = r["fanout"]
+    print(
+        f"fan-out window: {f['deliveries']:,} deliveries of {f['posted']} reports, p99 "
+        f"{ms(f['delay_p99'])}, ws: at {100 * f['ws_share']:.0f} % of a core per process, "
+        f"clients {100 * w['fanout']['clients'] / w['fanout']['wall']:.0f} % of a core; "
+        + ("nothing lost" if not f["failures"] else "LOST: " + "; ".join(f["failures"]))
+    )
+    t = r["throughput"]
+    print(f"closed loop: {t['per_second']:.0f} reports/s, statuses {t['statuses']}")
+    c = capacity.Costs(**r["costs"])
+    print(costs_table(c))
+    concentration = capacity.region_concentration([u.region for u in ctx.units])
+    from django.conf import settings
+
+    heartbeat = float(settings.BEDWATCH_HEARTBEAT_SECONDS)
+    plan = capacity.Plan(utilisation=args.utilisation, host_cores=args.host_cores)
+    models = []
+    for share in NATIONAL_SHARES:
+        load = capacity.Load(
+            screens=args.screens,
+            reports_per_s=args.crisis_rate,
+            national_share=share,
+            concentration=concentration,
+            heartbeat_s=heartbeat,
+        )
+        models.append({"load": load.__dict__, **capacity.model(c, load, plan)})
+    print(
+        f"\nmodel: {args.screens:,} screens, {args.crisis_rate:g} reports/s; national screens "
+        f"get every report, région screens their région's (Σ p² over régions = "
+        f"{concentration:.3f}, p a région's share of units); heartbeat every {heartbeat:g} s; "
+        f"each process sized to {100 * plan.utilisation:.0f} % of a core; hosts of "
+        f"{plan.host_cores} cores, {max(1, plan.host_cores - 1)} ws: processes each"
+    )
+    print(model_table(models))
+    print(limits_text(models[0], args.crisis_rate))
+    return {"capacity": {**r, "plan": plan.__dict__, "models": models}}
+
+
+def costs_table(c) -> str:  # noqa: ANN001 (capacity.Costs, imported late)
+    rows = [
+        [
+            "ws: per socket message",
+            cpu(c.msg),
+            "fan-out window above sockets idle, minus receiving",
+        ],
+        ["ws: per connected socket", f"{cpu(c.idle_socket)}/s", "sockets idle above idle"],
+        ["ws: per report, per process", cpu(c.ws_report), "publishes, no socket"],
+        ["ws: per connection", cpu(c.conn), "connect burst (handshake, auth, snapshot)"],
+        ["PostgreSQL per connection", cpu(c.conn_pg), "connect burst"],
+        ["web: per report", cpu(c.report_web), "closed loop"],
+        ["PostgreSQL per report", cpu(c.report_pg), "closed loop, this database's backends"],
+        ["Redis per report", cpu(c.report_redis), f"closed loop, {c.subscribers} subscribers"],
+        ["Redis per publish", cpu(c.publish_redis), f"publishes, {c.subscribers} subscribers"],
+        ["Redis per publish, per subscriber more", cpu(c.redis_per_subscriber), "publishes, +16"],
+        ["ws: memory per idle socket", f"{c.socket_bytes / 1024:.0f} KiB", "connect burst"],
+        ["ws: memory per process", mib(c.process_bytes), "before its sockets"],
+        ["national snapshot", f"{c.snapshot_bytes / 1024:.0f} KiB", "connect burst"],
+        ["one-unit units.changed", f"{c.message_bytes} B", "as published"],
+    ]
+    return table(["unit cost (CPU time per unit)", "measured", "from"], rows)
+
+
+def model_table(models: list[dict]) -> str:
+    rows = []
+    for m in models:
+        rows.append(
+            [
+                f"{100 * m['load']['national_share']:.0f} %",
+                f"{m['recipients']:,.0f}",
+                f"{m['frames_per_s']:,.0f}",
+                f"{m['ws_cores']:.1f}",
+                m["ws_processes"],
+                m["ws_hosts"],
+                mib(m["ws_host_bytes"]),
+                f"{m['ws_host_bits_per_s'] / 1e6:,.0f} Mbit/s",
+                f"{m['resync_seconds']:.1f} s",
+                f"{m['web_cores']:.1f}",
+                f"{m['pg_cores']:.1f}",
+                f"{100 * m['redis_share']:.0f} %",
+                m["hosts"],
+            ]
+        )
+    return table(
+        [
+            "national",
+            "screens/report",
+            "frames/s",
+            "ws: cores",
+            "ws: procs",
+            "ws: hosts",
+            "RSS/ws: host",
+            "out/ws: host",
+            "resync",
+            "web: cores",
+            "PG cores",
+            "Redis core",
+            "hosts",
+        ],
+        rows,
+    )
+
+
+def limits_text(m: dict, rate: float) -> str:
+    from bench.capacity import LIMITS
+
+    lim = m["limits"]
+    need = " · ".join(f"{LIMITS[k]} {v:.2f}" for k, v in lim["need"].items())
+    return (
+        f"first limit ({100 * m['load']['national_share']:.0f} % national): "
+        f"{LIMITS[lim['first']]} — one host takes {lim['screens_per_host']:,.0f} screens at "
+        f"{rate:g} reports/s; share of the load per host of each kind: {need}. Not lifted by "
+        f"more hosts: {LIMITS[lim['ceiling']]} at {lim['ceiling_reports_per_s']:,.0f} reports/s "
+        f"({lim['ceiling_reports_per_s'] / rate:.1f}× the crisis rate)"
+    )
 
 
 def raise_open_files_limit() -> None:
