@@ -384,7 +384,7 @@ async def scenario_loginflood(args: argparse.Namespace, ctx: run.Context) -> dic
 
 
 # The model's rows: the share of screens on the national feed (the rest follow one région).
-NATIONAL_SHARES = (1.0, 0.5, 0.1)
+NATIONAL_SHARES = (1.0, 0.5, 0.1, 0.0)
 
 
 async def scenario_capacity(args: argparse.Namespace, ctx: run.Context) -> dict:
@@ -459,6 +459,11 @@ async def scenario_capacity(args: argparse.Namespace, ctx: run.Context) -> dict:
         f"{plan.host_cores} cores, {max(1, plan.host_cores - 1)} ws: processes each"
     )
     print(model_table(models))
+    print(
+        "\nresync after a Redis outage (every screen gets its snapshot again; CPU from the "
+        "connection's cost, an upper bound; issue 13 wants screens current within 2 s):"
+    )
+    print(resync_table(models))
     print(limits_text(models[0], args.crisis_rate))
     return {"capacity": {**r, "plan": plan.__dict__, "models": models}}
 
@@ -495,12 +500,12 @@ def model_table(models: list[dict]) -> str:
                 f"{100 * m['load']['national_share']:.0f} %",
                 f"{m['recipients']:,.0f}",
                 f"{m['frames_per_s']:,.0f}",
+                f"{m['screens_per_process']:,.0f}",
                 f"{m['ws_cores']:.1f}",
                 m["ws_processes"],
                 m["ws_hosts"],
                 mib(m["ws_host_bytes"]),
                 f"{m['ws_host_bits_per_s'] / 1e6:,.0f} Mbit/s",
-                f"{m['resync_seconds']:.1f} s",
                 f"{m['web_cores']:.1f}",
                 f"{m['pg_cores']:.1f}",
                 f"{100 * m['redis_share']:.0f} %",
@@ -512,16 +517,44 @@ def model_table(models: list[dict]) -> str:
             "national",
             "screens/report",
             "frames/s",
+            "screens/ws: proc",
             "ws: cores",
             "ws: procs",
             "ws: hosts",
             "RSS/ws: host",
             "out/ws: host",
-            "resync",
             "web: cores",
             "PG cores",
             "Redis core",
             "hosts",
+        ],
+        rows,
+    )
+
+
+def resync_table(models: list[dict]) -> str:
+    """Redis back after an outage: every socket gets a fresh snapshot at once."""
+    rows = []
+    for m in models:
+        per_host = m["resync_bytes"] / m["ws_hosts"]
+        rows.append(
+            [
+                f"{100 * m['load']['national_share']:.0f} %",
+                m["ws_processes"],
+                f"{m['resync_seconds']:.1f} s",
+                f"{per_host / 2**30:.1f} GiB",
+                f"{8 * per_host / 1e9:.0f} s",
+                f"{8 * per_host / 10e9:.1f} s",
+            ]
+        )
+    return table(
+        [
+            "national",
+            "ws: procs",
+            "CPU per ws: proc",
+            "snapshots per ws: host",
+            "at 1 Gbit/s",
+            "at 10 Gbit/s",
         ],
         rows,
     )

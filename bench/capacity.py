@@ -453,6 +453,7 @@ def model(costs: Costs, load: Load, plan: Plan) -> dict:
         + (processes * load.reports_per_s * costs.ws_report if finite else 0),
         "ws_processes": processes,
         "ws_hosts": ws_hosts,
+        "screens_per_process": screens_per_process,
         "screens_per_host": screens_per_process * per_host,
         "ws_host_bytes": (
             per_host * costs.process_bytes + load.screens / ws_hosts * costs.socket_bytes
@@ -465,9 +466,11 @@ def model(costs: Costs, load: Load, plan: Plan) -> dict:
             else math.nan
         ),
         # Redis comes back after an outage: every socket gets a snapshot (issue 13: within 2 s).
-        # The connection's cost (handshake included) bounds it from above.
+        # CPU: the connection's cost (with the handshake, a national snapshot) bounds it from
+        # above. Bytes: a région's snapshot holds its units, so on average `reach` of the
+        # national one (reports and units spread alike).
         "resync_seconds": load.screens / processes * costs.conn if finite else math.nan,
-        "resync_bytes": load.screens * costs.snapshot_bytes,
+        "resync_bytes": load.screens * reach * costs.snapshot_bytes,
         "web_cores": web_cores,
         "pg_cores": pg_cores,
         "redis_share": redis_share,

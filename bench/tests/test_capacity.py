@@ -54,6 +54,7 @@ def test_ws_processes_cover_the_frames_at_the_planned_utilisation():
     m = capacity.model(_costs(), Load(), Plan(utilisation=0.5, host_cores=8))
     assert m["ws_processes"] == 20
     assert m["ws_hosts"] == 3
+    assert m["screens_per_process"] == pytest.approx(0.5 / (50 * 10e-6))
     assert m["screens_per_host"] == pytest.approx(7 * 0.5 / (50 * 10e-6))
 
 
@@ -94,6 +95,11 @@ def test_resync_after_an_outage_is_every_local_socket_s_connection_cost():
     m = capacity.model(_costs(), Load(), Plan(utilisation=0.5))
     assert m["resync_seconds"] == pytest.approx(20_000 / 20 * 2e-3)
     assert m["resync_bytes"] == 20_000 * 1_000_000
+    # Région screens get their région's snapshot: Σ p² of the national one on average.
+    regions = Load(national_share=0.0, concentration=0.1)
+    assert capacity.model(_costs(), regions, Plan())["resync_bytes"] == pytest.approx(
+        20_000 * 0.1 * 1_000_000
+    )
 
 
 def test_the_first_limit_is_the_part_needing_most_hosts_and_the_ceiling_the_lowest_single_one():
