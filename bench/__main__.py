@@ -460,8 +460,9 @@ async def scenario_capacity(args: argparse.Namespace, ctx: run.Context) -> dict:
     )
     print(model_table(models))
     print(
-        "\nresync after a Redis outage (every screen gets its snapshot again; CPU from the "
-        "connection's cost, an upper bound; issue 13 wants screens current within 2 s):"
+        "\nresync after a Redis outage (every screen gets its snapshot again; CPU: the "
+        "connection's, handshake included, scaled by the snapshot's size; issue 13 wants "
+        "screens current within 2 s):"
     )
     print(resync_table(models))
     print(limits_text(models[0], args.crisis_rate))

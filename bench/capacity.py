@@ -466,10 +466,10 @@ def model(costs: Costs, load: Load, plan: Plan) -> dict:
             else math.nan
         ),
         # Redis comes back after an outage: every socket gets a snapshot (issue 13: within 2 s).
-        # CPU: the connection's cost (with the handshake, a national snapshot) bounds it from
-        # above. Bytes: a région's snapshot holds its units, so on average `reach` of the
-        # national one (reports and units spread alike).
-        "resync_seconds": load.screens / processes * costs.conn if finite else math.nan,
+        # A région's snapshot holds its units, so on average `reach` of the national one
+        # (reports and units spread alike): bytes, and the connection's CPU (measured with a
+        # national snapshot, handshake included, which a resync does not redo), scale by it.
+        "resync_seconds": load.screens / processes * costs.conn * reach if finite else math.nan,
         "resync_bytes": load.screens * reach * costs.snapshot_bytes,
         "web_cores": web_cores,
         "pg_cores": pg_cores,

@@ -91,15 +91,15 @@ def test_backend_hosts_hold_web_postgresql_redis_and_the_system():
     assert m["hosts"] == m["ws_hosts"] + 1
 
 
-def test_resync_after_an_outage_is_every_local_socket_s_connection_cost():
+def test_resync_after_an_outage_costs_each_local_socket_a_connection_scaled_by_its_snapshot():
     m = capacity.model(_costs(), Load(), Plan(utilisation=0.5))
     assert m["resync_seconds"] == pytest.approx(20_000 / 20 * 2e-3)
     assert m["resync_bytes"] == 20_000 * 1_000_000
     # Région screens get their région's snapshot: Σ p² of the national one on average.
     regions = Load(national_share=0.0, concentration=0.1)
-    assert capacity.model(_costs(), regions, Plan())["resync_bytes"] == pytest.approx(
-        20_000 * 0.1 * 1_000_000
-    )
+    m = capacity.model(_costs(), regions, Plan(utilisation=0.5))
+    assert m["resync_bytes"] == pytest.approx(20_000 * 0.1 * 1_000_000)
+    assert m["resync_seconds"] == pytest.approx(20_000 / m["ws_processes"] * 2e-3 * 0.1)
 
 
 def test_the_first_limit_is_the_part_needing_most_hosts_and_the_ceiling_the_lowest_single_one():
