@@ -434,6 +434,12 @@ async def scenario_capacity(args: argparse.Namespace, ctx: run.Context) -> dict:
     )
     t = r["throughput"]
     print(f"closed loop: {t['per_second']:.0f} reports/s, statuses {t['statuses']}")
+    print(
+        "CPU time of the fixed Python work (1,000 dicts), before and after: "
+        + " and ".join(f"{v:.2f} ms" for v in r["fixed_work_cpu_ms"])
+        + " (on a quiet machine, about the python_1000_dicts_ms of the machine: line; "
+        "higher means a busy machine, and every CPU cost below inflated roughly alike)"
+    )
     c = capacity.Costs(**r["costs"])
     print(costs_table(c))
     concentration = capacity.region_concentration([u.region for u in ctx.units])

@@ -112,6 +112,20 @@ def above_idle(measured: dict, idle: dict, kind: str) -> float:
     return measured[kind] - idle[kind] / idle["wall"] * measured["wall"]
 
 
+def fixed_work_cpu_ms(repeat: int = 200) -> float:
+    """Median CPU time (this thread's, not the wall clock) of `run.calibrate`'s fixed Python
+    work: on a busy machine CPU-seconds per unit of work grow too (shared caches, cores), and
+    this says by how much against a quiet run, where CPU time and wall time agree."""
+    keys = ("id", "kind", "label", "installed", "available", "updated_at")
+    rows = [(i, "REA", f"unit {i}", 10, i % 10, "2026-11-29T07:00:00+00:00") for i in range(1000)]
+    times = []
+    for _ in range(repeat):
+        t0 = time.thread_time()
+        json.dumps([dict(zip(keys, row, strict=True)) for row in rows])
+        times.append(time.thread_time() - t0)
+    return round(percentile(times, 50) * 1000, 3)
+
+
 # -- extra Redis subscribers --------------------------------------------------------------------
 
 
@@ -220,6 +234,7 @@ async def measure(
     from realtime.broker import key_prefix
 
     message, region = await asyncio.to_thread(report_message, ctx)
+    fixed_before = fixed_work_cpu_ms()
     group = ctx.start_app(offset=0)
     pool = clients.Pool(ctx.client_procs)
     probes = Probes(ctx, group)
@@ -316,6 +331,7 @@ async def measure(
             await pool.exit()
         group.stop()
     out["windows"] = windows
+    out["fixed_work_cpu_ms"] = [fixed_before, fixed_work_cpu_ms()]
     out["message_bytes"] = len(message.encode())
     out["costs"] = asdict(
         unit_costs(
