@@ -423,6 +423,9 @@ class Plan:
     # bursts (connections, resyncs) and keeps the fan-out's delays short.
     utilisation: float = 0.7
     host_cores: int = 8
+    # When Redis comes back after an outage, every screen is current again within this
+    # (issue 13): every socket gets a fresh snapshot.
+    resync_goal_s: float = 2.0
 
 
 def model(costs: Costs, load: Load, plan: Plan) -> dict:
@@ -460,6 +463,8 @@ def model(costs: Costs, load: Load, plan: Plan) -> dict:
     screens_per_process = per_process_room / per_screen if per_process_room > 0 else 0.0
     redis_ceiling = u / redis_per_report if redis_per_report > 0 else math.inf
     finite = processes != math.inf
+    resync_bytes = load.screens * reach * costs.snapshot_bytes
+    resync_processes = math.ceil(load.screens * reach * costs.conn / plan.resync_goal_s)
     return {
         "reach": reach,
         "recipients": recipients,
@@ -486,7 +491,11 @@ def model(costs: Costs, load: Load, plan: Plan) -> dict:
         # (reports and units spread alike): bytes, and the connection's CPU (measured with a
         # national snapshot, handshake included, which a resync does not redo), scale by it.
         "resync_seconds": load.screens / processes * costs.conn * reach if finite else math.nan,
-        "resync_bytes": load.screens * reach * costs.snapshot_bytes,
+        "resync_bytes": resync_bytes,
+        # At least (each process giving the burst a whole core): the ws: processes, and the
+        # bits per second out of all ws: hosts, for every screen to be current within the goal.
+        "ws_processes_resync": resync_processes,
+        "resync_bits_per_s": 8 * resync_bytes / plan.resync_goal_s,
         "web_cores": web_cores,
         "pg_cores": pg_cores,
         "redis_share": redis_share,
@@ -495,6 +504,7 @@ def model(costs: Costs, load: Load, plan: Plan) -> dict:
         "hosts": ws_hosts + backend_hosts if finite else math.inf,
         "limits": limits(
             screens_per_host=screens_per_process * per_host,
+            resync_hosts=resync_processes / per_host,
             ceilings={
                 "web": k * u / costs.report_web if costs.report_web > 0 else math.inf,
                 "pg": k * u / costs.report_pg if costs.report_pg > 0 else math.inf,
@@ -507,6 +517,7 @@ def model(costs: Costs, load: Load, plan: Plan) -> dict:
 
 LIMITS = {
     "ws": "ws: CPU (one host)",
+    "resync": "ws: CPU for the resync after a Redis outage (one host)",
     "web": "web: CPU (one host)",
     "pg": "PostgreSQL CPU (one host)",
     "redis": "Redis CPU (one core)",
@@ -515,12 +526,16 @@ LIMITS = {
 SINGLE = ("pg", "redis")
 
 
-def limits(*, screens_per_host: float, ceilings: dict[str, float], load: Load) -> dict:
+def limits(
+    *, screens_per_host: float, resync_hosts: float, ceilings: dict[str, float], load: Load
+) -> dict:
     """What runs out first as a crisis grows from nothing on one host of each kind: the part
     whose share of the target load is the largest (`need` > 1: it needs more than one host of
-    its kind); and, of the parts more hosts do not lift, the lowest ceiling in reports/s."""
+    its kind; `resync`: the ws: hosts the burst after a Redis outage needs); and, of the parts
+    more hosts do not lift, the lowest ceiling in reports/s."""
     need = {
         "ws": load.screens / screens_per_host if screens_per_host > 0 else math.inf,
+        "resync": resync_hosts,
         **{
             name: load.reports_per_s / ceiling if ceiling > 0 else math.inf
             for name, ceiling in ceilings.items()

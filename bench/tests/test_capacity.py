@@ -102,18 +102,36 @@ def test_resync_after_an_outage_costs_each_local_socket_a_connection_scaled_by_i
     assert m["resync_seconds"] == pytest.approx(20_000 / m["ws_processes"] * 2e-3 * 0.1)
 
 
+def test_a_resync_within_the_goal_needs_its_own_count_of_ws_processes_and_bandwidth():
+    # 20,000 national screens × 4 ms = 80 CPU-seconds: 40 processes for 2 s, where the steady
+    # state needs 20 (10 µs a frame at 0.5 of a core); 20 GB in 2 s is 80 Gbit/s.
+    m = capacity.model(_costs(conn=4e-3), Load(), Plan(utilisation=0.5, resync_goal_s=2.0))
+    assert m["ws_processes_resync"] == 40
+    assert m["resync_bits_per_s"] == pytest.approx(8 * 20_000 * 1_000_000 / 2.0)
+    assert m["limits"]["need"]["resync"] == pytest.approx(40 / 7)
+    assert m["limits"]["first"] == "resync"
+
+
 def test_the_first_limit_is_the_part_needing_most_hosts_and_the_ceiling_the_lowest_single_one():
     found = capacity.limits(
         screens_per_host=5_000,
+        resync_hosts=2.0,
         ceilings={"web": 1_000.0, "pg": 400.0, "redis": 2_000.0},
         load=Load(screens=20_000, reports_per_s=50),
     )
     assert found["first"] == "ws"
-    assert found["need"] == {"ws": 4.0, "web": 0.05, "pg": 0.125, "redis": 0.025}
+    assert found["need"] == {
+        "ws": 4.0,
+        "resync": 2.0,
+        "web": 0.05,
+        "pg": 0.125,
+        "redis": 0.025,
+    }
     assert (found["ceiling"], found["ceiling_reports_per_s"]) == ("pg", 400.0)
     # Few screens and a slow Redis: Redis runs out first, and is the lowest ceiling.
     found = capacity.limits(
         screens_per_host=5_000,
+        resync_hosts=0.1,
         ceilings={"web": 40.0, "pg": 400.0, "redis": 30.0},
         load=Load(screens=1_000, reports_per_s=50),
     )
