@@ -448,9 +448,11 @@ def model(costs: Costs, load: Load, plan: Plan) -> dict:
     processes = math.ceil(socket_cpu / per_process_room) if per_process_room > 0 else math.inf
     per_host = max(1, k - 1)
     ws_hosts = math.ceil(processes / per_host) if processes != math.inf else math.inf
-    redis_per_report = costs.report_redis + max(0.0, costs.redis_per_subscriber) * max(
-        0, processes - costs.subscribers
-    )
+    # A report costs Redis at least its publish: the closed loop's figure, read over fewer
+    # reports on a server other clients share, can fall below it.
+    redis_per_report = max(costs.report_redis, costs.publish_redis) + max(
+        0.0, costs.redis_per_subscriber
+    ) * max(0, processes - costs.subscribers)
     web_cores = load.reports_per_s * costs.report_web / u
     pg_cores = load.reports_per_s * costs.report_pg / u
     redis_share = load.reports_per_s * redis_per_report

@@ -83,6 +83,12 @@ def test_redis_cost_per_report_grows_with_the_ws_processes_subscribed():
     assert cheap["redis_share"] == pytest.approx(50 * 50e-6)
 
 
+def test_a_report_costs_redis_at_least_its_publish():
+    costs = _costs(report_redis=5e-6, publish_redis=40e-6)
+    m = capacity.model(costs, Load(), Plan(utilisation=0.5))
+    assert m["redis_share"] == pytest.approx(50 * 40e-6)
+
+
 def test_backend_hosts_hold_web_postgresql_redis_and_the_system():
     # web: 50 × 4 ms / 0.5 = 0.4 core, PostgreSQL 0.2, Redis 1, system 1: one 4-core host.
     m = capacity.model(_costs(), Load(), Plan(utilisation=0.5, host_cores=4))
