@@ -2,7 +2,8 @@
 
 Scenarios: fanout (the app against the bare reference, one table), throughput, near, connect,
 soak, map, places (the commune gazetteer's lookups, in process), all; loginflood (report latency
-under a login flood, not part of all). `--quick` shrinks every size for a smoke run.
+under a login flood, not part of all); capacity (the live path's unit costs and the capacity
+model built from them, not part of all). `--quick` shrinks every size for a smoke run.
 """
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import math
 import os
 import platform
 import sys
 import time
 
 from bench import run, servers
-from bench.stats import mib, ms, row_table, slope_per_minute, table
+from bench.stats import cpu, mib, ms, row_table, slope_per_minute, table
+from bench.verdicts import connect_verdict, fanout_verdict
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/bedwatch_bench"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/6"
@@ -32,6 +33,7 @@ SCENARIOS = (
     "places",
     "all",
     "loginflood",
+    "capacity",
 )
 
 
@@ -81,6 +83,19 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--one-address",
         action="store_true",
         help="loginflood: flood from one address (the lockout stops it) instead of many",
+    )
+    p.add_argument(
+        "--screens", type=int, default=20_000, help="capacity: screens of the model (20000)"
+    )
+    p.add_argument(
+        "--crisis-rate", type=float, default=50.0, help="capacity: reports/s of the model (50)"
+    )
+    p.add_argument("--host-cores", type=int, default=8, help="capacity: cores per host (8)")
+    p.add_argument(
+        "--utilisation",
+        type=float,
+        default=0.7,
+        help="capacity: share of a core each process is sized to use (0.7)",
     )
     p.add_argument("--port-base", type=int, default=8500)
     p.add_argument("--database-url", default=os.getenv("BENCH_DATABASE_URL", DEFAULT_DB))
@@ -141,37 +156,6 @@ def fanout_table(results: list[dict]) -> str:
         ],
         rows,
     )
-
-
-# Above this share of one core per client process, the clients' own work (reading and timing
-# thousands of frames) sets the delays it measures, more for a burst (the bare reference) than
-# for writes spread over time: the ratio to bare is then not the servers' (docs/performance.md).
-CLIENT_CPU_LIMIT_PCT = 50
-
-
-def fanout_verdict(results: list[dict], client_procs: int = 1) -> list[str]:
-    bare = next((r for r in results if r["target"] == "bare"), None)
-    lines = []
-    for r in results:
-        per_proc = r["client_cpu_pct"] / max(1, client_procs)
-        if per_proc > CLIENT_CPU_LIMIT_PCT:
-            lines.append(
-                f"{r['server']}: the clients used {per_proc:.0f} % of a core each (limit "
-                f"{CLIENT_CPU_LIMIT_PCT} %): the instrument, not the server, sets these delays; "
-                "run with more --client-procs"
-            )
-    for r in results:
-        if r["target"] == "bare":
-            continue
-        ok = r["missing"] == 0 and r["connect"]["failed"] == 0
-        text = f"{r['server']}: nothing missing: {'yes' if ok else 'NO'}"
-        if bare is not None and not math.isnan(bare["delay"]["p99"]):
-            ratio = r["delay"]["p99"] / bare["delay"]["p99"]
-            text += (
-                f"; p99 = {ratio:.2f}× bare (goal ≤ 1.5×: {'met' if ratio <= 1.5 else 'MISSED'})"
-            )
-        lines.append(text)
-    return lines
 
 
 async def scenario_fanout(args: argparse.Namespace, ctx: run.Context) -> dict:
@@ -289,8 +273,7 @@ async def scenario_connect(args: argparse.Namespace, ctx: run.Context) -> dict:
             ]
         )
     )
-    good = r["failed"] == 0 and r["elapsed"] <= 10
-    print(f"errors: {r['errors']} · goal (all succeed within 10 s): {'met' if good else 'MISSED'}")
+    print(connect_verdict(r, sockets))
     return {"connect": r}
 
 
@@ -398,6 +381,207 @@ async def scenario_loginflood(args: argparse.Namespace, ctx: run.Context) -> dic
         f"(goal ≤ 3×: {'met' if r['p95_ratio'] <= 3 else 'MISSED'})"
     )
     return {"loginflood": r}
+
+
+# The model's rows: the share of screens on the national feed (the rest follow one région).
+NATIONAL_SHARES = (1.0, 0.5, 0.1, 0.0)
+
+
+async def scenario_capacity(args: argparse.Namespace, ctx: run.Context) -> dict:
+    from bench import capacity
+
+    sockets = args.sockets or (200 if args.quick else 2000)
+    rate = args.rate or 10
+    duration = args.duration or (5 if args.quick else 20)
+    idle = 4 if args.quick else 10
+    ctx.server = "procfile"
+    print(
+        f"capacity: {sockets} sockets; idle {idle:g} s, connect, idle {idle:g} s, "
+        f"{rate:g} reports/s for {duration:g} s, closed-loop reports, publishes",
+        flush=True,
+    )
+    r = await capacity.measure(
+        ctx,
+        sockets=sockets,
+        rate=rate,
+        duration=duration,
+        idle=idle,
+        throughput_seconds=4 if args.quick else 15,
+        publishes=500 if args.quick else 3000,
+        extra_subscribers=16,
+        concurrency=args.concurrency,
+        post_concurrency=args.post_concurrency,
+    )
+    w = r["windows"]
+    print(
+        table(
+            ["window", "wall", "ws: CPU", "web: CPU", "PostgreSQL CPU", "Redis CPU"],
+            [
+                [name, f"{v['wall']:.1f} s", *(f"{v[k]:.2f} s" for k in capacity.KINDS)]
+                for name, v in w.items()
+            ],
+        )
+    )
+    gone = {f"{name}.{k}": v for name, win in w.items() for k, v in win.items() if "_lost" in k}
+    if gone:
+        print(f"processes that ended inside a window (their CPU is lost): {gone}")
+    f = r["fanout"]
+    print(
+        f"fan-out window: {f['deliveries']:,} deliveries of {f['posted']} reports, p99 "
+        f"{ms(f['delay_p99'])}, ws: at {100 * f['ws_share']:.0f} % of a core per process, "
+        f"clients {100 * w['fanout']['clients'] / w['fanout']['wall']:.0f} % of a core; "
+        + ("nothing lost" if not f["failures"] else "LOST: " + "; ".join(f["failures"]))
+    )
+    t = r["throughput"]
+    print(f"closed loop: {t['per_second']:.0f} reports/s, statuses {t['statuses']}")
+    print(
+        "CPU time of the fixed Python work (1,000 dicts), before and after: "
+        + " and ".join(f"{v:.2f} ms" for v in r["fixed_work_cpu_ms"])
+        + " (on a quiet machine, about the python_1000_dicts_ms of the machine: line; "
+        "higher means a busy machine, and every CPU cost below inflated roughly alike)"
+    )
+    c = capacity.Costs(**r["costs"])
+    print(costs_table(c))
+    concentration = capacity.region_concentration([u.region for u in ctx.units])
+    from django.conf import settings
+
+    heartbeat = float(settings.BEDWATCH_HEARTBEAT_SECONDS)
+    plan = capacity.Plan(utilisation=args.utilisation, host_cores=args.host_cores)
+    models = []
+    for share in NATIONAL_SHARES:
+        load = capacity.Load(
+            screens=args.screens,
+            reports_per_s=args.crisis_rate,
+            national_share=share,
+            concentration=concentration,
+            heartbeat_s=heartbeat,
+        )
+        models.append({"load": load.__dict__, **capacity.model(c, load, plan)})
+    print(
+        f"\nmodel: {args.screens:,} screens, {args.crisis_rate:g} reports/s; national screens "
+        f"get every report, région screens their région's (Σ p² over régions = "
+        f"{concentration:.3f}, p a région's share of units); heartbeat every {heartbeat:g} s; "
+        f"each process sized to {100 * plan.utilisation:.0f} % of a core; hosts of "
+        f"{plan.host_cores} cores, {max(1, plan.host_cores - 1)} ws: processes each"
+    )
+    print(model_table(models))
+    print(
+        "\nresync after a Redis outage (every screen gets its snapshot again; CPU: the "
+        "connection's, handshake included, scaled by the snapshot's size; issue 13 wants "
+        f"screens current within {plan.resync_goal_s:g} s; for that, at least):"
+    )
+    print(resync_table(models, plan.resync_goal_s))
+    for m in models[:: len(models) - 1]:  # every screen national, every screen a région's
+        print(limits_text(m, args.crisis_rate))
+    return {"capacity": {**r, "plan": plan.__dict__, "models": models}}
+
+
+def costs_table(c) -> str:  # noqa: ANN001 (capacity.Costs, imported late)
+    rows = [
+        [
+            "ws: per socket message",
+            cpu(c.msg),
+            "fan-out window above sockets idle, minus receiving",
+        ],
+        ["ws: per connected socket", f"{cpu(c.idle_socket)}/s", "sockets idle above idle"],
+        ["ws: per report, per process", cpu(c.ws_report), "publishes, no socket"],
+        ["ws: per connection", cpu(c.conn), "connect burst (handshake, auth, snapshot)"],
+        ["PostgreSQL per connection", cpu(c.conn_pg), "connect burst"],
+        ["web: per report", cpu(c.report_web), "closed loop"],
+        ["PostgreSQL per report", cpu(c.report_pg), "closed loop, this database's backends"],
+        ["Redis per report", cpu(c.report_redis), f"closed loop, {c.subscribers} subscribers"],
+        ["Redis per publish", cpu(c.publish_redis), f"publishes, {c.subscribers} subscribers"],
+        ["Redis per publish, per subscriber more", cpu(c.redis_per_subscriber), "publishes, +16"],
+        ["ws: memory per idle socket", f"{c.socket_bytes / 1024:.0f} KiB", "connect burst"],
+        ["ws: memory per process", mib(c.process_bytes), "before its sockets"],
+        ["national snapshot", f"{c.snapshot_bytes / 1024:.0f} KiB", "connect burst"],
+        ["one-unit units.changed", f"{c.message_bytes} B", "as published"],
+    ]
+    return table(["unit cost (CPU time per unit)", "measured", "from"], rows)
+
+
+def model_table(models: list[dict]) -> str:
+    rows = []
+    for m in models:
+        rows.append(
+            [
+                f"{100 * m['load']['national_share']:.0f} %",
+                f"{m['recipients']:,.0f}",
+                f"{m['frames_per_s']:,.0f}",
+                f"{m['screens_per_process']:,.0f}",
+                f"{m['ws_cores']:.1f}",
+                m["ws_processes"],
+                m["ws_hosts"],
+                mib(m["ws_host_bytes"]),
+                f"{m['ws_host_bits_per_s'] / 1e6:,.0f} Mbit/s",
+                f"{m['web_cores']:.1f}",
+                f"{m['pg_cores']:.1f}",
+                f"{100 * m['redis_share']:.0f} %",
+                m["hosts"],
+            ]
+        )
+    return table(
+        [
+            "national",
+            "screens/report",
+            "frames/s",
+            "screens/ws: proc",
+            "ws: cores",
+            "ws: procs",
+            "ws: hosts",
+            "RSS/ws: host",
+            "out/ws: host",
+            "web: cores",
+            "PG cores",
+            "Redis core",
+            "hosts",
+        ],
+        rows,
+    )
+
+
+def resync_table(models: list[dict], goal: float) -> str:
+    """Redis back after an outage: every socket gets a fresh snapshot at once."""
+    rows = [
+        [
+            f"{100 * m['load']['national_share']:.0f} %",
+            f"{m['resync_bytes'] / m['load']['screens'] / 1024:,.0f} KiB",
+            f"{m['resync_bytes'] / 2**30:.1f} GiB",
+            m["ws_processes"],
+            f"{m['resync_seconds']:.1f} s",
+            m["ws_processes_resync"],
+            f"{m['resync_bits_per_s'] / 1e9:,.0f} Gbit/s",
+        ]
+        for m in models
+    ]
+    return table(
+        [
+            "national",
+            "snapshot/screen",
+            "all snapshots",
+            "ws: procs",
+            "CPU per ws: proc",
+            f"ws: procs for {goal:g} s",
+            f"out for {goal:g} s",
+        ],
+        rows,
+    )
+
+
+def limits_text(m: dict, rate: float) -> str:
+    from bench.capacity import LIMITS
+
+    lim = m["limits"]
+    need = " · ".join(f"{k} {v:.2f}" for k, v in lim["need"].items())
+    return (
+        f"first limit ({100 * m['load']['national_share']:.0f} % national): "
+        f"{LIMITS[lim['first']]}. Hosts of each kind needed (Redis: share of its core): {need}; "
+        f"the steady state puts {lim['screens_per_host']:,.0f} screens on a host at {rate:g} "
+        f"reports/s, a resync within the goal needs {m['ws_processes_resync']} ws: processes "
+        f"and {m['resync_bits_per_s'] / 1e9:,.0f} Gbit/s out. Not lifted by more hosts: "
+        f"{LIMITS[lim['ceiling']]} at {lim['ceiling_reports_per_s']:,.0f} reports/s "
+        f"({lim['ceiling_reports_per_s'] / rate:.1f}× the crisis rate)"
+    )
 
 
 def raise_open_files_limit() -> None:

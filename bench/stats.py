@@ -46,6 +46,15 @@ def ms(seconds: float) -> str:
     return f"{value / 1000:.1f} s"
 
 
+def cpu(seconds: float) -> str:
+    """CPU time per unit of work for a table: µs below 1 ms, else as `ms`."""
+    if seconds is None or math.isnan(seconds):
+        return "–"
+    if abs(seconds) < 0.001:
+        return f"{seconds * 1e6:.1f} µs"
+    return ms(seconds)
+
+
 def mib(n_bytes: float) -> str:
     if n_bytes is None or math.isnan(n_bytes):
         return "–"

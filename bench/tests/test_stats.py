@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from bench.stats import mib, ms, percentile, row_table, slope_per_minute, summarise, table
+from bench.stats import cpu, mib, ms, percentile, row_table, slope_per_minute, summarise, table
 
 
 def test_percentile_interpolates_between_closest_ranks():
@@ -38,6 +38,9 @@ def test_ms_and_mib_format_for_people():
     assert ms(14.2) == "14.2 s"
     assert ms(math.nan) == "–"
     assert mib(3 * 2**20) == "3 MiB"
+    assert cpu(0.0000123) == "12.3 µs"
+    assert cpu(-0.000002) == "-2.0 µs"  # a cost below the noise shows as such
+    assert cpu(0.0042) == "4.20 ms"
 
 
 def test_table_aligns_columns_as_markdown():
