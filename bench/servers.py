@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -152,6 +154,22 @@ def start(
         group.stop()
         raise
     return group
+
+
+def start_nginx(*, port: int, web_ports: list[int], ws_ports: list[int], log_dir: Path) -> Group:
+    """nginx in front of the app on `port`, with the committed deploy/nginx.conf rendered by
+    deploy/nginx.py (the tests run the same rendering): its own prefix folder under `log_dir`."""
+    from deploy import nginx
+
+    prefix = Path(tempfile.mkdtemp(prefix="nginx-", dir=log_dir))
+    command = nginx.prepare(
+        prefix,
+        port=port,
+        web_ports=web_ports,
+        ws_ports=ws_ports,
+        static_root=repo_dir() / "staticfiles",  # where the bench's collectstatic puts them
+    )
+    return start(name="nginx", command=shlex.join(command), ports=[port], env={}, log_dir=log_dir)
 
 
 def wait_port(proc: Proc, timeout: float = 60.0) -> None:
