@@ -430,6 +430,12 @@ def loginflood_report(r: dict) -> str:
             f"p95 {ms(flood['latency']['p95'])}"
             + (f"; thread errors: {flood['errors']}" if flood["errors"] else "")
         )
+        # JSON made the statuses strings: "429 nginx" never reached a worker, "0" failed.
+        refused = sum(n for s, n in flood["statuses"].items() if s in ("429 nginx", "0"))
+        lines.append(
+            f"login submissions that reached the web: process: "
+            f"{(flood['attempts'] - refused) / max(flood['seconds'], 1e-9):.1f}/s"
+        )
     else:
         lines.append("flood: its process failed (see its output above)")
     usage = r["usage"]

@@ -46,6 +46,9 @@ if TYPE_CHECKING:
 
 LOGIN = "/accounts/login/"
 TOKEN_FIELD = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+# nginx's own 429 page (a lockout is Django's 429 page): counted apart, as never reaching a worker.
+PROXY_PAGE = b"<center>nginx"
+PROXY_REFUSAL = "429 nginx"
 
 
 # -- the flood (its own process) --------------------------------------------------------------
@@ -84,7 +87,7 @@ def _flood_thread(
     seconds to answer its first page). With `own_sockets` each attempt connects from its client
     address (a proxy in front overwrites X-Forwarded-For); otherwise it claims it in the header."""
     rng = random.Random(seed)
-    statuses: dict[int, int] = {}
+    statuses: dict[int | str, int] = {}
     latencies: list[float] = []
     conn = http.client.HTTPConnection(host, port, timeout=60)
     try:
@@ -117,8 +120,10 @@ def _flood_thread(
         try:
             conn.request("POST", LOGIN, body, headers)
             response = conn.getresponse()
-            response.read()
-            status = response.status
+            page = response.read()
+            status: int | str = response.status
+            if status == 429 and PROXY_PAGE in page:
+                status = PROXY_REFUSAL  # nginx's limit, before any worker
         except (OSError, http.client.HTTPException):
             status = 0
             conn.close()
@@ -160,7 +165,7 @@ def flood(
         worker.join()
     # Each thread posts for `duration` after fetching its form: the longest of them.
     elapsed = max((r.get("seconds", 0.0) for r in results.values()), default=0.0)
-    statuses: dict[int, int] = {}
+    statuses: dict[int | str, int] = {}
     latencies: list[float] = []
     errors = sorted({r["error"] for r in results.values() if "error" in r})
     for r in results.values():
@@ -170,6 +175,7 @@ def flood(
     return {
         "threads": threads,
         "attempts": len(latencies),
+        "seconds": elapsed,
         "per_second": len(latencies) / elapsed if elapsed else 0.0,
         "statuses": statuses,
         "latency": summarise(latencies),
