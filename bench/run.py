@@ -487,7 +487,7 @@ async def fanout(
         await asyncio.sleep(2.0)
         await pool.call("reset")
         load.reset()
-        meter = servers.Meter(group.pids())
+        meter = servers.Meter(group.pids)
         client_meter = servers.Meter(pool.pids)
         samples: list[tuple[float, float]] = []
 
@@ -546,7 +546,7 @@ async def throughput(ctx: Context, *, concurrency: int, duration: float) -> dict
     try:
         before = await asyncio.to_thread(count)
         poster = Poster(ctx, group.http_ports, conns_per_port=concurrency)
-        meter = servers.Meter(group.pids())
+        meter = servers.Meter(group.pids)
         await poster.closed_loop(2, 1.0)  # warm the workers' connections and caches
         poster.reset()
         spies = (
@@ -661,7 +661,7 @@ async def connect_burst(ctx: Context, *, sockets: int, concurrency: int) -> dict
         await asyncio.sleep(1.0)
         idle_rss = servers.rss_bytes(group.socket_pids())
         specs = ctx.socket_specs(group, sockets)
-        meter = servers.Meter(group.pids())
+        meter = servers.Meter(group.pids)
         result = await pool.connect(specs, concurrency=concurrency, local_addrs=ctx.local_addrs())
         usage = meter.result()
         await asyncio.sleep(5.0)  # let the connection burst's garbage go

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,21 +101,24 @@ class Group:
 
     def pids(self) -> list[int]:
         """Every process of the groups (a server may fork workers or helpers)."""
-        return [pid for proc in self.procs for pid in _tree(proc.pid)]
+        return [pid for proc in self.procs for pid in process_tree(proc.pid)]
 
     def socket_pids(self) -> list[int]:
         """The processes holding the sockets (memory per socket is measured on them alone)."""
         return [
-            pid for proc in self.procs if proc.port in self.socket_ports for pid in _tree(proc.pid)
+            pid
+            for proc in self.procs
+            if proc.port in self.socket_ports
+            for pid in process_tree(proc.pid)
         ]
 
 
-def _tree(pid: int) -> list[int]:
+def process_tree(pid: int) -> list[int]:
     pids = [pid]
     with contextlib.suppress(OSError):
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
         for child in children:
-            pids += _tree(int(child))
+            pids += process_tree(int(child))
     return pids
 
 
@@ -148,6 +154,22 @@ def start(
         group.stop()
         raise
     return group
+
+
+def start_nginx(*, port: int, web_ports: list[int], ws_ports: list[int], log_dir: Path) -> Group:
+    """nginx in front of the app on `port`, with the committed deploy/nginx.conf rendered by
+    deploy/nginx.py (the tests run the same rendering): its own prefix folder under `log_dir`."""
+    from deploy import nginx
+
+    prefix = Path(tempfile.mkdtemp(prefix="nginx-", dir=log_dir))
+    command = nginx.prepare(
+        prefix,
+        port=port,
+        web_ports=web_ports,
+        ws_ports=ws_ports,
+        static_root=repo_dir() / "staticfiles",  # where the bench's collectstatic puts them
+    )
+    return start(name="nginx", command=shlex.join(command), ports=[port], env={}, log_dir=log_dir)
 
 
 def wait_port(proc: Proc, timeout: float = 60.0) -> None:
@@ -224,12 +246,14 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time of these processes so far."""
+    """User + system CPU time of these processes so far, with that of their children that have
+    exited and been waited for (a gunicorn worker recycled by --max-requests: its time moves to
+    the master's cutime and cstime)."""
     total = 0
     for pid in pids:
         with contextlib.suppress(OSError):
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
+            total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
     return total / CLOCK_TICKS
 
 
@@ -246,25 +270,31 @@ def loadavg() -> str:
 
 
 class Meter:
-    """CPU (% of one core) and memory of a set of processes over a window."""
+    """CPU (% of one core) and memory of a set of processes over a window.
 
-    def __init__(self, pids: list[int]) -> None:
-        self.pids = pids
+    `pids` is a list, or a function giving the processes of the moment (`Group.pids`): a
+    server that replaces its workers (gunicorn's --max-requests) is then measured whole, the
+    new workers read when the window closes and the exited ones through their parent's count
+    of its children. A fixed list lost an exited worker's time, which made the CPU negative."""
+
+    def __init__(self, pids: list[int] | Callable[[], list[int]]) -> None:
+        self.pids: Callable[[], list[int]] = pids if callable(pids) else lambda: list(pids)
         self.t0 = time.monotonic()
-        self.cpu0 = cpu_seconds(pids)
-        self.peak_rss = rss_bytes(pids)
+        self.cpu0 = cpu_seconds(self.pids())
+        self.peak_rss = rss_bytes(self.pids())
 
     def sample(self) -> int:
-        rss = rss_bytes(self.pids)
+        rss = rss_bytes(self.pids())
         self.peak_rss = max(self.peak_rss, rss)
         return rss
 
     def result(self) -> dict[str, float]:
         elapsed = time.monotonic() - self.t0
         rss = self.sample()
-        cpu = cpu_seconds(self.pids) - self.cpu0
+        cpu = cpu_seconds(self.pids()) - self.cpu0
         return {
             "cpu_pct": 100 * cpu / elapsed if elapsed else 0.0,
+            "cpu_seconds": cpu,
             "rss": rss,
             "peak_rss": self.peak_rss,
         }

@@ -410,6 +410,66 @@ def site(
         yield Site(proxy=proxy, webs=web_servers, wss=ws_servers)
 
 
+@dataclass
+class Nginx(Endpoint):
+    """A real nginx running the committed deploy/nginx.conf in front of a site's workers."""
+
+    port: int
+    prefix: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def log(self) -> str:
+        path = self.prefix / "error.log"
+        return path.read_text(errors="replace")[-5000:] if path.exists() else ""
+
+
+@contextmanager
+def nginx(
+    web_port: int, ws_port: int, *, static_root: Path, prefix: Path, port: int | None = None
+) -> Iterator[Nginx]:
+    """deploy/nginx.conf, rendered by deploy/nginx.py as the login-flood bench renders it (the
+    workers' ports, plain HTTP on `port`), run by nginx in the foreground with `prefix` as its
+    folder; stopped on the way out. Skips (fails in CI) without nginx."""
+    from deploy import nginx as deploy_nginx
+
+    if deploy_nginx.binary() is None:
+        service_missing("nginx (apt-get install nginx-light)")
+    port = port or free_port()
+    command = deploy_nginx.prepare(
+        prefix, port=port, web_ports=[web_port], ws_ports=[ws_port], static_root=static_root
+    )
+    front = Nginx(port=port, prefix=prefix.resolve())
+    with open(prefix / "stdout.log", "ab") as log:
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                raise AssertionError(f"nginx exited at start-up:\n{front.log()}")
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                break
+            if time.monotonic() > deadline:
+                raise AssertionError(f"nginx did not listen within {START_TIMEOUT} s")
+            time.sleep(0.1)
+        yield front
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
 def _postgres_base() -> str | None:
     url = os.getenv("DATABASE_URL", "")
     return url if url.startswith(("postgres://", "postgresql://")) else None

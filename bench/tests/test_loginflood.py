@@ -36,3 +36,22 @@ def test_a_flood_from_one_address_is_locked_out(live_server, settings):
     result = loginflood.flood(url.hostname, url.port, threads=1, duration=3.0, one_address=True)
 
     assert result["statuses"].get(200) == 4 and result["statuses"].get(429, 0) > 0, result
+
+
+@pytest.mark.django_db(transaction=True)
+def test_behind_a_proxy_each_attempt_connects_from_its_own_address(live_server, settings):
+    # nginx overwrites X-Forwarded-For with the connection's address: the flood must vary that.
+    from axes.models import AccessAttempt
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.BEDWATCH_PROXY_COUNT = 0  # the server sees the connection's address, as nginx does
+    url = urlparse(live_server.url)
+
+    result = loginflood.flood(
+        url.hostname, url.port, threads=1, duration=3.0, one_address=False, own_sockets=True
+    )
+
+    addresses = set(AccessAttempt.objects.values_list("ip_address", flat=True))
+    assert result["errors"] == [] and result["statuses"].get(200, 0) > 1, result
+    assert len(addresses) == result["statuses"][200]
+    assert all(a.startswith("127.") and a != "127.0.0.1" for a in addresses), addresses
