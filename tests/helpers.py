@@ -101,6 +101,17 @@ def _cookie(client: Client) -> tuple[bytes, bytes]:
     return (b"cookie", f"{settings.SESSION_COOKIE_NAME}={value}".encode())
 
 
+async def token_header(user: User) -> tuple[bytes, bytes]:
+    """An `Authorization` header with a new token of `user`'s."""
+    key = await database_sync_to_async(token_create)(user=user)
+    return (b"authorization", f"Token {key}".encode())
+
+
+async def session_cookie_header(user: User) -> tuple[bytes, bytes]:
+    """A `Cookie` header carrying a new signed-in session of `user`'s."""
+    return _cookie(await database_sync_to_async(session_client)(user))
+
+
 async def socket(
     path: str,
     user: User | Client | None = None,
@@ -123,10 +134,9 @@ async def socket(
     if isinstance(user, Client):
         headers.append(_cookie(user))
     elif user is not None and auth == "cookie":
-        headers.append(_cookie(await database_sync_to_async(session_client)(user)))
+        headers.append(await session_cookie_header(user))
     elif user is not None:
-        key_of_user = await database_sync_to_async(token_create)(user=user)
-        headers.append((b"authorization", f"Token {key_of_user}".encode()))
+        headers.append(await token_header(user))
     if key is not None:
         headers.append((b"authorization", f"Token {key}".encode()))
     if origin is not None:

@@ -23,7 +23,8 @@ from websockets.exceptions import InvalidStatus
 from accounts import authentication, selectors, throttling
 from config.asgi import application
 from realtime.middleware import scope_client_ip
-from tests.realtime.conftest import fresh_hub, session_cookie_header, token_header  # noqa: F401
+from tests.helpers import session_cookie_header, token_header
+from tests.realtime.conftest import fresh_hub  # noqa: F401
 from tests.servers import create_account, server
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_hub")]
