@@ -149,6 +149,19 @@ def region_alerts(*, region: Region, state: str | None = None) -> QuerySet[Alert
     return alerts.order_by("resolved_at", "-opened_at", "-id")
 
 
+def region_unresolved_alert_levels(*, region_code: str) -> dict[tuple, tuple[int, str]]:
+    """The région's unresolved alerts as (scope, scope code, kind of bed, kind) → (id, level),
+    newest first: what judging needs to tell whether anything changes."""
+    return {
+        (scope, scope_code, unit_kind, kind): (pk, level)
+        for pk, scope, scope_code, unit_kind, kind, level in Alert.objects.filter(
+            region_id=region_code, resolved_at__isnull=True
+        )
+        .order_by("-opened_at", "-id")
+        .values_list("pk", "scope", "scope_code", "unit_kind", "kind", "level")
+    }
+
+
 def region_alerts_unresolved(*, region: Region) -> QuerySet[Alert]:
     return Alert.objects.filter(region=region, resolved_at__isnull=True).order_by(
         "-opened_at", "-id"

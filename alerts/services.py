@@ -404,35 +404,37 @@ def region_alerts_evaluate(
         occupancy_pct=region.tension_occupancy_pct,
         available_max=region.tension_available_max,
     )
-    unresolved = {
-        (a.scope, a.scope_code, a.unit_kind, a.kind): a
-        for a in Alert.objects.filter(region=region, resolved_at__isnull=True)
-    }
-    # What the judgements call for, in their order; most reports call for nothing, and then
-    # nothing is written (each step below re-checks the alert's state as it writes).
-    steps: list[tuple[rules.Judgement | None, Alert | None]] = []
+    unresolved = selectors.region_unresolved_alert_levels(region_code=region.code)
+    # What the judgements call for, in their order, as (judgement, unresolved alert's id):
+    # most reports call for nothing, and then nothing more is read or written.
+    steps: list[tuple[rules.Judgement | None, int | None]] = []
     for judgement in judgements:
-        alert = unresolved.pop(judgement.subject, None)
+        pk, level = unresolved.pop(judgement.subject, (None, None))
         if judgement.level is None:
-            if alert is not None:
-                steps.append((judgement, alert))
-        elif alert is None or alert.level != judgement.level:
-            steps.append((judgement, alert))
-    steps += [(None, alert) for alert in unresolved.values()]  # the area has no such units
+            if pk is not None:
+                steps.append((judgement, pk))
+        elif pk is None or level != judgement.level:
+            steps.append((judgement, pk))
+    steps += [(None, pk) for pk, _level in unresolved.values()]  # the area has no such units
     if not steps:
         return []
     changed: list[Alert] = []
     with transaction.atomic():
-        for judgement, alert in steps:
+        # Each step re-checks the alert's state as it writes (another process may be judging).
+        alerts = Alert.objects.in_bulk([pk for _judgement, pk in steps if pk is not None])
+        for judgement, pk in steps:
+            alert = alerts.get(pk) if pk is not None else None
             if judgement is None or judgement.level is None:
-                if _alert_resolve(alert, now):
+                if alert is not None and _alert_resolve(alert, now):
                     changed.append(alert)
-            elif alert is None:
+            elif pk is None:
                 alert = _alert_open(region, judgement, now)
                 if alert is not None:
                     changed.append(alert)
-            elif Alert.objects.filter(pk=alert.pk, resolved_at__isnull=True).update(
-                level=judgement.level, figures=judgement.figures
+            elif alert is not None and (
+                Alert.objects.filter(pk=pk, resolved_at__isnull=True).update(
+                    level=judgement.level, figures=judgement.figures
+                )
             ):
                 alert.level, alert.figures = judgement.level, judgement.figures
                 changed.append(alert)
