@@ -19,9 +19,8 @@ def evaluate_the_regions_alerts(sender: type, unit: Unit, **kwargs: Any) -> None
     shows the alert within the second. Never raises: the report is stored already."""
     from alerts.services import region_alerts_evaluate
 
+    region = unit.hospital.department.region  # loaded with the unit: not read again
     try:
-        region_alerts_evaluate(region_code=unit.hospital.department.region_id)
+        region_alerts_evaluate(region=region)
     except Exception:
-        logger.exception(
-            "alerts: evaluating région %s after a report failed", unit.hospital.department.region_id
-        )
+        logger.exception("alerts: evaluating région %s after a report failed", region.code)

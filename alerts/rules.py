@@ -8,8 +8,9 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 
+from alerts.models import Alert
 from beds.capacity import open_beds, tension_of_totals
-from beds.models import FIGURES, Freshness, Tension
+from beds.models import Tension
 
 
 def cadence_minutes(*, region_cadence: int | None, crisis: bool) -> int:
@@ -75,41 +76,48 @@ class Judgement:
         return (self.scope, self.scope_code, self.unit_kind, self.kind)
 
 
+# An area's figures as the alerts judge them: for each kind of bed of its units, the sums of
+# the six figures, how many units (`units`) and how many of them have stale or expired figures
+# (`stale`). The database sums them (`alerts.selectors.region_department_totals`).
+KindTotals = Mapping[str, Mapping[str, int]]
+
+
+def totals_added(parts: Iterable[KindTotals]) -> dict[str, dict[str, int]]:
+    """The totals of several areas taken as one (a région's, from its départements')."""
+    added: dict[str, dict[str, int]] = {}
+    for part in parts:
+        for unit_kind, sums in part.items():
+            into = added.setdefault(unit_kind, dict.fromkeys(sums, 0))
+            for name, value in sums.items():
+                into[name] += value
+    return added
+
+
 def area_judgements(
     *,
     scope: str,
     scope_code: str,
-    units: Iterable[Mapping],
+    totals: KindTotals,
     occupancy_pct: int,
     available_max: int,
-    freshness: Mapping[int, str],
 ) -> list[Judgement]:
-    """The tension of each kind of bed of an area's units (their totals, by the région's
-    thresholds) and whether too many of its units have old figures. `units` are mappings with
-    `id`, `kind` and the figures; `freshness` maps unit id to its freshness."""
-    units = list(units)
-    per_kind: dict[str, dict[str, int]] = {}
-    for unit in units:
-        totals = per_kind.setdefault(unit["kind"], {name: 0 for name in FIGURES} | {"units": 0})
-        totals["units"] += 1
-        for name in FIGURES:
-            totals[name] += unit[name]
+    """The tension of each kind of bed of an area (its totals, by the région's thresholds), in
+    kind order, then whether too many of its units have stale or expired figures."""
     judgements = []
-    for unit_kind, totals in sorted(per_kind.items()):
-        tension = tension_of_totals(
-            totals, occupancy_pct=occupancy_pct, available_max=available_max
-        )
+    for unit_kind, sums in sorted(totals.items()):
+        tension = tension_of_totals(sums, occupancy_pct=occupancy_pct, available_max=available_max)
         figures = {
-            "available": totals["available"],
+            "available": sums["available"],
             "open": open_beds(
-                installed=totals["installed"], extra=totals["extra"], closed=totals["closed"]
+                installed=sums["installed"], extra=sums["extra"], closed=sums["closed"]
             ),
-            "units": totals["units"],
+            "units": sums["units"],
         }
         level = None if tension == Tension.NORMAL else tension
         judgements.append(Judgement(scope, scope_code, unit_kind, "tension", level, figures))
-    old = sum(1 for u in units if freshness.get(u["id"]) in (Freshness.STALE, Freshness.EXPIRED))
-    stale = bool(units) and old * 100 >= settings.BEDWATCH_ALERT_STALE_PCT * len(units)
+    units = sum(sums["units"] for sums in totals.values())
+    old = sum(sums["stale"] for sums in totals.values())
+    stale = bool(units) and old * 100 >= settings.BEDWATCH_ALERT_STALE_PCT * units
     judgements.append(
         Judgement(
             scope,
@@ -117,7 +125,31 @@ def area_judgements(
             "",
             "stale",
             "stale" if stale else None,
-            {"units": len(units), "stale": old},
+            {"units": units, "stale": old},
         )
     )
+    return judgements
+
+
+def region_judgements(
+    *,
+    region_code: str,
+    departments: Mapping[str, KindTotals],
+    occupancy_pct: int,
+    available_max: int,
+) -> list[Judgement]:
+    """Every judgement of a région: its own, on the sum of its départements' totals, then each
+    département's in code order. `departments` maps a département's code to its totals (only
+    départements with units)."""
+    thresholds = {"occupancy_pct": occupancy_pct, "available_max": available_max}
+    judgements = area_judgements(
+        scope=Alert.Scope.REGION,
+        scope_code=region_code,
+        totals=totals_added(departments.values()),
+        **thresholds,
+    )
+    for code, totals in sorted(departments.items()):
+        judgements += area_judgements(
+            scope=Alert.Scope.DEPARTMENT, scope_code=code, totals=totals, **thresholds
+        )
     return judgements

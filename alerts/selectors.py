@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from accounts.models import Role, User
 from alerts import rules
 from alerts.models import Alert, Reminder, ReminderSettings
-from beds.models import FIGURES, Unit, UnitKind
+from beds.capacity import freshness_bounds
+from beds.models import FIGURES, Freshness, Unit, UnitKind
 from regions.models import Department, Region
 
 
@@ -111,14 +112,33 @@ def region_coordinators(region_codes: Iterable[str]) -> dict[str, list[User]]:
     return found
 
 
-def region_unit_rows(*, region_code: str) -> list[dict]:
-    """The units of a région's active hospitals as plain rows: id, kind, département,
-    updated_at and the figures."""
-    return list(
+def region_department_totals(*, region_code: str, now: datetime) -> dict[str, dict]:
+    """The totals the alerts judge (`rules.KindTotals`) of each département of a région, of
+    its active hospitals' units, summed by the database in one query: département → kind of
+    bed → the six figures, `units`, and `stale` (units whose figures are stale or expired at
+    `now`, as `beds.capacity.freshness_of` says, or were never reported). Départements without
+    units are left out."""
+    _oldest, newest_stale = freshness_bounds(Freshness.STALE, now=now)
+    rows = (
         Unit.objects.filter(hospital__active=True, hospital__department__region_id=region_code)
-        .order_by("pk")
-        .values("id", "kind", "updated_at", *FIGURES, department=F("hospital__department_id"))
+        .values("kind", department=F("hospital__department_id"))
+        .annotate(
+            units_count=Count("pk"),
+            stale_count=Count(
+                "pk", filter=Q(updated_at__isnull=True) | Q(updated_at__lte=newest_stale)
+            ),
+            **{f"{name}_sum": Sum(name) for name in FIGURES},
+        )
+        .order_by()
     )
+    totals: dict[str, dict] = defaultdict(dict)
+    for row in rows:
+        totals[row["department"]][row["kind"]] = {
+            **{name: row[f"{name}_sum"] for name in FIGURES},
+            "units": row["units_count"],
+            "stale": row["stale_count"],
+        }
+    return dict(totals)
 
 
 def region_alerts(*, region: Region, state: str | None = None) -> QuerySet[Alert]:
@@ -127,6 +147,19 @@ def region_alerts(*, region: Region, state: str | None = None) -> QuerySet[Alert
     if state:
         alerts = alerts.filter(state=state)
     return alerts.order_by("resolved_at", "-opened_at", "-id")
+
+
+def region_unresolved_alert_levels(*, region_code: str) -> dict[tuple, tuple[int, str]]:
+    """The région's unresolved alerts as (scope, scope code, kind of bed, kind) → (id, level),
+    newest first: what judging needs to tell whether anything changes."""
+    return {
+        (scope, scope_code, unit_kind, kind): (pk, level)
+        for pk, scope, scope_code, unit_kind, kind, level in Alert.objects.filter(
+            region_id=region_code, resolved_at__isnull=True
+        )
+        .order_by("-opened_at", "-id")
+        .values_list("pk", "scope", "scope_code", "unit_kind", "kind", "level")
+    }
 
 
 def region_alerts_unresolved(*, region: Region) -> QuerySet[Alert]:

@@ -385,57 +385,58 @@ def _publish_alerts(region_code: str, alerts: list[Alert]) -> None:
         )
 
 
-def region_alerts_evaluate(*, region_code: str, now: datetime | None = None) -> list[Alert]:
+def region_alerts_evaluate(
+    *, region_code: str = "", region: Region | None = None, now: datetime | None = None
+) -> list[Alert]:
     """Open, raise, lower or resolve the région's alerts from its current figures; the alerts
-    that changed are published to the région's live feed after commit. Safe to run from
-    several processes at once (one unresolved alert per subject, conditional updates)."""
+    that changed are published to the région's live feed after commit. Give the région by
+    `region_code`, or as `region` when it is loaded already (a report's unit carries it).
+    Safe to run from several processes at once (one unresolved alert per subject, conditional
+    updates)."""
     now = now or timezone.now()
-    region = Region.objects.filter(pk=region_code).first()
     if region is None:
-        return []
-    rows = selectors.region_unit_rows(region_code=region.code)
-    from beds.capacity import freshness_of
-
-    freshness = {row["id"]: freshness_of(row["updated_at"], now=now) for row in rows}
-    thresholds = {
-        "occupancy_pct": region.tension_occupancy_pct,
-        "available_max": region.tension_available_max,
-        "freshness": freshness,
-    }
-    judgements = rules.area_judgements(
-        scope=Alert.Scope.REGION, scope_code=region.code, units=rows, **thresholds
+        region = Region.objects.filter(pk=region_code).first()
+        if region is None:
+            return []
+    judgements = rules.region_judgements(
+        region_code=region.code,
+        departments=selectors.region_department_totals(region_code=region.code, now=now),
+        occupancy_pct=region.tension_occupancy_pct,
+        available_max=region.tension_available_max,
     )
-    by_department: dict[str, list[dict]] = defaultdict(list)
-    for row in rows:
-        by_department[row["department"]].append(row)
-    for code, units in sorted(by_department.items()):
-        judgements += rules.area_judgements(
-            scope=Alert.Scope.DEPARTMENT, scope_code=code, units=units, **thresholds
-        )
+    unresolved = selectors.region_unresolved_alert_levels(region_code=region.code)
+    # What the judgements call for, in their order, as (judgement, unresolved alert's id):
+    # most reports call for nothing, and then nothing more is read or written.
+    steps: list[tuple[rules.Judgement | None, int | None]] = []
+    for judgement in judgements:
+        pk, level = unresolved.pop(judgement.subject, (None, None))
+        if judgement.level is None:
+            if pk is not None:
+                steps.append((judgement, pk))
+        elif pk is None or level != judgement.level:
+            steps.append((judgement, pk))
+    steps += [(None, pk) for pk, _level in unresolved.values()]  # the area has no such units
+    if not steps:
+        return []
     changed: list[Alert] = []
     with transaction.atomic():
-        unresolved = {
-            (a.scope, a.scope_code, a.unit_kind, a.kind): a
-            for a in Alert.objects.filter(region=region, resolved_at__isnull=True)
-        }
-        for judgement in judgements:
-            alert = unresolved.pop(judgement.subject, None)
-            if judgement.level is None:
+        # Each step re-checks the alert's state as it writes (another process may be judging).
+        alerts = Alert.objects.in_bulk([pk for _judgement, pk in steps if pk is not None])
+        for judgement, pk in steps:
+            alert = alerts.get(pk) if pk is not None else None
+            if judgement is None or judgement.level is None:
                 if alert is not None and _alert_resolve(alert, now):
                     changed.append(alert)
-            elif alert is None:
+            elif pk is None:
                 alert = _alert_open(region, judgement, now)
                 if alert is not None:
                     changed.append(alert)
-            elif alert.level != judgement.level and (
-                Alert.objects.filter(pk=alert.pk, resolved_at__isnull=True).update(
+            elif alert is not None and (
+                Alert.objects.filter(pk=pk, resolved_at__isnull=True).update(
                     level=judgement.level, figures=judgement.figures
                 )
             ):
                 alert.level, alert.figures = judgement.level, judgement.figures
-                changed.append(alert)
-        for alert in unresolved.values():  # the area has no such units any more
-            if _alert_resolve(alert, now):
                 changed.append(alert)
         transaction.on_commit(lambda: _publish_alerts(region.code, changed))
     return changed
@@ -474,8 +475,8 @@ def alerts_round(*, now: datetime | None = None) -> int:
     """Evaluate every région's alerts (figures age without any report: staleness)."""
     now = now or timezone.now()
     changed = 0
-    for code in Region.objects.values_list("code", flat=True):
-        changed += len(region_alerts_evaluate(region_code=code, now=now))
+    for region in Region.objects.all():
+        changed += len(region_alerts_evaluate(region=region, now=now))
     return changed
 
 

@@ -19,7 +19,8 @@ def unit_hospital_id(*, unit_id: int) -> int | None:
     needs."""
     if not 0 < unit_id < 2**63:  # beyond the id column: no such unit
         return None
-    return Unit.objects.filter(pk=unit_id).values_list("hospital_id", flat=True).first()
+    # order_by(): the model's ordering (by hospital name) would join the hospital for one row.
+    return Unit.objects.filter(pk=unit_id).order_by().values_list("hospital_id", flat=True).first()
 
 
 def unit_reports(

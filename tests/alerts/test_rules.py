@@ -1,6 +1,7 @@
 from datetime import UTC, datetime, time, timedelta
 
 from alerts import rules
+from beds.models import FIGURES
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -58,15 +59,19 @@ def _unit(pk, kind="REA", available=3, occupied=7, installed=10):  # noqa: ANN00
 
 
 def _judge(units, freshness=None):  # noqa: ANN001, ANN202
+    """The judgements of an area of these units (`freshness`: unit id → its freshness), from
+    their totals per kind as the database sums them."""
+    totals = {}
+    for unit in units:
+        sums = totals.setdefault(unit["kind"], dict.fromkeys([*FIGURES, "units", "stale"], 0))
+        for name in FIGURES:
+            sums[name] += unit[name]
+        sums["units"] += 1
+        sums["stale"] += (freshness or {}).get(unit["id"]) in ("stale", "expired")
     return {
         (j.unit_kind, j.kind): j
         for j in rules.area_judgements(
-            scope="region",
-            scope_code="84",
-            units=units,
-            occupancy_pct=90,
-            available_max=1,
-            freshness=freshness or {},
+            scope="region", scope_code="84", totals=totals, occupancy_pct=90, available_max=1
         )
     }
 
