@@ -12,13 +12,14 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import math
 import os
 import platform
 import sys
 import time
 
 from bench import run, servers
-from bench.stats import cpu, mib, ms, row_table, slope_per_minute, table
+from bench.stats import cpu, memory_trend, mib, ms, row_table, slope_per_minute, table
 from bench.verdicts import connect_verdict, fanout_verdict
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/bedwatch_bench"
@@ -309,7 +310,48 @@ async def scenario_soak(args: argparse.Namespace, ctx: run.Context) -> dict:
         f"last {mib(samples[-1][1])}, trend {slope / 2**20:+.2f} MiB/min over "
         f"{len(steady)} samples"
     )
+    print(soak_memory_table(r["memory_by_kind"], ctx.server))
+    print(soak_verdict(r["memory_by_kind"]))
     return {"soak": r}
+
+
+# The socket processes' memory is flat when it grows by at most this over the soak's second
+# half: 1 MiB in ten minutes, under 2 % of what 1,000 sockets take (57 KiB each).
+SOAK_FLAT_MIB_PER_MIN = 0.1
+KIND_LABELS = {
+    "ws": "ws: (the sockets)",
+    "web": "web: (the reports; gunicorn and its workers)",
+}
+
+
+def soak_memory_table(by_kind: dict[str, list[tuple[float, float]]], server: str) -> str:
+    """RSS of each process kind at the start, at half time and at the end, and its trend over
+    the second half (`memory_trend`: the first half is warm-up)."""
+    rows = []
+    for kind, samples in by_kind.items():
+        trend = memory_trend(samples)
+        label = KIND_LABELS[kind] if server == "procfile" else f"{server} (sockets and reports)"
+        rows.append(
+            [
+                label,
+                mib(trend["first"]),
+                mib(trend["half"]),
+                mib(trend["last"]),
+                f"{trend['slope'] / 2**20:+.2f} MiB/min",
+            ]
+        )
+    return table(["processes", "first", "at half time", "last", "trend, 2nd half"], rows)
+
+
+def soak_verdict(by_kind: dict[str, list[tuple[float, float]]]) -> str:
+    """Flat is judged on the processes that hold the sockets, over the second half; the web:
+    workers' own warm-up is printed, not judged (docs/performance.md)."""
+    slope = memory_trend(by_kind.get("ws", []))["slope"] / 2**20
+    good = not math.isnan(slope) and slope <= SOAK_FLAT_MIB_PER_MIN
+    return (
+        f"goal (the socket processes' RSS flat: at most +{SOAK_FLAT_MIB_PER_MIN} MiB/min over "
+        f"the second half): {'met' if good else 'MISSED'} ({slope:+.2f} MiB/min)"
+    )
 
 
 async def scenario_map(args: argparse.Namespace, ctx: run.Context) -> dict:

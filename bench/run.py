@@ -490,11 +490,17 @@ async def fanout(
         meter = servers.Meter(group.pids)
         client_meter = servers.Meter(pool.pids)
         samples: list[tuple[float, float]] = []
+        # A soak also samples each process kind apart: the sockets' (ws:) and the reports' (web:).
+        by_kind: dict[str, list[tuple[float, float]]] = {"ws": [], "web": []}
 
         async def sampler() -> None:
             t0 = time.monotonic()
             while True:
-                samples.append((time.monotonic() - t0, meter.sample()))
+                t = time.monotonic() - t0
+                samples.append((t, meter.sample()))
+                if sample_every:
+                    by_kind["ws"].append((t, servers.rss_bytes(group.socket_pids())))
+                    by_kind["web"].append((t, servers.rss_bytes(group.http_only_pids())))
                 await asyncio.sleep(sample_every or 1.0)
 
         sampling = asyncio.create_task(sampler())
@@ -515,6 +521,7 @@ async def fanout(
         result["usage"] = meter.result()
         result["client_cpu_pct"] = client_meter.result()["cpu_pct"]
         result["memory_samples"] = samples
+        result["memory_by_kind"] = {k: v for k, v in by_kind.items() if any(b for _t, b in v)}
         result["posted"] = len(load.sent)
         result["post_statuses"] = load.statuses
         result["post_latency"] = summarise(load.latencies)

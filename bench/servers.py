@@ -112,6 +112,17 @@ class Group:
             for pid in process_tree(proc.pid)
         ]
 
+    def http_only_pids(self) -> list[int]:
+        """The processes serving HTTP and no socket (the `web:` process and its workers, read
+        again at each call: gunicorn replaces a worker after --max-requests); none for a
+        one-process preset."""
+        return [
+            pid
+            for proc in self.procs
+            if proc.port not in self.socket_ports
+            for pid in process_tree(proc.pid)
+        ]
+
 
 def process_tree(pid: int) -> list[int]:
     pids = [pid]

@@ -102,3 +102,22 @@ def slope_per_minute(samples: Sequence[tuple[float, float]]) -> float:
         return math.nan
     cov = sum((t - mean_t) * (v - mean_v) for t, v in samples)
     return cov / var * 60
+
+
+def memory_trend(samples: Sequence[tuple[float, float]]) -> dict[str, float]:
+    """Of (seconds, bytes) samples: the first value, the value at half time, the last, and the
+    least-squares slope per minute over the second half (`slope_per_minute`).
+
+    The first half is left out of the slope: it is where allocators, pools and caches fill
+    up, and where a Python process with garbage still waiting in its oldest generation has not
+    had its first full collection yet (docs/performance.md, the soak)."""
+    if not samples:
+        return {"first": math.nan, "half": math.nan, "last": math.nan, "slope": math.nan}
+    half_time = samples[-1][0] / 2
+    second_half = [(t, v) for t, v in samples if t >= half_time]
+    return {
+        "first": samples[0][1],
+        "half": second_half[0][1],
+        "last": samples[-1][1],
+        "slope": slope_per_minute(second_half),
+    }

@@ -6,7 +6,17 @@ import math
 
 import pytest
 
-from bench.stats import cpu, mib, ms, percentile, row_table, slope_per_minute, summarise, table
+from bench.stats import (
+    cpu,
+    memory_trend,
+    mib,
+    ms,
+    percentile,
+    row_table,
+    slope_per_minute,
+    summarise,
+    table,
+)
 
 
 def test_percentile_interpolates_between_closest_ranks():
@@ -70,3 +80,20 @@ def test_row_table_puts_each_value_under_its_header():
     assert header.split("|")[1:-1] == [" server   ", " reports/s ", " p99    "]
     assert row.split("|")[1:-1] == [" procfile ", " 339       ", " 104 ms "]
     assert set(rule) == {"|", "-"}
+
+
+def test_memory_trend_leaves_the_first_half_out_of_the_slope():
+    # Ten minutes: 10 MiB of warm-up in the first five, then flat.
+    samples = [(t, 100.0 + min(t, 300) / 30) for t in range(0, 610, 10)]
+    trend = memory_trend(samples)
+    assert trend["first"] == 100.0
+    assert trend["half"] == 110.0
+    assert trend["last"] == 110.0
+    assert trend["slope"] == 0.0
+    assert slope_per_minute(samples) > 0  # over the whole run it would read as growth
+
+
+def test_memory_trend_keeps_a_growth_that_goes_on():
+    samples = [(t, 1000.0 + 2.0 * t) for t in range(0, 600, 10)]  # +2 per second throughout
+    assert memory_trend(samples)["slope"] == pytest.approx(120.0)
+    assert math.isnan(memory_trend([])["slope"])
