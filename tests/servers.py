@@ -190,20 +190,10 @@ def procfile_command(kind: str, path: Path | None = None) -> str:
 
 
 @dataclass
-class Server(Endpoint):
-    """One server process on 127.0.0.1:port, of one of three kinds:
-
-    `web` (the Procfile's line: gunicorn, HTTP only), `ws` (the Procfile's line: the ASGI
-    server with only the socket routes and /healthz) or `daphne` (`make run`'s one process:
-    Daphne serving HTTP and sockets).
-    """
+class Listening(Endpoint):
+    """An endpoint listening on a port of this machine."""
 
     port: int
-    env: dict[str, str | None]
-    log_path: Path
-    process: subprocess.Popen | None = None
-    kind: str = "daphne"
-    _log: object = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
@@ -212,6 +202,22 @@ class Server(Endpoint):
     @property
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
+
+
+@dataclass
+class Server(Listening):
+    """One server process on 127.0.0.1:port, of one of three kinds:
+
+    `web` (the Procfile's line: gunicorn, HTTP only), `ws` (the Procfile's line: the ASGI
+    server with only the socket routes and /healthz) or `daphne` (`make run`'s one process:
+    Daphne serving HTTP and sockets).
+    """
+
+    env: dict[str, str | None]
+    log_path: Path
+    process: subprocess.Popen | None = None
+    kind: str = "daphne"
+    _log: object = field(default=None, repr=False)
 
     def command(self) -> list[str]:
         if self.kind == "daphne":
@@ -411,19 +417,10 @@ def site(
 
 
 @dataclass
-class Nginx(Endpoint):
+class Nginx(Listening):
     """A real nginx running the committed deploy/nginx.conf in front of a site's workers."""
 
-    port: int
     prefix: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
 
     def log(self) -> str:
         path = self.prefix / "error.log"
