@@ -3,6 +3,8 @@ fetched from another host. Live updates through the realtime feed are in test_li
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.utils import timezone
 
@@ -112,10 +114,15 @@ def test_kind_selector_recolours_markers_and_sorting_works(
     (a, b, c), _units = region_84_hospitals
     page = logged_in_page(chromium, live_server.url, carol)
     page.goto(f"{live_server.url}/maps/regions/84/")
+    from playwright.sync_api import expect
+
     page.select_option("select[data-bw-kind-select]", "USIC")
-    # Only Charlie has a cardiology unit; the others show "no unit of this kind".
-    assert "bw-none" in page.locator(f'.bw-pin[data-finess="{a.finess}"]').get_attribute("class")
-    assert page.locator(f'.bw-pin[data-finess="{c.finess}"]').inner_text() == "2"
+    # Only Charlie has a cardiology unit; the others show "no unit of this kind". The pins are
+    # redrawn after the change event: wait for them (a slow machine read the old class).
+    expect(page.locator(f'.bw-pin[data-finess="{a.finess}"]')).to_have_class(
+        re.compile(r"\bbw-none\b")
+    )
+    expect(page.locator(f'.bw-pin[data-finess="{c.finess}"]')).to_have_text("2")
     assert page.url.endswith("?kind=USIC")
     # Sort by name.
     page.click('th[data-sort="name"] button')
