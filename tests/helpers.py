@@ -1,7 +1,8 @@
 """One helper per kind of set-up, for the tests of every folder (README, *Tests*).
 
 - A browser signed in: `session_client(user)` (a session, no password check), and in Chromium
-  `logged_in_page(browser, base_url, user)`.
+  `logged_in_page(browser, base_url, user)`; `settle(page)` waits until its page has loaded
+  and its requests are done (`track_requests` for a page made otherwise).
 - A machine: `token_client(user)` (a new API key of the user's) or `token_client(key=...)`;
   the `api` fixture of tests/conftest.py is this function.
 - The staff page's form for a unit: `report_form(unit, **fields)`.
@@ -15,6 +16,7 @@ Every helper is anonymous for `user=None`. Rows are made by tests/factories.py, 
 from __future__ import annotations
 
 import json
+import time
 from typing import TYPE_CHECKING
 
 from channels.db import database_sync_to_async
@@ -73,11 +75,46 @@ def logged_in_page(browser, base_url: str, user, *, viewport=(1366, 768)):  # no
             }
         ]
     )
-    page = context.new_page()
+    page = track_requests(context.new_page())
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.js_errors = errors  # type: ignore[attr-defined]
     return page
+
+
+def track_requests(page):  # noqa: ANN001, ANN201
+    """Keeps the page's HTTP requests in flight, for `settle` (`logged_in_page` does it)."""
+    pending: dict[int, str] = {}
+    page.on("request", lambda r: pending.__setitem__(id(r), r.url))
+    page.on("requestfinished", lambda r: pending.pop(id(r), None))
+    page.on("requestfailed", lambda r: pending.pop(id(r), None))
+    page.bw_pending = pending  # type: ignore[attr-defined]
+    return page
+
+
+def settle(page, *, quiet_ms: int = 500, timeout_ms: int = 30_000) -> None:  # noqa: ANN001
+    """Waits until the page has loaded and none of its HTTP requests has been in flight for
+    `quiet_ms`; fails naming the requests still open after `timeout_ms`.
+
+    Playwright's own "networkidle" is not used: the test servers of `live_server` are WSGI, so
+    the pages' live feed retries its socket (docs/realtime.md: back-off up to 10 s), and a CI
+    run once timed out waiting for that state with no way to tell which request it waited for.
+    A WebSocket is not an HTTP request here: the feed's state is what the live tests check."""
+    page.wait_for_load_state("load", timeout=timeout_ms)
+    pending = page.bw_pending
+    deadline = time.monotonic() + timeout_ms / 1000
+    quiet_since = None
+    while True:
+        now = time.monotonic()
+        if pending:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = now
+        elif (now - quiet_since) * 1000 >= quiet_ms:
+            return
+        if now > deadline:
+            raise AssertionError(f"still loading after {timeout_ms} ms: {sorted(pending.values())}")
+        page.wait_for_timeout(50)  # Playwright's events are handled meanwhile
 
 
 # --- the staff page's form ------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 
 from beds.models import UnitKind
 from tests.factories import UnitFactory
-from tests.helpers import logged_in_page
+from tests.helpers import logged_in_page, settle, track_requests
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,7 +42,7 @@ PAGES = [
 def test_page_raises_no_csp_violation(request, live_server, chromium, unit_lyon, who, path):
     UnitFactory(hospital=unit_lyon.hospital, label="USIC", kind=UnitKind.USIC)
     if who is None:
-        page = chromium.new_context().new_page()
+        page = track_requests(chromium.new_context().new_page())
     else:
         page = logged_in_page(chromium, live_server.url, request.getfixturevalue(who))
     page.add_init_script(LISTEN)
@@ -50,7 +50,7 @@ def test_page_raises_no_csp_violation(request, live_server, chromium, unit_lyon,
     page.on("console", lambda m: console.append(m.text))
 
     response = page.goto(live_server.url + path.format(unit=unit_lyon.pk))
-    page.wait_for_load_state("networkidle")
+    settle(page)
 
     assert response.status == 200
     assert "default-src 'self'" in response.headers["content-security-policy"]

@@ -11,7 +11,7 @@ from django.utils import timezone
 from beds.models import UnitKind
 from regions.models import Department
 from tests.factories import HospitalFactory, UnitFactory
-from tests.helpers import logged_in_page
+from tests.helpers import logged_in_page, settle, track_requests
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -69,15 +69,17 @@ def test_no_serious_accessibility_violation(
     failures = {}
     for who, path in PAGES:
         if who is None:
-            page = chromium.new_page(
-                viewport={"width": viewport[0], "height": viewport[1]}, locale="fr-FR"
+            page = track_requests(
+                chromium.new_page(
+                    viewport={"width": viewport[0], "height": viewport[1]}, locale="fr-FR"
+                )
             )
         else:
             page = logged_in_page(
                 chromium, live_server.url, request.getfixturevalue(who), viewport=viewport
             )
         page.goto(f"{live_server.url}{path}")
-        page.wait_for_load_state("networkidle")
+        settle(page)
         found = serious_violations(page)
         if found:
             failures[path] = found

@@ -12,7 +12,7 @@ from beds.events import add_tensions
 from beds.models import FIGURES, UnitKind
 from regions.models import Department
 from tests.factories import HospitalFactory, UnitFactory
-from tests.helpers import logged_in_page
+from tests.helpers import logged_in_page, settle
 from tests.maps.conftest import host_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -146,13 +146,13 @@ def test_no_request_leaves_the_app_when_tiles_are_blank(
     page.on("request", lambda request: hosts.add(host_of(request.url)))
     for path in ("/maps/", "/maps/regions/84/", "/dispatch/"):
         page.goto(f"{live_server.url}{path}")
-        page.wait_for_load_state("networkidle")
+        settle(page)
     # A click on the dispatch map searches from that point; the results page loads too.
     page.click(".folium-map", position={"x": 300, "y": 300})
     page.wait_for_url("**/dispatch/?place=*")
-    page.wait_for_load_state("networkidle")
+    settle(page)
     page.click(".leaflet-marker-icon >> nth=0", force=True)
-    page.wait_for_load_state("networkidle")
+    settle(page)
     assert hosts == {host_of(live_server.url)}
     assert page.js_errors == []
 
@@ -423,7 +423,7 @@ def test_no_map_page_is_wider_than_a_phone(chromium, live_server, dave, region_8
         "/dispatch/?place=45.75%2C+4.85&kind=REA&min_available=1&radius_km=50",
     ):
         page.goto(f"{live_server.url}{path}")
-        page.wait_for_load_state("networkidle")
+        settle(page)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
         # The legend is outside the map: it covers no marker.
         legend = page.locator(".bw-legend")

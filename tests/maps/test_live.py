@@ -9,6 +9,7 @@ import time
 import pytest
 from django.conf import settings
 
+from tests.helpers import settle, track_requests
 from tests.servers import PASSWORD, create_account, free_port, manage, site, temp_database
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -32,7 +33,7 @@ def report(server, token: str, unit: dict, available: int) -> dict:  # noqa: ANN
 
 
 def sign_in(browser, server, username: str):  # noqa: ANN001, ANN201
-    page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="fr-FR")
+    page = track_requests(browser.new_page(viewport={"width": 1366, "height": 768}, locale="fr-FR"))
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.js_errors = errors
@@ -40,7 +41,7 @@ def sign_in(browser, server, username: str):  # noqa: ANN001, ANN201
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.press("#id_password", "Enter")  # (the header has other submit buttons: language, log out)
-    page.wait_for_load_state("networkidle")
+    settle(page)
     return page
 
 
