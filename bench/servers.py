@@ -227,6 +227,7 @@ def profile(group: Group, *, seconds: float, out_dir: Path) -> list[subprocess.P
                 "-o",
                 str(out_dir / f"{proc.name}.pyspy.txt"),
                 "--nonblocking",
+                "--subprocesses",  # gunicorn: the workers are the master's children
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
