@@ -19,8 +19,8 @@ REGION_PREFIX = region_audience("")
 
 def units_changed(*, units: Sequence[Unit]) -> None:
     """Tell the région and national audiences about these units, as committed (with their
-    hospital and département loaded). Call after commit; units of inactive hospitals are not
-    shown, so they are not told either."""
+    hospital, département and région loaded). Call after commit; units of inactive hospitals
+    are not shown, so they are not told either."""
     now = timezone.now()
     by_region: dict[str, list[dict]] = defaultdict(list)
     payloads = []
@@ -32,11 +32,21 @@ def units_changed(*, units: Sequence[Unit]) -> None:
         by_region[unit.hospital.department.region_id].append(data)
     if not payloads:
         return
-    departments = {unit.hospital.department_id for unit in units}
+    # The thresholds of each département's région, from the units loaded: not read again.
+    thresholds = {
+        unit.hospital.department_id: (
+            unit.hospital.department.region.tension_occupancy_pct,
+            unit.hospital.department.region.tension_available_max,
+        )
+        for unit in units
+    }
     rows = Unit.objects.filter(
-        hospital__department_id__in=departments, hospital__active=True
-    ).values_list(*_LOOK_COLUMNS)
-    add_tensions(payloads, rows=rows)
+        hospital__department_id__in=thresholds, hospital__active=True
+    ).values_list("hospital__finess", "hospital__department_id", "kind", *FIGURES)
+    add_tensions(
+        payloads,
+        rows=((f, d, *thresholds[d], kind, *figures) for f, d, kind, *figures in rows),
+    )
     # One call for every audience: one round trip to Redis.
     publish_each(
         [
@@ -88,23 +98,14 @@ def units_with_tensions(units: Sequence[Unit], *, now: datetime) -> list[dict]:
     return payloads
 
 
-# What `add_tensions` needs of every unit of the départements concerned.
-_LOOK_COLUMNS = (
-    "hospital__finess",
-    "hospital__department_id",
-    "hospital__department__region__tension_occupancy_pct",
-    "hospital__department__region__tension_available_max",
-    "kind",
-    *FIGURES,
-)
-
-
 def add_tensions(payloads: Sequence[dict], *, rows: Iterable[Sequence]) -> None:
     """Add to each unit payload the tensions a map shows, judged here once by the région's
     thresholds (docs/realtime.md): `tension` (the unit's own), `hospital_tension` and
     `department_tension` (the unit's kind, its hospital's or département's units taken
     together), `hospital_tension_all` and `department_tension_all` (every kind), and
-    `department`. `rows` are every unit of the payloads' départements as `_LOOK_COLUMNS`."""
+    `department`. `rows` are every unit of the payloads' départements as (FINESS,
+    département, its région's `tension_occupancy_pct` and `tension_available_max`, kind,
+    *FIGURES)."""
     totals: dict[tuple, dict[str, int]] = {}
     limits: dict[str, tuple[int, int]] = {}
     department_of: dict[str, str] = {}
