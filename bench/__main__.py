@@ -49,7 +49,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--workers", type=int, default=2, help="socket (ws:) workers, or preset processes (2)"
     )
     p.add_argument(
-        "--web-concurrency", type=int, default=2, help="gunicorn workers of the web: process (2)"
+        "--web-concurrency",
+        type=int,
+        default=2 * (os.cpu_count() or 1) + 1,
+        help="gunicorn workers of the web: process (the Procfile's default: 2 × cores + 1)",
     )
     p.add_argument(
         "--server",

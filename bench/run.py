@@ -44,7 +44,7 @@ class Context:
     dataset: dict[str, int] = field(default_factory=dict)
     profile: bool = False
     # gunicorn workers of the `web:` process (the Procfile's default).
-    web_concurrency: int = 2
+    web_concurrency: int = 2 * (os.cpu_count() or 1) + 1  # the Procfile's default
     _addr: int = 10
 
     @property
@@ -105,9 +105,10 @@ class Context:
     def start_app(
         self, offset: int = 0, workers: int | None = None, env: dict[str, str] | None = None
     ) -> servers.Group:
-        """The app as production runs it: `workers` `ws:` processes for the sockets and one
-        `web:` process (gunicorn, WEB_CONCURRENCY workers) for the reports and searches; or
-        `workers` processes of a one-process preset serving both. `env` adds to `server_env`."""
+        """The app as production runs it: `workers` `ws:` processes for the sockets, one
+        `web:` process (gunicorn, WEB_CONCURRENCY workers) for the reports and searches and
+        the `clock:` process (the alerts' sweep); or `workers` processes of a one-process
+        preset serving both. `env` adds to `server_env`."""
         ports = self.ports(offset, workers)
         servers.ensure_free(ports)
         group = servers.start(
@@ -133,10 +134,13 @@ class Context:
                 },
                 log_dir=self.log_dir,
             )
+            group.add(web)
+            group.add(
+                servers.start_clock(env={**self.server_env(), **(env or {})}, log_dir=self.log_dir)
+            )
         except BaseException:
             group.stop()
             raise
-        group.add(web)
         group.http_ports = [web_port]
         return group
 
