@@ -22,8 +22,11 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py compilemessages --ignore=.venv >/dev/null 2>&1 || true
-	# One process: Daphne serves HTTP and the live sockets (production splits them: Procfile).
-	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
+	# Daphne serves HTTP and the live sockets in one process (production splits them: Procfile's
+	# web: and ws:); beside it, as the Procfile's clock:, the scheduler judges alerts (within
+	# half a second of a report) and sends reminders. Ctrl-C stops both.
+	$(PY) manage.py run_scheduler & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+		$(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -5,6 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class AlertsConfig(AppConfig):
     name = "alerts"
     verbose_name = _("Alerts and reminders")
-
-    def ready(self) -> None:
-        from alerts import receivers  # noqa: F401 (connects the committed-report receiver)

@@ -1,5 +1,6 @@
 """The periodic jobs and what runs them (docs/alerts.md): `run_scheduler --once` runs one round
-of each and exits; without it APScheduler runs them forever (the Procfile's `clock:`)."""
+of each and exits; without it APScheduler runs them forever (the Procfile's `clock:`), with
+the alerts' sweep between rounds."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
-from alerts import services
+from alerts import selectors, services
 
 logger = logging.getLogger(__name__)
 
@@ -62,14 +63,48 @@ def run_once(*, now: datetime | None = None) -> dict[str, object | None]:
     return results
 
 
+class AlertsSweep:
+    """Judges the alerts of the régions that received reports since the sweep before last
+    (`services.reported_regions_alerts_evaluate`); call it every
+    BEDWATCH_ALERTS_SWEEP_SECONDS. The reports themselves judge nothing (docs/alerts.md).
+
+    Looking back over two sweeps takes in a report whose transaction committed after a newer
+    one had been seen; one that commits later still is judged by the next `alerts` round,
+    which judges every région. Several sweeps at once (several schedulers) are safe: judging
+    twice changes nothing more."""
+
+    def __init__(self, *, after_report_id: int | None = None) -> None:
+        start = selectors.newest_report_id() if after_report_id is None else after_report_id
+        self.marks = (start, start)  # the newest report seen by the sweep before last, by the last
+
+    def __call__(self, *, now: datetime | None = None) -> int:
+        """One sweep; how many alerts changed."""
+        newest, changed = services.reported_regions_alerts_evaluate(
+            after_report_id=self.marks[0], now=now
+        )
+        self.marks = (self.marks[1], max(self.marks[1], newest or 0))
+        return changed
+
+
 def run_forever() -> None:
-    """Every job at its period, forever, each starting at once. A run that overlaps its next
-    one is skipped (max_instances=1), missed runs are merged into one (coalesce): the jobs
-    work from the state of the database, so one late round catches up everything."""
+    """Every job at its period, forever, each starting at once, and the alerts' sweep between
+    them. A run that overlaps its next one is skipped (max_instances=1), missed runs are
+    merged into one (coalesce): the jobs work from the state of the database, so one late
+    round catches up everything."""
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.interval import IntervalTrigger
 
     scheduler = BlockingScheduler(timezone=UTC)
+    scheduler.add_job(
+        _safe_sweep,
+        IntervalTrigger(seconds=settings.BEDWATCH_ALERTS_SWEEP_SECONDS, timezone=UTC),
+        args=[AlertsSweep()],
+        id="alerts_sweep",
+        name="alerts_sweep",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=None,
+    )
     for name, (period, _job) in _jobs().items():
         scheduler.add_job(
             _safe_run,
@@ -83,6 +118,18 @@ def run_forever() -> None:
             misfire_grace_time=None,
         )
     scheduler.start()
+
+
+def _safe_sweep(sweep: AlertsSweep) -> None:
+    close_old_connections()
+    try:
+        changed = sweep()
+        if changed:
+            logger.info("scheduler: alerts sweep changed %s alert(s)", changed)
+    except Exception:
+        logger.exception("scheduler: alerts sweep failed")
+    finally:
+        close_old_connections()
 
 
 def _safe_run(name: str) -> None:

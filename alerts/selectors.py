@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 
 from accounts.models import Role, User
 from alerts import rules
 from alerts.models import Alert, Reminder, ReminderSettings
 from beds.capacity import freshness_bounds
-from beds.models import FIGURES, Freshness, Unit, UnitKind
+from beds.models import FIGURES, CapacityReport, Freshness, Unit, UnitKind
 from regions.models import Department, Region
 
 
@@ -110,6 +110,23 @@ def region_coordinators(region_codes: Iterable[str]) -> dict[str, list[User]]:
         if user_id in users:
             found[region_id].append(users[user_id])
     return found
+
+
+def newest_report_id() -> int:
+    """The id of the newest stored report (0 when none): where the alerts' sweep starts."""
+    return CapacityReport.objects.aggregate(newest=Max("pk"))["newest"] or 0
+
+
+def regions_reported_after(*, report_id: int) -> dict[str, int]:
+    """The régions whose units received a report stored after `report_id` (the history's ids
+    only grow), each with the id of its newest such report."""
+    rows = (
+        CapacityReport.objects.filter(pk__gt=report_id)
+        .values(region=F("unit__hospital__department__region_id"))
+        .annotate(newest=Max("pk"))
+        .order_by()
+    )
+    return {row["region"]: row["newest"] for row in rows}
 
 
 def region_department_totals(*, region_code: str, now: datetime) -> dict[str, dict]:

@@ -442,6 +442,20 @@ def region_alerts_evaluate(
     return changed
 
 
+def reported_regions_alerts_evaluate(
+    *, after_report_id: int, now: datetime | None = None
+) -> tuple[int | None, int]:
+    """Judge the alerts of every région whose units received a report stored after
+    `after_report_id` (the scheduler's sweep, docs/alerts.md). Returns the id of the newest
+    report seen (None when there is none) and how many alerts changed."""
+    now = now or timezone.now()
+    regions = selectors.regions_reported_after(report_id=after_report_id)
+    changed = 0
+    for code in sorted(regions):
+        changed += len(region_alerts_evaluate(region_code=code, now=now))
+    return max(regions.values(), default=None), changed
+
+
 def _alert_open(region: Region, judgement: rules.Judgement, now: datetime) -> Alert | None:
     try:
         with transaction.atomic():

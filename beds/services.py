@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.scopes import role_of
-from beds import events, signals
+from beds import events
 from beds.capacity import figures_errors
 from beds.importer import HospitalRecord
 from beds.models import FIGURES, CapacityReport, Hospital, Source, Unit
@@ -100,9 +100,6 @@ def unit_report_create(
         unit.version = new_version
         unit.updated_at = observed_at.astimezone(UTC)
         transaction.on_commit(lambda: events.units_changed(units=[unit]))
-        transaction.on_commit(
-            lambda: signals.report_committed.send_robust(sender=Unit, unit=unit, report=report)
-        )
     return report
 
 

@@ -119,7 +119,7 @@ class Group:
         return [
             pid
             for proc in self.procs
-            if proc.port not in self.socket_ports
+            if proc.port and proc.port not in self.socket_ports  # (the clock: has no port)
             for pid in process_tree(proc.pid)
         ]
 
@@ -164,6 +164,30 @@ def start(
     except BaseException:
         group.stop()
         raise
+    return group
+
+
+def start_clock(*, env: dict[str, str], log_dir: Path, timeout: float = 60.0) -> Group:
+    """The Procfile's `clock:` process (`run_scheduler`: the alerts' sweep judges the régions
+    that received reports), started as `start` starts the others; no port, so it counts as
+    started once it says so."""
+    bin_dir = str(Path(sys.executable).parent)
+    log = log_dir / "clock-0.log"
+    popen = subprocess.Popen(
+        ["bash", "-c", f"exec {procfile_line('clock')}"],
+        cwd=repo_dir(),
+        env={**os.environ, **env, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")},
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    group = Group(procs=[Proc(name="clock-0", port=0, popen=popen, log=log)])
+    deadline = time.monotonic() + timeout
+    while "Scheduler running" not in log.read_text(errors="replace"):
+        if popen.poll() is not None or time.monotonic() > deadline:
+            group.stop()
+            raise RuntimeError(f"clock: did not start:\n{log.read_text(errors='replace')[-2000:]}")
+        time.sleep(0.2)
     return group
 
 

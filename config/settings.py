@@ -446,6 +446,9 @@ BEDWATCH_ALERT_STALE_PCT = envint("BEDWATCH_ALERT_STALE_PCT", "25", minimum=1)
 BEDWATCH_ALERT_DIGEST_MINUTES = envint("BEDWATCH_ALERT_DIGEST_MINUTES", "15", minimum=1)
 # `run_scheduler` runs the reminder and alert rounds this often.
 BEDWATCH_SCHEDULER_SECONDS = envint("BEDWATCH_SCHEDULER_SECONDS", "60", minimum=1)
+# Between rounds, `run_scheduler` judges the alerts of the régions that received reports this
+# often (seconds): how soon an open page shows an alert after the report that opens it.
+BEDWATCH_ALERTS_SWEEP_SECONDS = envfloat("BEDWATCH_ALERTS_SWEEP_SECONDS", "0.5", minimum=0.05)
 # The address people open Bedwatch at, for links in emails.
 BEDWATCH_SITE_URL = os.getenv("BEDWATCH_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -476,8 +479,13 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.getenv("BEDWATCH_LOG_LEVEL", "INFO")},
-    # django-axes logs each failed login as a warning (kept: an audit); its INFO lines are noise.
-    "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
+    # django-axes logs each failed login as a warning (kept: an audit); its INFO lines are noise,
+    # as are APScheduler's two lines per run of the alerts' sweep (twice a second).
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "axes": {"level": "WARNING"},
+        "apscheduler": {"level": "WARNING"},
+    },
 }
 
 AUTH_USER_MODEL = "accounts.User"

@@ -393,6 +393,38 @@ def daphne(env: dict[str, str | None], **options) -> contextlib.AbstractContextM
 
 
 @contextmanager
+def clock(env: dict[str, str | None], *, log_dir: Path | None = None) -> Iterator[Path]:
+    """The Procfile's `clock:` process (`run_scheduler`: reminders, alerts and their sweep),
+    started and running; stopped on the way out. Yields its log's path."""
+    log_path = (log_dir or Path(tempfile.gettempdir())) / f"clock-{free_port()}.log"
+    penv = server_env(env)
+    penv["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{penv.get('PATH', '')}"
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            ["/bin/sh", "-c", "exec " + procfile_command("clock")],
+            cwd=REPO,
+            env=penv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while "Scheduler running" not in log_path.read_text(errors="replace"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"clock: did not start:\n{log_path.read_text()[-5000:]}")
+            time.sleep(0.1)
+        yield log_path
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@contextmanager
 def site(
     env: dict[str, str | None],
     *,

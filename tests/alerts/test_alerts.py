@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from alerts import services
 from alerts.models import Alert, AuditEvent
+from alerts.scheduler import AlertsSweep
 from realtime import publisher
 from tests.factories import report
 from tests.helpers import session_client
@@ -25,13 +26,61 @@ def _report_now(unit, user, available: int) -> None:  # noqa: ANN001
 
 @pytest.fixture
 def _report(django_capture_on_commit_callbacks):  # noqa: ANN001, ANN202
-    """Report, then run what waits for the commit (the test's transaction never commits)."""
+    """Report, then run what waits for the commit (the test's transaction never commits) and
+    the scheduler's next alerts sweep, as `run_scheduler` would within half a second."""
+    sweep = AlertsSweep(after_report_id=0)
 
     def report(unit, user, available: int) -> None:  # noqa: ANN001
         with django_capture_on_commit_callbacks(execute=True):
             _report_now(unit, user, available)
+            sweep()
 
     return report
+
+
+def test_a_report_judges_no_alert_itself_the_sweep_does(
+    unit_lyon, alice, django_capture_on_commit_callbacks
+):
+    sweep = AlertsSweep()
+    with django_capture_on_commit_callbacks(execute=True):
+        _report_now(unit_lyon, alice, available=0)
+    assert not Alert.objects.exists()  # the report's request wrote its figures only
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep() == 2  # the région's and the Rhône's saturation
+
+    assert set(Alert.objects.values_list("scope", "level")) == {
+        ("region", "saturated"),
+        ("department", "saturated"),
+    }
+
+
+def test_the_sweep_judges_a_reported_region_twice_then_stops(
+    unit_lyon, unit_paris, alice, erin, monkeypatch
+):
+    judged = []
+    evaluate = services.region_alerts_evaluate
+    monkeypatch.setattr(
+        services,
+        "region_alerts_evaluate",
+        lambda *, region_code, now: (
+            judged.append(region_code) or evaluate(region_code=region_code, now=now)
+        ),
+    )
+    sweep = AlertsSweep()
+    assert sweep() == 0
+    assert judged == []  # nothing reported since it started
+
+    _report_now(unit_lyon, alice, available=4)
+    sweep()
+    _report_now(unit_paris, erin, available=4)
+    sweep()
+    sweep()
+    sweep()
+
+    # Each report's région in the sweep after it and once more (a transaction may commit after
+    # a newer report was seen), then no more.
+    assert judged == ["84", "11", "84", "11"]
 
 
 @pytest.fixture
@@ -240,6 +289,7 @@ async def test_an_acknowledgement_is_seen_live_by_the_other_coordinators(
     await ws.connect()
     await receive(ws)  # snapshot
     await database_sync_to_async(_report_now)(unit_lyon, alice, available=0)
+    await database_sync_to_async(AlertsSweep(after_report_id=0))()
     changed = await receive(ws)
     opened = await receive(ws)
     assert (changed["type"], opened["type"]) == ("units.changed", "alerts.changed")

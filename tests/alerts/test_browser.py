@@ -8,7 +8,14 @@ import time
 import pytest
 
 from tests import servers
-from tests.servers import PASSWORD, create_account, daphne, manage, seed_nurse_and_watcher
+from tests.servers import (
+    PASSWORD,
+    clock,
+    create_account,
+    daphne,
+    manage,
+    seed_nurse_and_watcher,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 server_database = servers.server_database  # the fixture, for this module
@@ -22,7 +29,8 @@ def test_an_alert_shows_on_the_open_page_within_a_second_then_a_link_reports_onc
     create_account(db, "coord", "coordinator", region="84", password=PASSWORD)
     create_account(db, "coord2", "coordinator", region="84", password=PASSWORD)
     env = {"DATABASE_URL": db, "REDIS_URL": settings.REDIS_URL or None}
-    with daphne(env, log_dir=tmp_path) as server:
+    # `make run`'s processes: Daphne, and the scheduler that judges the alerts.
+    with daphne(env, log_dir=tmp_path) as server, clock(env, log_dir=tmp_path):
         page = browser.new_page(locale="fr-FR")
         page.goto(server.url + "/accounts/login/?next=/regions/84/table/")
         page.fill("#id_username", "coord")

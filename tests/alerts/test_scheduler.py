@@ -52,6 +52,7 @@ def test_forever_schedules_every_job_at_its_period(monkeypatch, settings):
 
     settings.BEDWATCH_SCHEDULER_SECONDS = 30
     settings.BEDWATCH_ALERT_DIGEST_MINUTES = 10
+    settings.BEDWATCH_ALERTS_SWEEP_SECONDS = 0.25
     seen = {}
 
     def start(self):  # noqa: ANN001, ANN202
@@ -64,4 +65,5 @@ def test_forever_schedules_every_job_at_its_period(monkeypatch, settings):
         "reminders": (30, True, 1),
         "alerts": (30, True, 1),
         "alert_digest": (600, True, 1),
+        "alerts_sweep": (0.25, True, 1),
     }

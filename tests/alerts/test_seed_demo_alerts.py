@@ -16,6 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_seed_demo_leaves_an_overdue_unit_and_an_open_alert(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     call_command("seed_demo", stdout=StringIO())
+    services.alerts_round()  # what `make run`'s scheduler does first
 
     saturated = Alert.objects.filter(region_id="84", scope="region", unit_kind="BURN")
     assert saturated.get().level == "saturated"

@@ -34,16 +34,3 @@ async def local_hub(settings, monkeypatch):  # noqa: ANN001, ANN201
     yield hub.get_hub()
     await hub.close_all()
     publisher.reset_for_tests()
-
-
-@pytest.fixture(autouse=True)
-def units_feed_only():  # noqa: ANN201
-    """These tests follow the units on the feed; the alerts a report may also publish to the
-    région (docs/alerts.md) are tested in tests/alerts."""
-    from alerts.receivers import evaluate_the_regions_alerts
-    from beds.models import Unit
-    from beds.signals import report_committed
-
-    report_committed.disconnect(evaluate_the_regions_alerts, sender=Unit)
-    yield
-    report_committed.connect(evaluate_the_regions_alerts, sender=Unit)
