@@ -555,11 +555,12 @@ async def throughput(ctx: Context, *, concurrency: int, duration: float) -> dict
 
     group = ctx.start_app(offset=0)
     try:
-        before = await asyncio.to_thread(count)
         poster = Poster(ctx, group.http_ports, conns_per_port=concurrency)
-        meter = servers.Meter(group.pids)
-        await poster.closed_loop(2, 1.0)  # warm the workers' connections and caches
+        # Warm every worker (imports, connections, caches): as many clients as measured, 3 s.
+        await poster.closed_loop(concurrency * len(group.http_ports), 3.0)
         poster.reset()
+        before = await asyncio.to_thread(count)
+        meter = servers.Meter(group.pids)
         spies = (
             servers.profile(group, seconds=duration - 1, out_dir=ctx.log_dir) if ctx.profile else []
         )
