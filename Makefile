@@ -22,11 +22,10 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py compilemessages --ignore=.venv >/dev/null 2>&1 || true
-	# Daphne serves HTTP and the live sockets in one process (production splits them: Procfile's
-	# web: and ws:); beside it, as the Procfile's clock:, the scheduler judges alerts (within
-	# half a second of a report) and sends reminders. Ctrl-C stops both.
-	$(PY) manage.py run_scheduler & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
-		$(PY) manage.py runserver --noreload $(HOST):$(PORT)
+	# One process: Daphne serves HTTP and the live sockets, and the scheduler's jobs run in its
+	# threads (production splits them: the Procfile's web:, ws: and clock:), so that the alerts
+	# it judges reach the sockets without Redis.
+	$(PY) manage.py run_scheduler --serve $(HOST):$(PORT)
 
 lint: install
 	$(VENV)/bin/ruff check .

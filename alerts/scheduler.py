@@ -88,13 +88,28 @@ class AlertsSweep:
 
 def run_forever() -> None:
     """Every job at its period, forever, each starting at once, and the alerts' sweep between
-    them. A run that overlaps its next one is skipped (max_instances=1), missed runs are
-    merged into one (coalesce): the jobs work from the state of the database, so one late
-    round catches up everything."""
+    them (`_scheduled`): the Procfile's `clock:`."""
     from apscheduler.schedulers.blocking import BlockingScheduler
+
+    _scheduled(BlockingScheduler(timezone=UTC)).start()
+
+
+def run_in_background():  # noqa: ANN201
+    """The same jobs in threads of this process (`make run`: beside Daphne, so that the alerts
+    reach its sockets through the in-memory live feed). Returns the started scheduler."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    scheduler = _scheduled(BackgroundScheduler(timezone=UTC))
+    scheduler.start()
+    return scheduler
+
+
+def _scheduled(scheduler):  # noqa: ANN001, ANN202
+    """`scheduler` with every job. A run that overlaps its next one is skipped
+    (max_instances=1), missed runs are merged into one (coalesce): the jobs work from the
+    state of the database, so one late round catches up everything."""
     from apscheduler.triggers.interval import IntervalTrigger
 
-    scheduler = BlockingScheduler(timezone=UTC)
     scheduler.add_job(
         _safe_sweep,
         IntervalTrigger(seconds=settings.BEDWATCH_ALERTS_SWEEP_SECONDS, timezone=UTC),
@@ -117,7 +132,7 @@ def run_forever() -> None:
             max_instances=1,
             misfire_grace_time=None,
         )
-    scheduler.start()
+    return scheduler
 
 
 def _safe_sweep(sweep: AlertsSweep) -> None:

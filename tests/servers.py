@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -206,11 +207,12 @@ class Listening(Endpoint):
 
 @dataclass
 class Server(Listening):
-    """One server process on 127.0.0.1:port, of one of three kinds:
+    """One server process on 127.0.0.1:port, of one of four kinds:
 
     `web` (the Procfile's line: gunicorn, HTTP only), `ws` (the Procfile's line: the ASGI
-    server with only the socket routes and /healthz) or `daphne` (`make run`'s one process:
-    Daphne serving HTTP and sockets).
+    server with only the socket routes and /healthz), `run` (`make run`'s one process: Daphne
+    serving HTTP and sockets, the scheduler's jobs in its threads) or `daphne` (the same
+    without the scheduler).
     """
 
     env: dict[str, str | None]
@@ -220,8 +222,16 @@ class Server(Listening):
     _log: object = field(default=None, repr=False)
 
     def command(self) -> list[str]:
+        if self.kind == "run":  # `make run`'s command
+            return [
+                sys.executable,
+                "manage.py",
+                "run_scheduler",
+                "--serve",
+                f"127.0.0.1:{self.port}",
+            ]
         if self.kind == "daphne":
-            # `make run`'s command (Daphne's runserver), without the reloader's second process.
+            # Daphne's runserver, without the reloader's second process.
             return [
                 sys.executable,
                 "manage.py",
@@ -388,14 +398,19 @@ def server(
 
 
 def daphne(env: dict[str, str | None], **options) -> contextlib.AbstractContextManager[Server]:  # noqa: ANN003
-    """`make run`'s single process: Daphne serving HTTP and sockets."""
+    """Daphne serving HTTP and sockets in one process (`make run` without its scheduler)."""
     return server("daphne", env, **options)
+
+
+def make_run(env: dict[str, str | None], **options) -> contextlib.AbstractContextManager[Server]:  # noqa: ANN003
+    """`make run`'s single process: Daphne serving HTTP and sockets, the scheduler beside."""
+    return server("run", env, **options)
 
 
 @contextmanager
 def clock(env: dict[str, str | None], *, log_dir: Path | None = None) -> Iterator[Path]:
     """The Procfile's `clock:` process (`run_scheduler`: reminders, alerts and their sweep),
-    started and running; stopped on the way out. Yields its log's path."""
+    started and past its first alerts round; stopped on the way out. Yields its log's path."""
     log_path = (log_dir or Path(tempfile.gettempdir())) / f"clock-{free_port()}.log"
     penv = server_env(env)
     penv["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{penv.get('PATH', '')}"
@@ -410,7 +425,9 @@ def clock(env: dict[str, str | None], *, log_dir: Path | None = None) -> Iterato
         )
     try:
         deadline = time.monotonic() + START_TIMEOUT
-        while "Scheduler running" not in log_path.read_text(errors="replace"):
+        while not re.search(
+            r"scheduler: alerts (done|of this period)", log_path.read_text("utf-8")
+        ):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"clock: did not start:\n{log_path.read_text()[-5000:]}")
             time.sleep(0.1)

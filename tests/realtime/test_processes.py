@@ -1,5 +1,5 @@
 """The two layouts: production's web: (gunicorn) and ws: (sockets only) processes, and
-`make run`'s single Daphne serving both."""
+`make run`'s single Daphne serving both (its scheduler in its threads)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 
 from tests.realtime.live_client import next_message, open_feed
-from tests.servers import daphne, seed_nurse_and_watcher, site
+from tests.servers import make_run, seed_nurse_and_watcher, site
 
 pytestmark = [pytest.mark.slow]
 
@@ -42,7 +42,7 @@ async def test_web_serves_pages_and_statics_and_ws_serves_only_sockets(server_da
 async def test_make_run_serves_pages_statics_and_sockets_in_one_process(server_database, tmp_path):
     _nurse, watcher = seed_nurse_and_watcher(server_database)
     env = {"DATABASE_URL": server_database, "REDIS_URL": None}
-    with daphne(env, log_dir=tmp_path) as server:
+    with make_run(env, log_dir=tmp_path) as server:
         status, body = get(server.url + "/static/realtime/live.js")
         assert status == 200 and b"BedwatchLive" in body
         assert get(server.url + "/accounts/login/")[0] == 200
