@@ -272,12 +272,7 @@ class Server(Listening):
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+            stopped(self.process)
         self.process = None
         if self._log is not None:
             self._log.close()
@@ -407,6 +402,16 @@ def make_run(env: dict[str, str | None], **options) -> contextlib.AbstractContex
     return server("run", env, **options)
 
 
+def stopped(process: subprocess.Popen) -> None:
+    """`process` terminated, or killed if it has not exited 10 s later."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
 @contextmanager
 def clock(env: dict[str, str | None], *, log_dir: Path | None = None) -> Iterator[Path]:
     """The Procfile's `clock:` process (`run_scheduler`: reminders, alerts and their sweep),
@@ -433,12 +438,7 @@ def clock(env: dict[str, str | None], *, log_dir: Path | None = None) -> Iterato
             time.sleep(0.1)
         yield log_path
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stopped(process)
 
 
 @contextmanager
@@ -508,12 +508,7 @@ def nginx(
             time.sleep(0.1)
         yield front
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stopped(process)
 
 
 def _postgres_base() -> str | None:

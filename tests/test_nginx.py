@@ -120,7 +120,7 @@ def get(url: str) -> tuple[int, bytes]:
 def refused_by_nginx(status: int, body: bytes) -> bool:
     # nginx's own page (deploy/nginx.conf's, in French), not the lockout page that Django
     # answers with 429 too.
-    return status == 429 and "<title>Trop de demandes</title>".encode() in body
+    return status == 429 and b"<title>Trop de demandes</title>" in body
 
 
 @pytest.mark.slow
