@@ -136,26 +136,11 @@ def process_tree(pid: int) -> list[int]:
 def start(
     *, name: str, command: str, ports: list[int], env: dict[str, str], log_dir: Path
 ) -> Group:
-    """Start one process per port running `command` with $PORT set, through the shell as a
-    Procfile runner would, with the venv's scripts first on PATH."""
-    bin_dir = str(Path(sys.executable).parent)
+    """Start one process per port running `command` with $PORT set (`_spawn`)."""
     group = Group()
     for i, port in enumerate(ports):
         log = log_dir / f"{name}-{i}.log"
-        penv = {
-            **os.environ,
-            **env,
-            "PORT": str(port),
-            "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
-        }
-        popen = subprocess.Popen(
-            ["bash", "-c", f"exec {command}"],
-            cwd=repo_dir(),
-            env=penv,
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        popen = _spawn(command, env={**env, "PORT": str(port)}, log=log)
         group.procs.append(Proc(name=f"{name}-{i}", port=port, popen=popen, log=log))
     group.socket_ports = group.http_ports = list(ports)
     try:
@@ -167,20 +152,26 @@ def start(
     return group
 
 
-def start_clock(*, env: dict[str, str], log_dir: Path, timeout: float = 60.0) -> Group:
-    """The Procfile's `clock:` process (`run_scheduler`: the alerts' sweep judges the régions
-    that received reports), started as `start` starts the others; no port, so it counts as
-    started once it says so."""
+def _spawn(command: str, *, env: dict[str, str], log: Path) -> subprocess.Popen:
+    """`command` through the shell as a Procfile runner would, in its own process group, with
+    `env` over this one's and the venv's scripts first on PATH; its output to `log`."""
     bin_dir = str(Path(sys.executable).parent)
-    log = log_dir / "clock-0.log"
-    popen = subprocess.Popen(
-        ["bash", "-c", f"exec {procfile_line('clock')}"],
+    return subprocess.Popen(
+        ["bash", "-c", f"exec {command}"],
         cwd=repo_dir(),
         env={**os.environ, **env, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")},
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+
+
+def start_clock(*, env: dict[str, str], log_dir: Path, timeout: float = 60.0) -> Group:
+    """The Procfile's `clock:` process (`run_scheduler`: the alerts' sweep judges the régions
+    that received reports), started as `start` starts the others; no port, so it counts as
+    started once it says so."""
+    log = log_dir / "clock-0.log"
+    popen = _spawn(procfile_line("clock"), env=env, log=log)
     group = Group(procs=[Proc(name="clock-0", port=0, popen=popen, log=log)])
     deadline = time.monotonic() + timeout
     while "Scheduler running" not in log.read_text(errors="replace"):

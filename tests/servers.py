@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -247,16 +248,7 @@ class Server(Listening):
         env = server_env(self.env)
         env["PORT"] = str(self.port)
         env.setdefault("WEB_CONCURRENCY", "2")
-        # The venv's scripts (gunicorn, uvicorn) first, as in an activated environment.
-        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-        self.process = subprocess.Popen(
-            self.command(),
-            cwd=REPO,
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        self.process = spawn(self.command(), env=env, log=self._log)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -402,6 +394,16 @@ def make_run(env: dict[str, str | None], **options) -> contextlib.AbstractContex
     return server("run", env, **options)
 
 
+def spawn(command: list[str], *, env: dict[str, str], log: IO[bytes]) -> subprocess.Popen:
+    """`command` in the repository, in its own process group, with `env` and the venv's
+    scripts (gunicorn, uvicorn) first on PATH, as in an activated environment; output to
+    `log`."""
+    env = {**env, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"}
+    return subprocess.Popen(
+        command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
 def stopped(process: subprocess.Popen) -> None:
     """`process` terminated, or killed if it has not exited 10 s later."""
     process.terminate()
@@ -417,16 +419,9 @@ def clock(env: dict[str, str | None], *, log_dir: Path | None = None) -> Iterato
     """The Procfile's `clock:` process (`run_scheduler`: reminders, alerts and their sweep),
     started and past its first alerts round; stopped on the way out. Yields its log's path."""
     log_path = (log_dir or Path(tempfile.gettempdir())) / f"clock-{free_port()}.log"
-    penv = server_env(env)
-    penv["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{penv.get('PATH', '')}"
     with open(log_path, "ab") as log:
-        process = subprocess.Popen(
-            ["/bin/sh", "-c", "exec " + procfile_command("clock")],
-            cwd=REPO,
-            env=penv,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        process = spawn(
+            ["/bin/sh", "-c", "exec " + procfile_command("clock")], env=server_env(env), log=log
         )
     try:
         deadline = time.monotonic() + START_TIMEOUT
